@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers (see docs/ARCHITECTURE.md): p2pmq CLI -> DON -> Store -> CLMDB.
+// Arrows point down only; each layer is one target.
+let package = Package(
+    name: "p2pmq",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "p2pmq", targets: ["p2pmq"]),
+        .executable(name: "p2pmq-bench", targets: ["p2pmq-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        // Raw LMDB in C: the baseline the store benchmark compares against.
+        .target(
+            name: "CLMDBBaseline",
+            dependencies: ["CLMDB"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        .target(
+            name: "Store",
+            dependencies: [
+                "CLMDB",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(name: "embed-migrations"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["embed-migrations"]),
+        .target(
+            name: "DON",
+            dependencies: [
+                "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .executableTarget(
+            name: "p2pmq",
+            dependencies: [
+                "Store",
+                "DON",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "p2pmq-bench",
+            dependencies: [
+                "Store",
+                "CLMDBBaseline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Store", "DON"]
+        ),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
+        .testTarget(name: "DONTests", dependencies: ["DON", "Store", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Store", "DON", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

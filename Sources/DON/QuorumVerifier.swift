@@ -1,0 +1,29 @@
+import Crypto
+import Foundation
+
+/// Checks a signed report's signatures against its DON's configuration.
+enum QuorumVerifier {
+    /// Returns nil when a quorum of distinct signers signed validly, else the reason it failed.
+    static func check(_ signed: P2pmq_Don_SignedReport, digest: [UInt8], config: DONConfig) -> (ReportReason, String)? {
+        var seen = Set<UInt32>()
+        for s in signed.signatures {
+            guard Int(s.signer) < config.signers.count else {
+                return (.signerOutOfRange, "signer index \(s.signer) is out of range; DON \(config.id) has \(config.signers.count) signers")
+            }
+            guard seen.insert(s.signer).inserted else {
+                return (.duplicateSigner, "signer \(s.signer) signed twice")
+            }
+        }
+        let required = config.requiredSignatures
+        guard seen.count >= required else {
+            return (.insufficientQuorum, "\(seen.count) signatures, quorum is \(required) of \(config.signers.count) (\(config.quorum.rawValue))")
+        }
+        for s in signed.signatures {
+            // Keys were checked to be 32 bytes when the config was loaded.
+            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: config.signers[Int(s.signer)]),
+                  key.isValidSignature(s.signature, for: digest)
+            else { return (.badSignature, "signature of signer \(s.signer) does not verify") }
+        }
+        return nil
+    }
+}

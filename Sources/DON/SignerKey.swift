@@ -1,0 +1,51 @@
+import Crypto
+import Foundation
+
+/// One DON node's Ed25519 signing key. On disk: the 32-byte seed, base64, one line
+/// (`signer-<index>.key`, written by `p2pmq don init`, mode 0600).
+public struct SignerKey {
+    public let index: Int
+    let key: Curve25519.Signing.PrivateKey
+
+    public init(index: Int, seed: [UInt8]) throws {
+        guard seed.count == 32 else { throw DONError(.invalidKey, "signer \(index): seed is \(seed.count) bytes, expected 32") }
+        self.index = index
+        self.key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+    }
+
+    public static func generate(index: Int) -> SignerKey {
+        let key = Curve25519.Signing.PrivateKey()
+        return try! SignerKey(index: index, seed: Array(key.rawRepresentation))
+    }
+
+    public var publicKey: [UInt8] { Array(key.publicKey.rawRepresentation) }
+    public var seedBase64: String { key.rawRepresentation.base64EncodedString() }
+
+    public func sign(_ digest: [UInt8]) throws -> [UInt8] {
+        Array(try key.signature(for: digest))
+    }
+
+    public static func load(path: String, index: Int) throws -> SignerKey {
+        guard let data = FileManager.default.contents(atPath: path),
+              let text = String(data: data, encoding: .utf8),
+              let seed = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw DONError(.invalidKey, "cannot read a base64 signer key from \(path)") }
+        return try SignerKey(index: index, seed: Array(seed))
+    }
+}
+
+extension P2pmq_Don_SignedReport {
+    /// Signs `report` for `topic` with each of `keys`.
+    public static func sign(_ report: P2pmq_Don_Report, topic: String, with keys: [SignerKey]) throws -> P2pmq_Don_SignedReport {
+        let digest = ReportDigest.of(report, topic: topic)
+        var signed = P2pmq_Don_SignedReport()
+        signed.report = report
+        signed.signatures = try keys.map { key in
+            var s = P2pmq_Don_ReportSignature()
+            s.signer = UInt32(key.index)
+            s.signature = Data(try key.sign(digest))
+            return s
+        }
+        return signed
+    }
+}

@@ -1,0 +1,111 @@
+/// What the single writer keeps between commits: the topic catalogue and the next penalty number.
+/// A value type, so that a transaction retried after a map resize starts again from the same state
+/// and the state is kept only when the commit succeeds.
+struct WriterState {
+    var topics: [String: TopicInfo] = [:]
+    var nextTopicID: UInt32 = 1
+    var nextPenalty: UInt64 = 0
+
+    static func load(_ txn: some LMDBReadable, _ dbs: Databases) throws -> WriterState {
+        var state = WriterState()
+        try txn.scan(dbs.topics, prefix: []) { key, value in
+            let name = String(decoding: key, as: UTF8.self)
+            let info = try TopicInfo(name: name, encoded: value)
+            state.topics[name] = info
+            state.nextTopicID = max(state.nextTopicID, info.id + 1)
+            return true
+        }
+        let cursor = try txn.cursor(dbs.penalties)
+        defer { cursor.close() }
+        if let (key, _) = try cursor.last(), key.count == 8 {
+            state.nextPenalty = Keys.decodeU64(key) + 1
+        }
+        return state
+    }
+}
+
+/// An append item with its values encoded before it reaches the writer thread, so that the
+/// writer only moves bytes and a bad item fails its own caller, not a whole group commit.
+struct EncodedItem {
+    let topic: String
+    let messageID: String
+    let don: String
+    let seq: UInt64
+    let verdict: Verdict
+    let value: [UInt8]
+    let reportDigest: [UInt8]?
+    let penalty: [UInt8]?
+
+    init(_ item: AppendItem) throws {
+        let r = item.record
+        guard !r.topic.isEmpty, r.topic.utf8.count <= 1024 else {
+            throw StoreError(.invalidArgument, "topic name must be 1 to 1024 bytes, got \(r.topic.utf8.count)")
+        }
+        guard !r.messageID.isEmpty else { throw StoreError(.invalidArgument, "message id is empty") }
+        guard r.don.utf8.count <= 255 else { throw StoreError(.invalidArgument, "DON id is over 255 bytes") }
+        topic = r.topic
+        messageID = r.messageID
+        don = r.don
+        seq = r.seq
+        verdict = r.verdict
+        value = try RecordCodec.encode(r)
+        reportDigest = item.reportDigest
+        penalty = try item.penalty.map { try RecordCodec.encode($0) }
+    }
+}
+
+extension WriterState {
+    /// Writes a batch of items into `txn`, updating the state copy it was called on.
+    mutating func apply(_ items: [EncodedItem], _ txn: WriteTransaction, _ dbs: Databases) throws -> [AppendOutcome] {
+        var outcomes: [AppendOutcome] = []
+        outcomes.reserveCapacity(items.count)
+        var touched: Set<String> = []
+        for item in items {
+            var info = try topic(item.topic, txn, dbs)
+            let msgKey = Keys.messageID(info.id, item.messageID)
+            if let existing = try txn.get(dbs.messageIDs, msgKey), existing.count == 8 {
+                outcomes.append(.duplicate(existingOffset: Keys.decodeU64(existing)))
+                continue
+            }
+            let offset = info.nextOffset
+            let offsetBytes = Keys.number(offset)
+            try txn.put(dbs.log, Keys.log(info.id, offset), item.value)
+            try txn.put(dbs.messageIDs, msgKey, offsetBytes)
+            if !item.don.isEmpty, let digest = item.reportDigest {
+                try txn.put(dbs.donSeq, Keys.donSeq(info.id, item.don, item.seq), digest + offsetBytes)
+            }
+            if item.verdict == .accept, !item.don.isEmpty {
+                let headKey = Keys.head(info.id, item.don)
+                let current = try txn.get(dbs.heads, headKey).map { Keys.decodeU64($0) }
+                if current.map({ item.seq > $0 }) ?? true {
+                    var w = BinaryWriter(capacity: 16)
+                    w.u64(item.seq)
+                    w.u64(offset)
+                    try txn.put(dbs.heads, headKey, w.bytes)
+                }
+            }
+            if let penalty = item.penalty {
+                try txn.put(dbs.penalties, Keys.number(nextPenalty), penalty)
+                nextPenalty += 1
+            }
+            info.nextOffset += 1
+            info.bytes += UInt64(item.value.count)
+            topics[item.topic] = info
+            touched.insert(item.topic)
+            outcomes.append(.appended(offset: offset))
+        }
+        for name in touched {
+            try txn.put(dbs.topics, Array(name.utf8), topics[name]!.encoded())
+        }
+        return outcomes
+    }
+
+    private mutating func topic(_ name: String, _ txn: WriteTransaction, _ dbs: Databases) throws -> TopicInfo {
+        if let info = topics[name] { return info }
+        let info = TopicInfo(name: name, id: nextTopicID, firstOffset: 0, nextOffset: 0, bytes: 0)
+        nextTopicID += 1
+        try txn.put(dbs.topics, Array(name.utf8), info.encoded())
+        topics[name] = info
+        return info
+    }
+}

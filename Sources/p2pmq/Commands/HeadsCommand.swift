@@ -1,0 +1,39 @@
+import ArgumentParser
+import Store
+
+struct HeadsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "heads",
+        abstract: "Show the highest accepted seq per topic and DON, and each topic's log length.")
+
+    @OptionGroup var store: DataDirOptions
+    @OptionGroup var format: FormatOptions
+    @Option(help: "Only this topic.") var topic: String?
+
+    func run() throws {
+        try StoreAccess.requireExisting(store.dataDir)
+        var options = StoreOptions()
+        options.readOnly = true
+        let store = try ReportStore.open(dataDir: self.store.dataDir, options: options)
+        defer { store.close() }
+        let topics = try topic.map { name in
+            guard let info = try store.topic(name) else {
+                throw StoreError(.unknownTopic, "unknown topic '\(name)'; `p2pmq heads` lists the stored topics")
+            }
+            return [info]
+        } ?? store.topics().sorted { $0.name < $1.name }
+        let heads = try store.heads(topic: topic)
+        var table = Table(["topic", "don", "head_seq", "head_offset", "log_length", "first_offset"])
+        for info in topics {
+            let own = heads.filter { $0.topic == info.name }.sorted { $0.don < $1.don }
+            if own.isEmpty {
+                table.add([.text(info.name), .text("-"), .text("-"), .text("-"), .number(info.nextOffset), .number(info.firstOffset)])
+            }
+            for h in own {
+                table.add([.text(info.name), .text(h.don), .number(h.seq), .number(h.offset), .number(info.nextOffset), .number(info.firstOffset)])
+            }
+        }
+        print(table.render(format.format), terminator: "")
+        if topics.isEmpty, format.format == .table { note("the log has no topics yet") }
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import DON
+import Foundation
+import Store
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Sign and verify DON reports.",
+        subcommands: [Sign.self, Verify.self])
+
+    struct Sign: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a report with signers of a DON folder (from `p2pmq don init`).",
+            discussion: "Prints the SignedReport protobuf as base64, or writes the raw bytes with --out.")
+
+        @Option(name: .customLong("don"), help: "The DON folder.") var donDir: String
+        @Option(help: "The topic the report is for (part of what is signed).") var topic: String
+        @Option(help: "Sequence number.") var seq: UInt64
+        @Option(help: "OCR epoch.") var epoch: UInt64 = 1
+        @Option(help: "OCR round.") var round: UInt64 = 0
+        @Option(help: "Payload text.") var payload = ""
+        @Option(help: "Signer indexes, comma-separated (default: a quorum, from 0).") var signers: String?
+        @Option(help: "Timestamp, ns since the epoch (default: now).") var timestamp: UInt64?
+        @Option(help: "Write the raw protobuf to this file.") var out: String?
+
+        func run() throws {
+            let dir = DONDirectory(path: donDir)
+            let config = try dir.config()
+            let indexes = try signers.map { text in
+                try text.split(separator: ",").map { part in
+                    guard let i = Int(part.trimmingCharacters(in: .whitespaces)) else {
+                        throw ValidationError("--signers must be comma-separated numbers, got '\(part)'")
+                    }
+                    return i
+                }
+            } ?? Array(0..<config.requiredSignatures)
+            var report = P2pmq_Don_Report()
+            report.donID = config.id
+            report.configDigest = Data(config.digest)
+            report.epoch = epoch
+            report.round = round
+            report.seq = seq
+            report.payload = Data(payload.utf8)
+            report.timestamp = timestamp ?? Clock.nowNanoseconds()
+            let signed = try P2pmq_Don_SignedReport.sign(report, topic: topic, with: try dir.keys(indexes))
+            let bytes: Data = try signed.serializedBytes()
+            if let out {
+                guard FileManager.default.createFile(atPath: out, contents: bytes) else { throw ValidationError("cannot write \(out)") }
+                note("wrote \(bytes.count) bytes to \(out)")
+            } else {
+                print(bytes.base64EncodedString())
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give the verdict the agent would give a report.",
+            discussion: """
+                Checks the DON, config digest and quorum of signatures; with --data-dir also the
+                sequence rules against that dir's heads. Exit status: 0 ACCEPT, 2 IGNORE, 3 REJECT
+                (1 for errors).
+                """)
+
+        @Option(name: .customLong("don"), help: "A DON folder or don.json; repeat for several DONs.")
+        var dons: [String]
+        @Option(help: "The topic the report arrived on.") var topic: String
+        @Option(name: .customLong("data-dir"), help: "Apply the sequence rules against this data dir's heads.")
+        var dataDir: String?
+        @Argument(help: "A file with the raw SignedReport, or - for base64 on standard input.")
+        var file: String
+        @Flag(help: "Print the verdict as JSON.") var json = false
+
+        func run() throws {
+            let configs = try dons.map { path in
+                try DONConfig.load(path: path.hasSuffix(".json") ? path : DONDirectory(path: path).configPath)
+            }
+            let data: [UInt8]
+            if file == "-" {
+                let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                    throw ValidationError("standard input is not base64")
+                }
+                data = Array(d)
+            } else {
+                guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+                data = Array(d)
+            }
+            var store: ReportStore?
+            if let dataDir {
+                try StoreAccess.requireExisting(dataDir)
+                var options = StoreOptions()
+                options.readOnly = true
+                store = try ReportStore.open(dataDir: dataDir, options: options)
+            }
+            defer { store?.close() }
+            let decision = try ReportVerifier(registry: DONRegistry(configs)).verify(data: data, topic: topic, state: store)
+            if json {
+                var line = JSONLine()
+                line.add("verdict", decision.verdict.name)
+                line.add("reason", decision.reason.rawValue)
+                line.add("detail", decision.detail)
+                line.add("don", decision.don)
+                line.add("seq", decision.seq)
+                print(line.text)
+            } else {
+                print("\(decision.verdict.name) \(decision.reason.rawValue): \(decision.detail)")
+            }
+            switch decision.verdict {
+            case .accept: return
+            case .ignore: throw ExitCode(2)
+            case .reject: throw ExitCode(3)
+            }
+        }
+    }
+}

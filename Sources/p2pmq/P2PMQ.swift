@@ -1,0 +1,19 @@
+import ArgumentParser
+
+@main
+struct P2PMQ: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "p2pmq",
+        abstract: "DON-to-DON messaging agent: report log, history and audit tools.",
+        discussion: """
+            Every command works on a data dir (--data-dir, default ./p2pmq-data). Query commands print
+            tables by default, --json for one JSON object per line, --csv for spreadsheets.
+            See docs/CLI.md for the full reference.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            ImportCommand.self, ExportCommand.self, HistoryCommand.self, HeadsCommand.self,
+            AuditCommand.self, IndexCommand.self, DONCommand.self, ReportCommand.self, DebugCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Regenerates the committed Swift code for proto/**/*.proto.
+# Needs protoc (Debian: protobuf-compiler) and the plugins protoc-gen-swift (swift-protobuf
+# 1.39.0) and, once gRPC services exist, protoc-gen-grpc-swift-2 (grpc-swift-protobuf 2.4.1).
+# Building the plugins takes ~10 minutes, so CI does not run this: it builds the committed output.
+#   PLUGIN_DIR=/path/with/plugins scripts/generate-protos.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+plugin_dir=${PLUGIN_DIR:-/tmp/plugins/bin}
+if [ ! -x "$plugin_dir/protoc-gen-swift" ]; then
+  echo "building protoc-gen-swift into $plugin_dir (one-off, ~10 minutes)" >&2
+  src=$(mktemp -d)
+  git clone -q https://github.com/apple/swift-protobuf "$src/swift-protobuf"
+  git -C "$src/swift-protobuf" checkout -q 1.39.0
+  swift build -c release --package-path "$src/swift-protobuf" --product protoc-gen-swift
+  mkdir -p "$plugin_dir"
+  cp "$src/swift-protobuf/.build/release/protoc-gen-swift" "$plugin_dir/"
+fi
+command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y protobuf-compiler" >&2; exit 1; }
+
+# DON reports -> Sources/DON/Generated
+protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
+  --proto_path=proto --swift_out=Sources/DON/Generated --swift_opt=Visibility=Public \
+  p2pmq/don/report.proto
+echo "generated: $(cd Sources/DON/Generated && ls)"
