@@ -28,10 +28,13 @@ let package = Package(
             dependencies: ["CLMDB"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // CRC-32C with the SSE4.2 instruction: record checksums sit on every read and write.
+        .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
         .target(
             name: "Store",
             dependencies: [
                 "CLMDB",
+                "CCRC32C",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             plugins: ["EmbedMigrations"]

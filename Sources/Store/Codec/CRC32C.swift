@@ -1,18 +1,11 @@
-/// CRC-32C (Castagnoli), table-driven. Guards every stored record: LMDB does not checksum pages,
-/// so a flipped bit on disk would otherwise come back as a silently different report.
-enum CRC32C {
-    private static let table: [UInt32] = (0..<256).map { i in
-        var c = UInt32(i)
-        for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
-        return c
-    }
+import CCRC32C
 
+/// CRC-32C (Castagnoli). Guards every stored record: LMDB does not checksum pages, so a flipped
+/// bit on disk would otherwise come back as a silently different report. Computed in C
+/// (Sources/CCRC32C) with the SSE4.2 instruction where the CPU has it.
+enum CRC32C {
     static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        table.withUnsafeBufferPointer { t in
-            for b in bytes { crc = t[Int((crc ^ UInt32(b)) & 0xFF)] ^ (crc >> 8) }
-        }
-        return crc ^ 0xFFFF_FFFF
+        p2pmq_crc32c(0, bytes.baseAddress, bytes.count)
     }
 
     static func checksum(_ bytes: [UInt8]) -> UInt32 {

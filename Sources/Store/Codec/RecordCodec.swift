@@ -34,18 +34,7 @@ enum RecordCodec {
     }
 
     static func decodeRecord(_ value: UnsafeRawBufferPointer, topic: String, offset: UInt64) throws -> LogRecord {
-        func corrupt(_ why: String) -> StoreError {
-            StoreError(.corruptRecord, "record at topic '\(topic)' offset \(offset) is corrupt: \(why)")
-        }
-        var r = try opened(value, corrupt)
-        guard let verdictByte = r.u8(), let verdict = Verdict(rawValue: verdictByte),
-              let received = r.u64(), let seq = r.u64(),
-              let msgID = r.shortString(), let from = r.shortString(), let don = r.shortString(),
-              let reason = r.shortString(), let data = r.long(), r.remaining == 0
-        else { throw corrupt("fields do not decode") }
-        return LogRecord(
-            topic: topic, offset: offset, messageID: msgID, receivedAt: received, from: from,
-            don: don, seq: seq, verdict: verdict, reason: reason, data: Array(data))
+        try RecordView(value, topic: topic, offset: offset).record(topic: topic, offset: offset)
     }
 
     static func encode(_ p: PenaltyRecord) throws -> [UInt8] {
@@ -90,7 +79,7 @@ enum RecordCodec {
     }
 
     /// Checks version and checksum and returns a reader positioned after the header.
-    private static func opened(_ value: UnsafeRawBufferPointer, _ corrupt: (String) -> StoreError) throws -> BinaryReader {
+    static func opened(_ value: UnsafeRawBufferPointer, _ corrupt: (String) -> StoreError) throws -> BinaryReader {
         var r = BinaryReader(value)
         guard let v = r.u8(), let crc = r.u32() else { throw corrupt("value is \(value.count) bytes, shorter than its header") }
         guard v == version else { throw corrupt("unknown format version \(v)") }
@@ -104,4 +93,9 @@ enum RecordCodec {
             throw StoreError(.invalidArgument, "\(what) is \(s.utf8.count) bytes; at most \(maxShort) fit")
         }
     }
+}
+
+extension LogRecord {
+    /// Bytes this record takes as a stored value (header, checksum and fields).
+    public func storedSize() throws -> Int { try RecordCodec.encode(self).count }
 }

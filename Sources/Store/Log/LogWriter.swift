@@ -2,10 +2,11 @@ import Foundation
 
 /// The one writer of the log. Callers enqueue work; a dedicated thread takes everything queued
 /// (up to `maxBatchItems`) into one LMDB transaction: a group commit. In `sync` mode each commit
-/// is fsynced before its callers hear back, so many concurrent appenders share one fsync.
+/// is fsynced before its callers hear back, so many concurrent appenders share one fsync; in
+/// `batched` mode a `PeriodicFlusher` syncs in the background.
 final class LogWriter: @unchecked Sendable {
-    // @unchecked: `queue`, `stopping` and `failed` are only touched with `condition` locked; `state`
-    // and `lastSync` only on the writer thread (and in `init`, before the thread starts).
+    // @unchecked: `queue`, `stopping` and `finished` are only touched with `condition` locked;
+    // `state` only on the writer thread (and in `init`, before the thread starts).
     typealias Completion = @Sendable (Result<[AppendOutcome], Error>) -> Void
 
     private enum Job {
@@ -22,18 +23,18 @@ final class LogWriter: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var state: WriterState
-    private var dirty = false
-    private var lastSync = Date()
-    private var thread: Thread?
+    private let flusher: PeriodicFlusher?
 
     init(env: LMDBEnvironment, dbs: Databases, options: StoreOptions) throws {
         self.env = env
         self.dbs = dbs
         self.options = options
         self.state = try env.read { try WriterState.load($0, dbs) }
+        // sync: LMDB fsyncs each commit itself. none: only at close.
+        self.flusher = options.durability == .batched
+            ? PeriodicFlusher(env: env, intervalMilliseconds: options.flushIntervalMilliseconds) : nil
         let thread = Thread { [unowned self] in self.run() }
         thread.name = "p2pmq-log-writer"
-        self.thread = thread
         thread.start()
     }
 
@@ -81,34 +82,26 @@ final class LogWriter: @unchecked Sendable {
                     done(Result { try retention(now: now) })
                 case .flush(let done):
                     commitAppends(&appends)
-                    done(Result { try syncNow() })
+                    done(Result { try env.sync(force: true) })
                 }
             }
             commitAppends(&appends)
-            if dirty, options.durability == .batched,
-               Date().timeIntervalSince(lastSync) * 1000 >= Double(options.flushIntervalMilliseconds) {
-                try? syncNow()
-            }
         }
-        if dirty, options.durability != .sync { try? syncNow() }
+        flusher?.stop()
+        if options.durability == .none { try? env.sync(force: true) }
         condition.lock()
         finished = true
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Waits for work; returns nil once stopping and drained. Wakes up for the periodic flush.
+    /// Waits for work; returns nil once stopping and drained.
     private func nextJobs() -> [Job]? {
         condition.lock()
         defer { condition.unlock() }
         while queue.isEmpty {
             if stopping { return nil }
-            if dirty, options.durability == .batched {
-                let deadline = lastSync.addingTimeInterval(Double(options.flushIntervalMilliseconds) / 1000)
-                if !condition.wait(until: deadline) { return [] }
-            } else {
-                condition.wait()
-            }
+            condition.wait()
         }
         var taken = 0
         var jobs: [Job] = []
@@ -134,8 +127,7 @@ final class LogWriter: @unchecked Sendable {
                 return (outcomes, copy)
             }
             state = newState
-            // In sync mode LMDB fsynced the commit itself (the env is opened without MDB_NOSYNC).
-            dirty = options.durability != .sync
+            flusher?.markDirty()
             return outcomes
         }
         var start = 0
@@ -153,13 +145,7 @@ final class LogWriter: @unchecked Sendable {
             return (removed, copy)
         }
         state = newState
-        dirty = true
+        flusher?.markDirty()
         return removed
-    }
-
-    private func syncNow() throws {
-        try env.sync(force: true)
-        dirty = false
-        lastSync = Date()
     }
 }

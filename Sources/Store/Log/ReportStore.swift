@@ -134,18 +134,19 @@ public final class ReportStore: Sendable {
     /// Calls `body` with each record of `topic` from offset `from`, in offset order, until it
     /// returns false. The whole scan is one read transaction: a consistent snapshot.
     public func scan(topic: String, from: UInt64 = 0, _ body: (LogRecord) throws -> Bool) throws {
-        try env.read { txn in
-            let info = try requireTopic(topic, txn)
-            try txn.scan(dbs.log, prefix: Keys.topicPrefix(info.id), from: Keys.log(info.id, from)) { key, value in
-                let offset = Keys.decodeU64(key, at: 4)
-                return try body(try RecordCodec.decodeRecord(value, topic: topic, offset: offset))
-            }
+        try scanViews(topic: topic, from: from) { offset, view in try body(view.record(topic: topic, offset: offset)) }
+    }
+
+    /// Calls `body` with a checked view of each record (checksum verified, nothing copied): for
+    /// scans of many records that need only some fields. The view is valid only during the call.
+    public func scanViews(topic: String, from: UInt64 = 0, _ body: (UInt64, RecordView) throws -> Bool) throws {
+        try scanValues(topic: topic, from: from) { offset, value in
+            try body(offset, try RecordView(value, topic: topic, offset: offset))
         }
     }
 
-    /// Calls `body` with the raw stored value of each record, without decoding: for scans that
-    /// only count or copy bytes. The buffer is valid only during the call.
-    public func scanRaw(topic: String, from: UInt64 = 0, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
+    /// Calls `body` with the raw stored value of each record, unchecked: for copying bytes only.
+    public func scanValues(topic: String, from: UInt64 = 0, _ body: (UInt64, UnsafeRawBufferPointer) throws -> Bool) throws {
         try env.read { txn in
             let info = try requireTopic(topic, txn)
             try txn.scan(dbs.log, prefix: Keys.topicPrefix(info.id), from: Keys.log(info.id, from)) { key, value in
