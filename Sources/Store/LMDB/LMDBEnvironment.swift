@@ -105,14 +105,18 @@ final class LMDBEnvironment: @unchecked Sendable {
                     if closed { throw StoreError(.closed, "the store is closed") }
                     var txn: OpaquePointer?
                     try check(mdb_txn_begin(pointer, nil, 0, &txn), "starting a write transaction")
+                    let result: T
                     do {
-                        let result = try body(WriteTransaction(pointer: txn!))
-                        try check(mdb_txn_commit(txn), "committing")
-                        return result
+                        result = try body(WriteTransaction(pointer: txn!))
                     } catch {
                         mdb_txn_abort(txn)
                         throw error
                     }
+                    // A failed commit frees the transaction itself: no abort after this point.
+                    let rc = mdb_txn_commit(txn)
+                    if rc == MDB_MAP_FULL { throw MapFull() }
+                    try check(rc, "committing")
+                    return result
                 }
             } catch let error as MapFull {
                 _ = error

@@ -1,0 +1,35 @@
+import DON
+import Foundation
+import Store
+
+/// A DON with in-memory signer keys, and helpers to make (possibly broken) signed reports.
+public struct DONFixture {
+    public let config: DONConfig
+    public let keys: [SignerKey]
+    public let topic: String
+
+    public init(id: String = "don-a", nodes: Int = 4, quorum: QuorumRule = .default, topic: String = "don-a/prices", thresholds: SequenceThresholds = SequenceThresholds(skip: 5, validity: 50, maxSeqGap: 100)) {
+        keys = (0..<nodes).map(SignerKey.generate)
+        config = try! DONConfig(id: id, signers: keys.map(\.publicKey), quorum: quorum, thresholds: thresholds)
+        self.topic = topic
+    }
+
+    public func report(seq: UInt64, payload: String = "price=42") -> P2pmq_Don_Report {
+        var r = P2pmq_Don_Report()
+        r.donID = config.id
+        r.configDigest = Data(config.digest)
+        r.epoch = 1
+        r.round = seq
+        r.seq = seq
+        r.payload = Data(payload.utf8)
+        r.timestamp = 1_780_000_000_000_000_000 + seq
+        return r
+    }
+
+    /// Serialized SignedReport signed by `signers` (default: a quorum from index 0).
+    public func signed(seq: UInt64, payload: String = "price=42", signers: [Int]? = nil, topic: String? = nil) -> [UInt8] {
+        let chosen = (signers ?? Array(0..<config.requiredSignatures)).map { keys[$0] }
+        let s = try! P2pmq_Don_SignedReport.sign(report(seq: seq, payload: payload), topic: topic ?? self.topic, with: chosen)
+        return try! s.serializedBytes()
+    }
+}
