@@ -1,5 +1,7 @@
+import Store
+
 /// An error of the DON layer (configs, keys, reports), with a code and an actionable message.
-public struct DONError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct DONError: Equatable, Sendable {
     public enum Code: String, Sendable {
         case invalidConfig
         case invalidKey
@@ -14,6 +16,6 @@ public struct DONError: Error, CustomStringConvertible, Equatable, Sendable {
         self.code = code
         self.message = message
     }
-
-    public var description: String { "\(code.rawValue): \(message)" }
 }
+
+extension DONError: CodedError {}

@@ -10,13 +10,7 @@ final class CrashDurabilityTests: XCTestCase {
         for round in 0..<2 {
             let dir = TemporaryDirectory("crash")
             defer { dir.remove() }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Executable.path())
-            process.arguments = ["debug", "write-load", "--data-dir", dir.path, "--durability", "sync", "--count", "0", "--producers", "4"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let (process, out) = try startWriteLoad(dir.path, durability: "sync", producers: 4)
             let acked = DataCollector(out.fileHandleForReading)
             Thread.sleep(forTimeInterval: Double.random(in: 0.3...1.5))
             kill(process.processIdentifier, SIGKILL)
@@ -60,12 +54,7 @@ final class CrashDurabilityTests: XCTestCase {
     func testASecondProcessIsToldTheDirIsInUse() throws {
         let dir = TemporaryDirectory("locked")
         defer { dir.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Executable.path())
-        process.arguments = ["debug", "write-load", "--data-dir", dir.path, "--durability", "none", "--count", "0", "--producers", "1"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
+        let (process, out) = try startWriteLoad(dir.path, durability: "none", producers: 1)
         defer {
             process.terminate()
             process.waitUntilExit()
@@ -73,7 +62,12 @@ final class CrashDurabilityTests: XCTestCase {
         // Wait for the first acknowledged append: the lock is held by then.
         let handle = out.fileHandleForReading
         var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("acked") { seen.append(handle.availableData) }
+        let deadline = Date().addingTimeInterval(60)
+        while !String(decoding: seen, as: UTF8.self).contains("acked") {
+            let chunk = handle.availableData
+            guard !chunk.isEmpty, Date() < deadline else { return XCTFail("the writer stopped before its first append") }
+            seen.append(chunk)
+        }
         let r = try Executable.run(["import", "-", "--data-dir", dir.path], stdin: "")
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("in use by another p2pmq process (pid \(process.processIdentifier))"), r.stderr)
@@ -81,5 +75,17 @@ final class CrashDurabilityTests: XCTestCase {
         let heads = try Executable.run(["heads", "--data-dir", dir.path, "--json"])
         XCTAssertEqual(heads.status, 0, heads.stderr)
         XCTAssertTrue(heads.stdout.contains("load-0"), heads.stdout)
+    }
+
+    /// Starts `p2pmq debug write-load` appending until it is killed.
+    private func startWriteLoad(_ dataDir: String, durability: String, producers: Int) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Executable.path())
+        process.arguments = ["debug", "write-load", "--data-dir", dataDir, "--durability", durability, "--count", "0", "--producers", "\(producers)"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, out)
     }
 }

@@ -20,10 +20,7 @@ struct ExportCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        try StoreAccess.requireExisting(store.dataDir)
-        var options = StoreOptions()
-        options.readOnly = true
-        let store = try ReportStore.open(dataDir: self.store.dataDir, options: options)
+        let store = try StoreAccess.openReadOnly(self.store.dataDir)
         defer { store.close() }
         let topics = try topic.map { [$0] } ?? store.topics().map(\.name).sorted()
         let sink = try OutputSink(path: out)

@@ -11,10 +11,7 @@ struct HeadsCommand: ParsableCommand {
     @Option(help: "Only this topic.") var topic: String?
 
     func run() throws {
-        try StoreAccess.requireExisting(store.dataDir)
-        var options = StoreOptions()
-        options.readOnly = true
-        let store = try ReportStore.open(dataDir: self.store.dataDir, options: options)
+        let store = try StoreAccess.openReadOnly(self.store.dataDir)
         defer { store.close() }
         let topics = try topic.map { name in
             guard let info = try store.topic(name) else {

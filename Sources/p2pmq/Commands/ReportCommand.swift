@@ -87,13 +87,7 @@ struct ReportCommand: ParsableCommand {
                 guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
                 data = Array(d)
             }
-            var store: ReportStore?
-            if let dataDir {
-                try StoreAccess.requireExisting(dataDir)
-                var options = StoreOptions()
-                options.readOnly = true
-                store = try ReportStore.open(dataDir: dataDir, options: options)
-            }
+            let store = try dataDir.map(StoreAccess.openReadOnly)
             defer { store?.close() }
             let decision = try ReportVerifier(registry: DONRegistry(configs)).verify(data: data, topic: topic, state: store)
             if json {

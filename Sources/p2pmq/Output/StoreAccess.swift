@@ -11,12 +11,18 @@ enum StoreAccess {
         do {
             store = try ReportStore.open(dataDir: dataDir)
         } catch let error as StoreError where error.code == .locked {
-            var options = StoreOptions()
-            options.readOnly = true
-            store = try ReportStore.open(dataDir: dataDir, options: options)
+            store = try openReadOnly(dataDir)
         }
         let index = try ReportIndex.open(for: store, progress: progressPrinter("indexing"))
         return (store, index)
+    }
+
+    /// For commands that only read the log (never the index): no lock, works beside a writer.
+    static func openReadOnly(_ dataDir: String) throws -> ReportStore {
+        try requireExisting(dataDir)
+        var options = StoreOptions()
+        options.readOnly = true
+        return try ReportStore.open(dataDir: dataDir, options: options)
     }
 
     static func requireExisting(_ dataDir: String) throws {
