@@ -23,12 +23,14 @@ $p2pmq heads --data-dir "$data/store"
 section "history: the last 8 records of don-a"
 $p2pmq history --data-dir "$data/store" --don don-a --limit 8
 section "history: rejected reports, as JSON (first 3)"
-$p2pmq history --data-dir "$data/store" --verdict REJECT --limit 3 --json | cut -c1-220
+$p2pmq history --data-dir "$data/store" --verdict REJECT --limit 3 --json > "$data/rejected.jsonl"
+cut -c1-220 "$data/rejected.jsonl"
 section "audit: peers ranked by penalties"
 $p2pmq audit peers --data-dir "$data/store"
 worst=$($p2pmq audit peers --data-dir "$data/store" --json --limit 1 | sed -E 's/.*"peer":"([^"]+)".*/\1/')
 section "audit: timeline of $worst (first 12 lines)"
-$p2pmq audit peer "$worst" --data-dir "$data/store" | head -12
+$p2pmq audit peer "$worst" --data-dir "$data/store" > "$data/timeline.txt"
+head -12 "$data/timeline.txt"
 section "verify one report by hand"
 $p2pmq don init --id demo-don --nodes 4 --out "$data/demo-don"
 $p2pmq report sign --don "$data/demo-don" --topic demo --seq 1 --payload "hello" --out "$data/report.bin"

@@ -22,7 +22,7 @@ struct DebugCommand: ParsableCommand {
 
         @Option(help: "Reports per DON.") var reports = 500
         @Option(help: "Honest forwarding peers.") var peers = 5
-        @Option(help: "Seed: the same seed gives the same log.") var seed: UInt64 = 1
+        @Option(help: "Seed: the same seed gives the same keys, peers and events (times follow the clock).") var seed: UInt64 = 1
         @Option(help: "Write here instead of standard output.") var out: String?
         @Option(name: .customLong("dons-out"), help: "Folder for the generated DON configs.") var donsOut: String?
 

@@ -25,7 +25,9 @@ struct FormatOptions: ParsableArguments {
 
 enum OutputFormat { case table, json, csv }
 
-/// Writes to standard error (progress, notices), keeping standard output for data.
+/// Writes to standard error (progress, notices), keeping standard output for data. Standard
+/// output is flushed first so that, on a terminal or in one log, notices follow what they are about.
 func note(_ text: String) {
+    fflush(nil)
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
