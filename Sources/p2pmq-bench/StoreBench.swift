@@ -110,32 +110,45 @@ struct StoreBench: ParsableCommand {
         return Double(records) / seconds
     }
 
+    /// Scans in one open store, `runs` passes each (the first pass maps the pages); the fastest
+    /// pass counts, as in the C baseline.
     private func swiftScan(_ path: String) throws -> (decoded: Double, view: Double) {
         var options = StoreOptions()
         options.readOnly = true
         let store = try ReportStore.open(dataDir: path, options: options)
         defer { store.close() }
-        var n = 0
         var sum = 0
-        var start = monotonicSeconds()
-        try store.scan(topic: "bench") { r in
-            n += 1
-            sum &+= r.data.count
-            return true
-        }
-        let decoded = Double(n) / (monotonicSeconds() - start)
-        guard n == records else { throw ValidationError("scan saw \(n) records, expected \(records)") }
         var copy = [UInt8](repeating: 0, count: 65536)
-        n = 0
-        start = monotonicSeconds()
-        try store.scanViews(topic: "bench") { _, view in
-            // What a replay needs: the verdict, the message id and the data, copied out.
-            copy.withUnsafeMutableBytes { $0.copyMemory(from: view.data) }
-            sum &+= Int(copy[view.data.count / 2]) + view.messageIDBytes.count + Int(view.verdict.rawValue)
-            n += 1
-            return true
+        func fastest(_ pass: () throws -> Int) throws -> Double {
+            var best = 0.0
+            for _ in 0..<max(2, runs) {
+                let start = monotonicSeconds()
+                let n = try pass()
+                guard n == records else { throw ValidationError("scan saw \(n) records, expected \(records)") }
+                best = max(best, Double(n) / (monotonicSeconds() - start))
+            }
+            return best
         }
-        let view = Double(n) / (monotonicSeconds() - start)
+        let view = try fastest {
+            var n = 0
+            try store.scanViews(topic: "bench") { _, view in
+                // What a replay needs: the verdict, the message id and the data, copied out.
+                copy.withUnsafeMutableBytes { $0.copyMemory(from: view.data) }
+                sum &+= Int(copy[view.data.count / 2]) + view.messageIDBytes.count + Int(view.verdict.rawValue)
+                n += 1
+                return true
+            }
+            return n
+        }
+        let decoded = try fastest {
+            var n = 0
+            try store.scan(topic: "bench") { r in
+                sum &+= r.data.count
+                n += 1
+                return true
+            }
+            return n
+        }
         if sum == 42 { print("") }  // keeps the loops' work observable
         return (decoded, view)
     }
@@ -144,7 +157,7 @@ struct StoreBench: ParsableCommand {
         var n: UInt64 = 0
         var sum: UInt64 = 0
         var seconds = 0.0
-        let rc = p2pmq_baseline_scan(path, &n, &sum, &seconds)
+        let rc = p2pmq_baseline_scan(path, Int32(max(2, runs)), &n, &sum, &seconds)
         guard rc == 0, n == UInt64(records) else { throw ValidationError("C baseline scan failed: rc \(rc), \(n) records") }
         return Double(n) / seconds
     }

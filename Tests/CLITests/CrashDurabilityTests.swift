@@ -75,6 +75,9 @@ final class CrashDurabilityTests: XCTestCase {
         let heads = try Executable.run(["heads", "--data-dir", dir.path, "--json"])
         XCTAssertEqual(heads.status, 0, heads.stderr)
         XCTAssertTrue(heads.stdout.contains("load-0"), heads.stdout)
+        let history = try Executable.run(["history", "--data-dir", dir.path, "--json", "--limit", "3"])
+        XCTAssertEqual(history.status, 0, history.stderr)
+        XCTAssertEqual(history.stdout.split(separator: "\n").count, 3, history.stdout)
     }
 
     /// Starts `p2pmq debug write-load` appending until it is killed.

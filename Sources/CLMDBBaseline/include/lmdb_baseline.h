@@ -13,7 +13,8 @@ int p2pmq_baseline_append(const char *dir, uint64_t records, size_t value_size, 
                           int sync_each_commit, double *seconds);
 
 /// Walks the log database written by `p2pmq_baseline_append` with a cursor, copying every value
-/// out, as a sequential replay must. Returns 0 or an LMDB error code.
-int p2pmq_baseline_scan(const char *dir, uint64_t *records, uint64_t *checksum, double *seconds);
+/// out, as a sequential replay must; `passes` times in one open environment (the first pass maps
+/// the pages), reporting the fastest pass. Returns 0 or an LMDB error code.
+int p2pmq_baseline_scan(const char *dir, int passes, uint64_t *records, uint64_t *checksum, double *seconds);
 
 #endif

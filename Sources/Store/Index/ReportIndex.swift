@@ -8,19 +8,21 @@ public final class ReportIndex: Sendable {
     public static let fileName = "index.sqlite"
     let queue: DatabaseQueue
     public let path: String
+    /// A private index built for one reader; its file is deleted with it.
+    private let isTemporary: Bool
 
     /// Opens the index of `store`, creating or migrating it. A read-write open also rebuilds it when
     /// it belongs to another data dir, and brings it up to date with the log.
     public static func open(for store: ReportStore, progress: ((CatchUpProgress) -> Void)? = nil) throws -> ReportIndex {
         let path = store.dataDir + "/" + fileName
         if store.isReadOnly {
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw StoreError(
-                    .index,
-                    "no index in \(store.dataDir) and the data dir is locked by a running writer; "
-                        + "the writer creates it, or stop it and run `p2pmq index rebuild`")
+            // Another process writes the dir. Use its index when it keeps one for this log;
+            // otherwise build a private one from the log, so queries still answer.
+            if FileManager.default.fileExists(atPath: path),
+               let index = try? ReportIndex(path: path, readOnly: true), (try? index.storeID()) == store.storeID {
+                return index
             }
-            return try ReportIndex(path: path, readOnly: true)
+            return try temporary(for: store, progress: progress)
         }
         var index = try ReportIndex(path: path, readOnly: false)
         if try index.storeID() != store.storeID {
@@ -48,11 +50,28 @@ public final class ReportIndex: Sendable {
         return index
     }
 
-    private init(path: String, readOnly: Bool) throws {
+    private static func temporary(for store: ReportStore, progress: ((CatchUpProgress) -> Void)?) throws -> ReportIndex {
+        let path = NSTemporaryDirectory() + "p2pmq-index-\(getpid())-\(UUID().uuidString.prefix(8)).sqlite"
+        let index = try ReportIndex(path: path, readOnly: false, temporary: true)
+        try index.setStoreID(store.storeID)
+        try index.catchUp(from: store, progress: progress)
+        return index
+    }
+
+    deinit {
+        if isTemporary {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+    }
+
+    private init(path: String, readOnly: Bool, temporary: Bool = false) throws {
         self.path = path
+        self.isTemporary = temporary
         var config = Configuration()
         config.readonly = readOnly
         config.journalMode = .wal
+        // A writer in another process may hold the database briefly.
+        config.busyMode = .timeout(5)
         config.label = "p2pmq-index"
         do {
             queue = try DatabaseQueue(path: path, configuration: config)
