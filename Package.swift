@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layers (see docs/ARCHITECTURE.md): p2pmq CLI -> DON -> Store -> CLMDB.
+// Layers (see docs/ARCHITECTURE.md): p2pmq CLI -> DON -> Store -> Wire, CLMDB. Arrows point down.
 // Arrows point down only; each layer is one target.
 let package = Package(
     name: "p2pmq",
@@ -28,11 +28,20 @@ let package = Package(
             dependencies: ["CLMDB"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // libp2p wire formats and protocol state machines: pure values, no I/O.
+        .target(
+            name: "Wire",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // CRC-32C with the SSE4.2 instruction: record checksums sit on every read and write.
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
         .target(
             name: "Store",
             dependencies: [
+                "Wire",
                 "CLMDB",
                 "CCRC32C",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -45,6 +54,7 @@ let package = Package(
             name: "DON",
             dependencies: [
                 "Store",
+                "Wire",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -72,6 +82,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "DONTests", dependencies: ["DON", "Store", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Store", "DON", "TestSupport"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire"]),
     ],
     swiftLanguageModes: [.v6]
 )

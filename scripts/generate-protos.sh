@@ -22,4 +22,9 @@ command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y proto
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/DON/Generated --swift_opt=Visibility=Public \
   p2pmq/don/report.proto
-echo "generated: $(cd Sources/DON/Generated && ls)"
+# libp2p wire messages (keys, Noise payload, identify) -> Sources/Wire/Generated
+protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
+  --proto_path=proto --swift_out=Sources/Wire/Generated --swift_opt=Visibility=Public \
+  libp2p/crypto.proto libp2p/noise.proto libp2p/identify.proto
+echo "generated:"; find Sources/DON/Generated Sources/Wire/Generated -name '*.pb.swift'
+

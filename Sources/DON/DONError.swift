@@ -1,4 +1,5 @@
 import Store
+import Wire
 
 /// An error of the DON layer (configs, keys, reports), with a code and an actionable message.
 public struct DONError: Equatable, Sendable {

@@ -1,3 +1,5 @@
+import Wire
+
 /// An error from the store, with a stable code for scripts and a message an operator can act on.
 public struct StoreError: Equatable, Sendable {
     public enum Code: String, Sendable {
@@ -29,17 +31,6 @@ public struct StoreError: Equatable, Sendable {
         self.message = message
     }
 
-}
-
-/// An error with a stable code for scripts and a message for people; each layer has its own.
-public protocol CodedError: Error, CustomStringConvertible {
-    associatedtype Code: RawRepresentable<String>
-    var code: Code { get }
-    var message: String { get }
-}
-
-extension CodedError {
-    public var description: String { "\(code.rawValue): \(message)" }
 }
 
 extension StoreError: CodedError {}

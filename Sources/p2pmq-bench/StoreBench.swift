@@ -23,7 +23,11 @@ struct StoreBench: ParsableCommand {
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: root) } }
         let valueSize = try record(0).storedSize()
         print("store benchmark: \(records) records, \(dataSize) B data (\(valueSize) B stored value), batch \(batch)")
-        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; scratch \(root)\n")
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; scratch \(root)")
+        #if DEBUG
+        print("DEBUG BUILD: the Swift figures are not representative; use `swift run -c release p2pmq-bench store`")
+        #endif
+        print("")
 
         var rows: [(String, Double, Double)] = []
         for durability in [Durability.batched, .sync] {
