@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,6 +36,17 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // libp2p over SwiftNIO: TCP, connection upgrade, streams, identify, ping.
+        .target(
+            name: "Host",
+            dependencies: [
+                "Wire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // CRC-32C with the SSE4.2 instruction: record checksums sit on every read and write.
@@ -64,6 +77,8 @@ let package = Package(
             dependencies: [
                 "Store",
                 "DON",
+                "Wire",
+                "Host",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,6 +98,7 @@ let package = Package(
         .testTarget(name: "DONTests", dependencies: ["DON", "Store", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Store", "DON", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

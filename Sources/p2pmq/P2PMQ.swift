@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct P2PMQ: ParsableCommand {
+struct P2PMQ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "p2pmq",
-        abstract: "DON-to-DON messaging agent: report log, history and audit tools.",
+        abstract: "DON-to-DON messaging agent: libp2p host, report log, history and audit tools.",
         discussion: """
             Every command works on a data dir (--data-dir, default ./p2pmq-data). Query commands print
             tables by default, --json for one JSON object per line, --csv for spreadsheets.
@@ -13,7 +13,8 @@ struct P2PMQ: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             ImportCommand.self, ExportCommand.self, HistoryCommand.self, HeadsCommand.self,
-            AuditCommand.self, IndexCommand.self, DONCommand.self, ReportCommand.self, DebugCommand.self,
+            AuditCommand.self, IndexCommand.self, DONCommand.self, ReportCommand.self,
+            KeygenCommand.self, IDCommand.self, PingCommand.self, AgentCommand.self, DebugCommand.self,
         ]
     )
 }

@@ -1,0 +1,65 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import Wire
+
+/// One upgraded libp2p connection (Noise + yamux over TCP). Public methods may be called from any
+/// task; the state lives on the channel's event loop, in `ConnectionCore`.
+public final class Connection: Sendable, CustomStringConvertible {
+    public let isInitiator: Bool
+    public let remoteAddress: Multiaddr?
+    let channel: Channel
+    let core: NIOLoopBound<ConnectionCore>
+    /// Succeeds once the connection is muxed; fails if it closes first.
+    let ready: EventLoopFuture<Void>
+    private let peer = NIOLockedValueBox<(PeerID, PublicKey)?>(nil)
+
+    init(channel: Channel, isInitiator: Bool, remoteAddress: Multiaddr?, core: ConnectionCore) {
+        self.channel = channel
+        self.isInitiator = isInitiator
+        self.remoteAddress = remoteAddress
+        self.core = NIOLoopBound(core, eventLoop: channel.eventLoop)
+        self.ready = core.ready.futureResult
+    }
+
+    /// The authenticated remote peer (set once Noise completes).
+    public var remotePeer: PeerID? { peer.withLockedValue { $0?.0 } }
+    public var remotePublicKey: PublicKey? { peer.withLockedValue { $0?.1 } }
+    func setRemote(_ id: PeerID, _ key: PublicKey) { peer.withLockedValue { $0 = (id, key) } }
+
+    public var description: String {
+        "\(isInitiator ? "outbound" : "inbound") connection to \(remotePeer.map { "\($0)" } ?? "?") at \(remoteAddress.map { "\($0)" } ?? "?")"
+    }
+
+    /// Opens a stream and negotiates the first of `protocols` the remote supports.
+    public func openStream(_ protocols: [String]) async throws -> MuxedStream {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<MuxedStream, Error>) in
+            channel.eventLoop.execute {
+                self.core.value.openStream(protocols, connection: self) { cont.resume(with: $0) }
+            }
+        }
+    }
+
+    public func close() {
+        channel.eventLoop.execute { self.core.value.shutdown(reason: HostError(.closed, "closed locally")) }
+    }
+
+    // MARK: for MuxedStream
+
+    func write(stream id: UInt32, _ bytes: [UInt8]) async throws {
+        let future = channel.eventLoop.flatSubmit { self.core.value.write(stream: id, bytes) }
+        try await future.get()
+    }
+
+    func closeStream(_ id: UInt32) async {
+        try? await channel.eventLoop.submit { self.core.value.closeStream(id) }.get()
+    }
+
+    func resetStream(_ id: UInt32) async {
+        try? await channel.eventLoop.submit { self.core.value.resetStream(id) }.get()
+    }
+
+    func consumed(_ id: UInt32, _ count: Int) {
+        channel.eventLoop.execute { self.core.value.consumed(id, count) }
+    }
+}

@@ -1,0 +1,199 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Wire
+
+/// Something that happened to a host's connections, for the agent and `p2pmq agent --stdio`.
+public enum HostEvent: Sendable {
+    case connected(PeerID, address: Multiaddr?, inbound: Bool)
+    case disconnected(PeerID, reason: String)
+    case identified(PeerID, PeerInfo)
+    case dialFailed(Multiaddr, reason: String)
+}
+
+/// A libp2p host over TCP: listens, dials, upgrades every connection to Noise + yamux, serves
+/// identify and ping, and hands inbound streams to the protocol handlers registered with it.
+public final class P2PHost: Sendable {
+    public let config: HostConfig
+    public let peerID: PeerID
+    public let registry = ProtocolRegistry()
+    public let peerStore = PeerStore()
+    public let events: AsyncStream<HostEvent>
+    private let eventSink: AsyncStream<HostEvent>.Continuation
+    private let group: EventLoopGroup
+    private let ownsGroup: Bool
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var listeners: [Channel] = []
+        var listenAddresses: [Multiaddr] = []
+        var connections: [ObjectIdentifier: Connection] = [:]
+        var closed = false
+    }
+
+    public init(config: HostConfig, group: EventLoopGroup? = nil, logger: Logger = Logger(label: "p2pmq.host")) {
+        self.config = config
+        self.peerID = config.identity.peerID
+        self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.ownsGroup = group == nil
+        var logger = logger
+        logger[metadataKey: "self"] = "\(config.identity.peerID)"
+        self.logger = logger
+        (events, eventSink) = AsyncStream.makeStream(of: HostEvent.self, bufferingPolicy: .bufferingNewest(4096))
+        registry.set(Identify.protocolID) { [weak self] stream in await self?.serveIdentify(stream) }
+        registry.set(Identify.pushProtocolID) { [weak self] stream in await self?.receiveIdentifyPush(stream) }
+        registry.set(Ping.protocolID) { stream in await Ping.serve(stream) }
+    }
+
+    public var listenAddresses: [Multiaddr] { state.withLockedValue { $0.listenAddresses } }
+
+    public var connections: [Connection] { state.withLockedValue { Array($0.connections.values) } }
+
+    public func connections(to peer: PeerID) -> [Connection] { connections.filter { $0.remotePeer == peer } }
+
+    // MARK: listening
+
+    /// Listens on a `/ip4|ip6/.../tcp/PORT` address (port 0 picks one); returns the bound address.
+    @discardableResult
+    public func listen(_ addr: Multiaddr) async throws -> Multiaddr {
+        guard let (host, port) = addr.hostAndPort else { throw HostError(.noAddress, "cannot listen on \(addr): need /ip4|ip6/.../tcp/PORT") }
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [weak self] channel in
+                guard let self else { return channel.close() }
+                return channel.eventLoop.makeCompletedFuture {
+                    try self.attach(channel, initiator: false, expectedPeer: nil)
+                }
+            }
+            .bind(host: host, port: port).get()
+        guard let local = channel.localAddress, let bound = Self.multiaddr(local) else {
+            throw HostError(.noAddress, "listening socket has no address")
+        }
+        state.withLockedValue {
+            $0.listeners.append(channel)
+            $0.listenAddresses.append(bound)
+        }
+        logger.info("listening", metadata: ["address": "\(bound)"])
+        return bound
+    }
+
+    // MARK: dialing
+
+    /// Dials `addr`; if it ends in `/p2p/ID`, the remote must prove that identity. Returns once
+    /// the connection is upgraded; identify runs in the background.
+    public func dial(_ addr: Multiaddr) async throws -> Connection {
+        guard let (host, port) = addr.hostAndPort else { throw HostError(.noAddress, "cannot dial \(addr): need /ip4|ip6|dns/.../tcp/PORT") }
+        let expected = addr.peerID
+        do {
+            let connection = try await ClientBootstrap(group: group)
+                .connectTimeout(.seconds(config.dialTimeoutSeconds))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: host, port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try self.attach(channel, initiator: true, expectedPeer: expected, address: addr.transportPart)
+                    }
+                }
+            try await connection.ready.get()
+            if let peer = connection.remotePeer { peerStore.addAddress(peer, addr.transportPart) }
+            return connection
+        } catch {
+            eventSink.yield(.dialFailed(addr, reason: "\(error)"))
+            throw error
+        }
+    }
+
+    /// Builds the connection objects for a new socket.
+    @discardableResult
+    private func attach(_ channel: Channel, initiator: Bool, expectedPeer: PeerID?, address: Multiaddr? = nil) throws -> Connection {
+        let remote = address ?? channel.remoteAddress.flatMap(Self.multiaddr)
+        var logger = self.logger
+        logger[metadataKey: "remote"] = "\(remote.map { "\($0)" } ?? "?")"
+        let machine = ConnectionStateMachine(initiator: initiator, identity: config.identity, expectedPeer: expectedPeer, yamuxLimits: config.yamux)
+        let core = ConnectionCore(machine: machine, channel: channel, registry: registry, logger: logger)
+        let connection = Connection(channel: channel, isInitiator: initiator, remoteAddress: remote, core: core)
+        core.connection = connection
+        let accepted = state.withLockedValue { s -> Bool in
+            guard !s.closed, initiator || s.connections.count < config.maxConnections else { return false }
+            s.connections[ObjectIdentifier(connection)] = connection
+            return true
+        }
+        guard accepted else {
+            logger.warning("refusing connection: limit of \(config.maxConnections) connections reached")
+            channel.close(promise: nil)
+            return connection
+        }
+        core.onAuthenticated = { peer, key in connection.setRemote(peer, key) }
+        core.onClosed = { [weak self] reason in
+            guard let self else { return }
+            self.state.withLockedValue { _ = $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+            if let peer = connection.remotePeer { self.eventSink.yield(.disconnected(peer, reason: "\(reason)")) }
+        }
+        core.ready.futureResult.whenSuccess { [weak self] in
+            guard let self, let peer = connection.remotePeer else { return }
+            self.eventSink.yield(.connected(peer, address: remote, inbound: !initiator))
+            Task { await self.identify(connection) }
+        }
+        try channel.pipeline.syncOperations.addHandler(ConnectionHandler(core: core, upgradeTimeoutSeconds: config.upgradeTimeoutSeconds))
+        return connection
+    }
+
+    // MARK: identify
+
+    private func identify(_ connection: Connection) async {
+        guard let peer = connection.remotePeer else { return }
+        do {
+            let stream = try await connection.openStream([Identify.protocolID])
+            let message = try await Identify.read(stream, maxLength: config.maxMessageSize)
+            Identify.record(message, peer: peer, in: peerStore)
+            if let info = peerStore.info(peer) { eventSink.yield(.identified(peer, info)) }
+        } catch {
+            logger.debug("identify failed", metadata: ["peer": "\(peer)", "reason": "\(error)"])
+        }
+    }
+
+    private func serveIdentify(_ stream: MuxedStream) async {
+        try? await stream.writeMessage(Identify.message(host: self, observed: stream.connection.remoteAddress))
+        await stream.close()
+    }
+
+    private func receiveIdentifyPush(_ stream: MuxedStream) async {
+        guard let message = try? await Identify.read(stream, maxLength: config.maxMessageSize) else { return }
+        Identify.record(message, peer: stream.remotePeer, in: peerStore)
+        if let info = peerStore.info(stream.remotePeer) { eventSink.yield(.identified(stream.remotePeer, info)) }
+    }
+
+    /// Tells every connected peer our current identify (after protocols or addresses change).
+    public func pushIdentify() async {
+        for connection in connections {
+            guard let stream = try? await connection.openStream([Identify.pushProtocolID]) else { continue }
+            try? await stream.writeMessage(Identify.message(host: self, observed: connection.remoteAddress))
+            await stream.close()
+        }
+    }
+
+    // MARK: shutdown
+
+    public func close() async {
+        let (listeners, connections) = state.withLockedValue { s -> ([Channel], [Connection]) in
+            s.closed = true
+            return (s.listeners, Array(s.connections.values))
+        }
+        for l in listeners { try? await l.close() }
+        for c in connections { c.close() }
+        for c in connections { try? await c.channel.closeFuture.get() }
+        eventSink.finish()
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+
+    static func multiaddr(_ address: SocketAddress) -> Multiaddr? {
+        guard let ip = address.ipAddress, let port = address.port else { return nil }
+        switch address {
+        case .v4: return try? Multiaddr("/ip4/\(ip)/tcp/\(port)")
+        case .v6: return try? Multiaddr("/ip6/\(ip)/tcp/\(port)")
+        default: return nil
+        }
+    }
+}

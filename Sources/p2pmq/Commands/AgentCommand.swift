@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import Host
+import Store
+import Wire
+
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run a libp2p host (for now: --stdio, driven by JSON lines).",
+        discussion: """
+            --stdio speaks the JSON-lines interface of the interop reference peers: the first stdout
+            line is {"multiaddr": ".../p2p/<id>", "peer_id": "<id>"}; stdin takes
+            {"cmd":"dial","addr":A}, {"cmd":"peers"}, {"cmd":"quit"}; events are printed as
+            {"event": ...} lines (connected, disconnected, identified, dial_failed, peers).
+            Ends on quit, end of input, SIGINT or SIGTERM.
+            """)
+
+    @Flag(help: "Drive the host with JSON lines on stdin/stdout.") var stdio = false
+    @Option(help: "Listen address.") var listen = "/ip4/127.0.0.1/tcp/0"
+    @Option(help: "Identity file (default: a new identity).") var key: String?
+    @Option(help: "Dial these peers at start (repeatable).") var dial: [String] = []
+
+    func validate() throws {
+        guard stdio else { throw ValidationError("only --stdio mode exists so far; the configured agent comes next") }
+    }
+
+    func run() async throws {
+        let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()
+        let host = P2PHost(config: HostConfig(identity: identity))
+        let out = StdoutLines()
+        let bound = try await host.listen(try Multiaddr(listen))
+        var first = JSONLine()
+        first.add("multiaddr", bound.appending(.p2p(host.peerID)).description)
+        first.add("peer_id", host.peerID.description)
+        first.add("impl", "p2pmq-swift")
+        out.print(first.text)
+
+        let eventTask = Task {
+            for await event in host.events { out.print(Self.describe(event)) }
+        }
+        for addr in dial { Task { try? await host.dial(try Multiaddr(addr)) } }
+
+        let commands = AsyncStream<String> { cont in
+            Thread.detachNewThread {
+                while let line = readLine() { cont.yield(line) }
+                cont.finish()
+            }
+        }
+        let signals = SignalWaiter([SIGINT, SIGTERM])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await line in commands {
+                    if await Self.handle(line, host: host, out: out) == false { break }
+                }
+            }
+            group.addTask { await signals.wait() }
+            await group.next()
+            group.cancelAll()
+        }
+        eventTask.cancel()
+        await host.close()
+    }
+
+    /// Runs one command line; false means quit.
+    static func handle(_ line: String, host: P2PHost, out: StdoutLines) async -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            if !line.trimmingCharacters(in: .whitespaces).isEmpty { out.print(#"{"event":"error","error":"not a JSON object"}"#) }
+            return true
+        }
+        switch object["cmd"] as? String {
+        case "quit":
+            return false
+        case "dial":
+            guard let text = object["addr"] as? String else {
+                out.print(#"{"event":"error","error":"dial needs addr"}"#)
+                return true
+            }
+            Task {
+                do { _ = try await host.dial(try Multiaddr(text)) } catch {
+                    var l = JSONLine()
+                    l.add("event", "dial_failed")
+                    l.add("addr", text)
+                    l.add("error", "\(error)")
+                    out.print(l.text)
+                }
+            }
+        case "peers":
+            let peers = host.connections.compactMap(\.remotePeer).map(\.description)
+            var l = JSONLine()
+            l.add("event", "peers")
+            l.addRaw("peers", "[" + Set(peers).sorted().map(JSONLine.quote).joined(separator: ",") + "]")
+            out.print(l.text)
+        default:
+            var l = JSONLine()
+            l.add("event", "error")
+            l.add("error", "unknown command (dial, peers, quit)")
+            out.print(l.text)
+        }
+        return true
+    }
+
+    static func describe(_ event: HostEvent) -> String {
+        var l = JSONLine()
+        switch event {
+        case .connected(let peer, let addr, let inbound):
+            l.add("event", "connected")
+            l.add("peer", peer.description)
+            l.add("addr", addr?.description ?? "")
+            l.add("direction", inbound ? "inbound" : "outbound")
+        case .disconnected(let peer, let reason):
+            l.add("event", "disconnected")
+            l.add("peer", peer.description)
+            l.add("reason", reason)
+        case .identified(let peer, let info):
+            l.add("event", "identified")
+            l.add("peer", peer.description)
+            l.add("agent_version", info.agentVersion ?? "")
+            l.addRaw("protocols", "[" + info.protocols.map(JSONLine.quote).joined(separator: ",") + "]")
+        case .dialFailed(let addr, let reason):
+            l.add("event", "dial_failed")
+            l.add("addr", addr.description)
+            l.add("error", reason)
+        }
+        return l.text
+    }
+}
+
+/// Whole lines to stdout from any task, flushed at once (the peer on the other end reads lines).
+final class StdoutLines: Sendable {
+    private let lock = NSLock()
+    func print(_ line: String) {
+        lock.lock()
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        lock.unlock()
+    }
+}
+
+/// Resumes once one of the given signals arrives.
+final class SignalWaiter: @unchecked Sendable {
+    // @unchecked: `sources` is set once in init and only kept to hold the sources alive.
+    private let sources: [DispatchSourceSignal]
+    private let stream: AsyncStream<Void>
+    private let sink: AsyncStream<Void>.Continuation
+
+    init(_ signals: [Int32]) {
+        (stream, sink) = AsyncStream.makeStream(of: Void.self)
+        let sink = self.sink
+        sources = signals.map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig)
+            source.setEventHandler { sink.yield() }
+            source.resume()
+            return source
+        }
+    }
+
+    func wait() async {
+        for await _ in stream { return }
+    }
+}
