@@ -80,6 +80,7 @@ let package = Package(
                 "Wire",
                 "Host",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -99,6 +100,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Store", "DON", "TestSupport"]),
         .testTarget(name: "WireTests", dependencies: ["Wire"]),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
+        .testTarget(name: "InteropTests", dependencies: ["Host", "Wire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

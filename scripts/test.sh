@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs system libraries if missing, builds once, runs every test.
+# Runs the whole test suite: installs system libraries if missing, sets up the reference peers of
+# other libp2p implementations (../shared/interop, Python venvs cached in $P2PMQ_INTEROP_DIR,
+# default /tmp/p2pmq-interop), builds once, runs every test.
 #   scripts/test.sh [extra swift test arguments, e.g. --filter StoreTests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+shared_interop=${P2PMQ_INTEROP_SCRIPTS:-$(cd .. && pwd)/shared/interop}
+if [ -x "$shared_interop/setup.sh" ] || [ -f "$shared_interop/setup.sh" ]; then
+  export P2PMQ_INTEROP_DIR=${P2PMQ_INTEROP_DIR:-/tmp/p2pmq-interop}
+  bash "$shared_interop/setup.sh" "$P2PMQ_INTEROP_DIR"
+  export P2PMQ_INTEROP_SCRIPTS="$shared_interop" P2PMQ_INTEROP_REQUIRED=1
+else
+  echo "note: $shared_interop not found; interop tests against go-libp2p and py-libp2p will be skipped" >&2
+fi
 swift build --build-tests
 # XCTest only: the suite has no Swift Testing tests, and its empty "0 tests" summary would
 # otherwise be the last line CI reads.

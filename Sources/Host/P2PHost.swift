@@ -10,6 +10,8 @@ public enum HostEvent: Sendable {
     case disconnected(PeerID, reason: String)
     case identified(PeerID, PeerInfo)
     case dialFailed(Multiaddr, reason: String)
+    /// The peer asked for our identify and got it.
+    case identifyServed(PeerID)
 }
 
 /// A libp2p host over TCP: listens, dials, upgrades every connection to Noise + yamux, serves
@@ -155,7 +157,12 @@ public final class P2PHost: Sendable {
     }
 
     private func serveIdentify(_ stream: MuxedStream) async {
-        try? await stream.writeMessage(Identify.message(host: self, observed: stream.connection.remoteAddress))
+        do {
+            try await stream.writeMessage(Identify.message(host: self, observed: stream.connection.remoteAddress))
+            eventSink.yield(.identifyServed(stream.remotePeer))
+        } catch {
+            logger.debug("identify answer failed", metadata: ["peer": "\(stream.remotePeer)", "reason": "\(error)"])
+        }
         await stream.close()
     }
 

@@ -16,6 +16,7 @@ struct StoreBench: ParsableCommand {
     @Option(help: "Scratch folder (default: a new temporary folder, deleted after).") var dir: String?
     @Option(help: "History queries per kind, for latency percentiles.") var queries = 200
     @Option(help: "Runs of each append measurement (Swift and C interleaved); the median is shown.") var runs = 3
+    @Flag(name: .customLong("skip-sync"), help: "Leave out the sync-mode appends (the slowest part).") var skipSync = false
 
     func run() throws {
         let root = dir ?? NSTemporaryDirectory() + "p2pmq-bench-\(getpid())"
@@ -30,7 +31,7 @@ struct StoreBench: ParsableCommand {
         print("")
 
         var rows: [(String, Double, Double)] = []
-        for durability in [Durability.batched, .sync] {
+        for durability in skipSync ? [Durability.batched] : [.batched, .sync] {
             // Interleaved so that both sides see the same disk and page-cache conditions; each run
             // writes a fresh dir, and all but the last are deleted to bound disk use.
             var swift: [Double] = []

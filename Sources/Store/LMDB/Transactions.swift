@@ -1,4 +1,5 @@
 import CLMDB
+import Glibc
 
 /// Read operations shared by read and write transactions. Returned buffers point into the map and
 /// are valid only until the transaction ends: copy what must outlive it.
@@ -36,7 +37,10 @@ extension LMDBReadable {
         // LMDB rejects an empty key for MDB_SET_RANGE; an empty origin means "from the first key".
         var entry = origin.isEmpty ? try cursor.first() : try cursor.seek(atOrAfter: origin)
         while let (key, value) = entry {
-            guard key.starts(with: prefix) else { return }
+            // memcmp, not `starts(with:)`: this runs once per record of every scan.
+            guard key.count >= prefix.count,
+                  prefix.isEmpty || prefix.withUnsafeBytes({ memcmp(key.baseAddress!, $0.baseAddress!, prefix.count) }) == 0
+            else { return }
             guard try body(key, value) else { return }
             entry = try cursor.next()
         }

@@ -19,6 +19,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "Drive the host with JSON lines on stdin/stdout.") var stdio = false
     @Option(help: "Listen address.") var listen = "/ip4/127.0.0.1/tcp/0"
     @Option(help: "Identity file (default: a new identity).") var key: String?
+    @OptionGroup var log: LogOptions
     @Option(help: "Dial these peers at start (repeatable).") var dial: [String] = []
 
     func validate() throws {
@@ -27,7 +28,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()
-        let host = P2PHost(config: HostConfig(identity: identity))
+        let host = P2PHost(config: HostConfig(identity: identity), logger: log.logger("p2pmq.host"))
         let out = StdoutLines()
         let bound = try await host.listen(try Multiaddr(listen))
         var first = JSONLine()
@@ -117,6 +118,9 @@ struct AgentCommand: AsyncParsableCommand {
             l.add("peer", peer.description)
             l.add("agent_version", info.agentVersion ?? "")
             l.addRaw("protocols", "[" + info.protocols.map(JSONLine.quote).joined(separator: ",") + "]")
+        case .identifyServed(let peer):
+            l.add("event", "identify_served")
+            l.add("peer", peer.description)
         case .dialFailed(let addr, let reason):
             l.add("event", "dial_failed")
             l.add("addr", addr.description)
