@@ -30,10 +30,16 @@ let package = Package(
             dependencies: ["CLMDB"],
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
         // libp2p wire formats and protocol state machines: pure values, no I/O.
         .target(
             name: "Wire",
             dependencies: [
+                "CSodium",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

@@ -15,6 +15,8 @@ public struct HostConfig: Sendable {
     public var yamux = YamuxSession.Limits()
     /// Largest length-prefixed message a protocol handler reads (identify and the like).
     public var maxMessageSize = 1 << 20
+    /// Private network key: only peers holding it can connect (libp2p pnet).
+    public var psk: PreSharedKey?
 
     public init(identity: PrivateKey) { self.identity = identity }
 }

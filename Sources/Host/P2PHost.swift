@@ -113,7 +113,7 @@ public final class P2PHost: Sendable {
         let remote = address ?? channel.remoteAddress.flatMap(Self.multiaddr)
         var logger = self.logger
         logger[metadataKey: "remote"] = "\(remote.map { "\($0)" } ?? "?")"
-        let machine = ConnectionStateMachine(initiator: initiator, identity: config.identity, expectedPeer: expectedPeer, yamuxLimits: config.yamux)
+        let machine = ConnectionStateMachine(initiator: initiator, identity: config.identity, expectedPeer: expectedPeer, yamuxLimits: config.yamux, psk: config.psk)
         let core = ConnectionCore(machine: machine, channel: channel, registry: registry, logger: logger)
         let connection = Connection(channel: channel, isInitiator: initiator, remoteAddress: remote, core: core)
         core.connection = connection

@@ -130,4 +130,23 @@ final class HostTests: XCTestCase {
         let rtts = try await Ping.run(on: connection, count: 1)
         XCTAssertEqual(rtts.count, 1)
     }
+
+    func testPrivateNetworksAdmitOnlyPeersWithTheKey() async throws {
+        let psk = try PreSharedKey(bytes: [UInt8](repeating: 7, count: 32))
+        let other = try PreSharedKey(bytes: [UInt8](repeating: 8, count: 32))
+        let (a, addrA) = try await makeHost { $0.psk = psk; $0.upgradeTimeoutSeconds = 2 }
+        let (b, _) = try await makeHost { $0.psk = psk }
+        let (c, _) = try await makeHost { $0.psk = other; $0.upgradeTimeoutSeconds = 2 }
+        let (d, _) = try await makeHost { $0.upgradeTimeoutSeconds = 2 }
+        defer { Task { await a.close(); await b.close(); await c.close(); await d.close() } }
+        let ok = try await b.dial(addrA)
+        let rtts = try await Ping.run(on: ok, count: 2)
+        XCTAssertEqual(rtts.count, 2)
+        for (name, host) in [("wrong key", c), ("no key", d)] {
+            do {
+                _ = try await host.dial(addrA)
+                XCTFail("\(name): connected to a private network")
+            } catch {}
+        }
+    }
 }

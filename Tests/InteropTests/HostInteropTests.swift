@@ -77,4 +77,25 @@ final class HostInteropTests: XCTestCase {
     func testGoDialsSwift() async throws { try await remoteDials(.go, agent: "go-libp2p") }
     func testSwiftDialsPy() async throws { try await swiftDials(.py, agent: "py-libp2p") }
     func testPyDialsSwift() async throws { try await remoteDials(.py, agent: "py-libp2p") }
+
+    func testPrivateNetworkWithGo() async throws {
+        let psk = try PreSharedKey(bytes: (0..<32).map { UInt8($0 * 7 % 256) })
+        let hex = psk.bytes.map { String(format: "%02x", $0) }.joined()
+        let remote = try peer(.go, ["--psk", hex])
+        defer { remote.stop() }
+        var config = HostConfig(identity: PrivateKey.generate())
+        config.psk = psk
+        let host = P2PHost(config: config)
+        let connection = try await host.dial(try Multiaddr(remote.multiaddr))
+        let rtts = try await Ping.run(on: connection, count: 2)
+        XCTAssertEqual(rtts.count, 2)
+        // Without the key the go peer is unreachable.
+        let outsider = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
+        do {
+            _ = try await outsider.dial(try Multiaddr(remote.multiaddr))
+            XCTFail("connected to a private go network without its key")
+        } catch {}
+        await host.close()
+        await outsider.close()
+    }
 }

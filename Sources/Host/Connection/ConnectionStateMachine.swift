@@ -2,8 +2,10 @@ import Wire
 
 /// Upgrades a raw TCP connection and then multiplexes it, as a pure state machine:
 ///
-///     multistream-select -> /noise -> (encrypted) multistream-select -> /yamux/1.0.0 -> streams
+///     [pnet] -> multistream-select -> /noise -> (encrypted) multistream-select -> /yamux/1.0.0 -> streams
 ///
+/// In a private network (`psk`) each side first sends a 24-byte nonce in the clear, and every byte
+/// after it, both ways, is XSalsa20-encrypted with the network key (libp2p pnet).
 /// Bytes from the socket go in; bytes to write, the authenticated peer, yamux events, or a reason
 /// to close come out. The NIO handler owns one and only moves bytes.
 struct ConnectionStateMachine {
@@ -31,9 +33,14 @@ struct ConnectionStateMachine {
     private let identity: PrivateKey
     private let expectedPeer: PeerID?
     private let yamuxLimits: YamuxSession.Limits
+    private let psk: PreSharedKey?
+    private var pnetOut: PNetCipher?
+    private var pnetIn: PNetCipher?
+    private var pnetNonce: [UInt8] = []
 
-    init(initiator: Bool, identity: PrivateKey, expectedPeer: PeerID?, yamuxLimits: YamuxSession.Limits) {
+    init(initiator: Bool, identity: PrivateKey, expectedPeer: PeerID?, yamuxLimits: YamuxSession.Limits, psk: PreSharedKey? = nil) {
         isInitiator = initiator
+        self.psk = psk
         self.identity = identity
         self.expectedPeer = expectedPeer
         self.yamuxLimits = yamuxLimits
@@ -45,16 +52,44 @@ struct ConnectionStateMachine {
 
     mutating func start() -> [Action] {
         guard case .securityNegotiation(let ms) = phase else { return [] }
-        return [.write(ms.start())]
+        var nonce: [UInt8] = []
+        if let psk {
+            nonce = PNetCipher.randomNonce()
+            pnetOut = PNetCipher(key: psk, nonce: nonce)
+        }
+        return [.write(nonce + outbound(ms.start()))]
     }
 
     mutating func receive(_ bytes: [UInt8]) throws -> [Action] {
         do {
-            return try receiveUnchecked(bytes)
+            var input = bytes
+            if let psk {
+                if pnetIn == nil {
+                    pnetNonce += input
+                    guard pnetNonce.count >= PNetCipher.nonceSize else { return [] }
+                    pnetIn = PNetCipher(key: psk, nonce: Array(pnetNonce.prefix(PNetCipher.nonceSize)))
+                    input = Array(pnetNonce.dropFirst(PNetCipher.nonceSize))
+                    pnetNonce = []
+                }
+                input = pnetIn!.apply(input)
+            }
+            return try receiveUnchecked(input).map { action in
+                if case .write(let b) = action { return .write(outbound(b)) }
+                return action
+            }
         } catch {
             phase = .closed
+            if psk != nil, case let e as WireError = error, e.code != .peerIDMismatch {
+                throw WireError(e.code, e.message + " (private network: does the peer use the same key?)")
+            }
             throw error
         }
+    }
+
+    /// Applies the private-network cipher to bytes about to be written, in write order.
+    private mutating func outbound(_ bytes: [UInt8]) -> [UInt8] {
+        guard pnetOut != nil, !bytes.isEmpty else { return bytes }
+        return pnetOut!.apply(bytes)
     }
 
     private mutating func receiveUnchecked(_ bytes: [UInt8]) throws -> [Action] {
@@ -131,7 +166,7 @@ struct ConnectionStateMachine {
         defer { phase = .muxed(session) }
         let result = try body(&session)
         let out = session.takeOutput()
-        return (result, out.isEmpty ? [] : try seal(out))
+        return (result, out.isEmpty ? [] : outbound(try seal(out)))
     }
 
     mutating func close() { phase = .closed }

@@ -20,6 +20,7 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Listen address.") var listen = "/ip4/127.0.0.1/tcp/0"
     @Option(help: "Identity file (default: a new identity).") var key: String?
     @OptionGroup var log: LogOptions
+    @Option(help: "Private network key file (/key/swarm/psk/1.0.0/ format).") var psk: String?
     @Option(help: "Dial these peers at start (repeatable).") var dial: [String] = []
 
     func validate() throws {
@@ -28,7 +29,9 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()
-        let host = P2PHost(config: HostConfig(identity: identity), logger: log.logger("p2pmq.host"))
+        var config = HostConfig(identity: identity)
+        config.psk = try psk.map(IdentityFile.loadPSK)
+        let host = P2PHost(config: config, logger: log.logger("p2pmq.host"))
         let out = StdoutLines()
         let bound = try await host.listen(try Multiaddr(listen))
         var first = JSONLine()

@@ -15,6 +15,11 @@ enum IdentityFile {
     }
 
     static func encode(_ key: PrivateKey) -> String { Data(key.protobuf).base64EncodedString() }
+
+    static func loadPSK(_ path: String) throws -> PreSharedKey {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read \(path)") }
+        return try PreSharedKey(fileContents: Array(data))
+    }
 }
 
 struct KeygenCommand: ParsableCommand {

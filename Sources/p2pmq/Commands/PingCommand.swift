@@ -15,13 +15,16 @@ struct PingCommand: AsyncParsableCommand {
     @Option(help: "Seconds between pings.") var interval = 1.0
     @Option(help: "Identity file (default: a throwaway identity).") var key: String?
     @OptionGroup var log: LogOptions
+    @Option(help: "Private network key file (/key/swarm/psk/1.0.0/ format).") var psk: String?
     @Flag(help: "One JSON object per line.") var json = false
 
     func run() async throws {
         let addr: Multiaddr
         do { addr = try Multiaddr(address) } catch { throw ValidationError("\(error)") }
         let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()
-        let host = P2PHost(config: HostConfig(identity: identity), logger: log.logger("p2pmq.host"))
+        var config = HostConfig(identity: identity)
+        config.psk = try psk.map(IdentityFile.loadPSK)
+        let host = P2PHost(config: config, logger: log.logger("p2pmq.host"))
         defer { Task { await host.close() } }
         let connection = try await host.dial(addr)
         guard let peer = connection.remotePeer else { throw HostError(.closed, "no peer") }
