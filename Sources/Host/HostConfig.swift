@@ -15,6 +15,8 @@ public struct HostConfig: Sendable {
     public var yamux = YamuxSession.Limits()
     /// Largest length-prefixed message a protocol handler reads (identify and the like).
     public var maxMessageSize = 1 << 20
+    /// Trims connections above the high water mark.
+    public var connectionManager = ConnectionManagerPolicy()
     /// Private network key: only peers holding it can connect (libp2p pnet).
     public var psk: PreSharedKey?
 

@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -32,6 +33,9 @@ public final class P2PHost: Sendable {
         var listeners: [Channel] = []
         var listenAddresses: [Multiaddr] = []
         var connections: [ObjectIdentifier: Connection] = [:]
+        var openedAt: [ObjectIdentifier: Double] = [:]
+        var protected: Set<PeerID> = []
+        var trimTask: RepeatedTask?
         var closed = false
     }
 
@@ -47,6 +51,11 @@ public final class P2PHost: Sendable {
         registry.set(Identify.protocolID) { [weak self] stream in await self?.serveIdentify(stream) }
         registry.set(Identify.pushProtocolID) { [weak self] stream in await self?.receiveIdentifyPush(stream) }
         registry.set(Ping.protocolID) { stream in await Ping.serve(stream) }
+        // Connections past their grace period are trimmed even when no new one arrives.
+        let task = self.group.next().scheduleRepeatedTask(initialDelay: .seconds(5), delay: .seconds(5)) { [weak self] _ in
+            self?.trimConnections()
+        }
+        state.withLockedValue { $0.trimTask = task }
     }
 
     public var listenAddresses: [Multiaddr] { state.withLockedValue { $0.listenAddresses } }
@@ -120,6 +129,7 @@ public final class P2PHost: Sendable {
         let accepted = state.withLockedValue { s -> Bool in
             guard !s.closed, initiator || s.connections.count < config.maxConnections else { return false }
             s.connections[ObjectIdentifier(connection)] = connection
+            s.openedAt[ObjectIdentifier(connection)] = Self.monotonicSeconds()
             return true
         }
         guard accepted else {
@@ -130,16 +140,47 @@ public final class P2PHost: Sendable {
         core.onAuthenticated = { peer, key in connection.setRemote(peer, key) }
         core.onClosed = { [weak self] reason in
             guard let self else { return }
-            self.state.withLockedValue { _ = $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+            self.state.withLockedValue {
+                $0.connections.removeValue(forKey: ObjectIdentifier(connection))
+                $0.openedAt.removeValue(forKey: ObjectIdentifier(connection))
+            }
             if let peer = connection.remotePeer { self.eventSink.yield(.disconnected(peer, reason: "\(reason)")) }
         }
         core.ready.futureResult.whenSuccess { [weak self] in
             guard let self, let peer = connection.remotePeer else { return }
             self.eventSink.yield(.connected(peer, address: remote, inbound: !initiator))
+            self.trimConnections()
             Task { await self.identify(connection) }
         }
         try channel.pipeline.syncOperations.addHandler(ConnectionHandler(core: core, upgradeTimeoutSeconds: config.upgradeTimeoutSeconds))
         return connection
+    }
+
+    // MARK: connection manager
+
+    /// Keeps connections to `peer` out of trimming (direct peers, bootstrappers).
+    public func protect(_ peer: PeerID) { state.withLockedValue { _ = $0.protected.insert(peer) } }
+
+    /// Closes connections past the high water mark (see `ConnectionManagerPolicy`).
+    public func trimConnections() {
+        let now = Self.monotonicSeconds()
+        let victims = state.withLockedValue { s -> [Connection] in
+            let candidates = s.connections.map { id, c in
+                ConnectionManagerPolicy.Candidate(
+                    id: id, openedAt: s.openedAt[id] ?? now, isProtected: c.remotePeer.map(s.protected.contains) ?? false)
+            }
+            return config.connectionManager.trim(candidates, now: now).compactMap { s.connections[$0] }
+        }
+        for c in victims {
+            logger.info("connection manager closes a connection", metadata: ["peer": "\(c.remotePeer.map { "\($0)" } ?? "?")"])
+            c.close()
+        }
+    }
+
+    static func monotonicSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     // MARK: identify
@@ -186,6 +227,7 @@ public final class P2PHost: Sendable {
     public func close() async {
         let (listeners, connections) = state.withLockedValue { s -> ([Channel], [Connection]) in
             s.closed = true
+            s.trimTask?.cancel()
             return (s.listeners, Array(s.connections.values))
         }
         for l in listeners { try? await l.close() }

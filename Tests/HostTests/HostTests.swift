@@ -150,3 +150,39 @@ final class HostTests: XCTestCase {
         }
     }
 }
+
+final class ConnectionManagerTests: XCTestCase {
+    func testTrimsOldestPastGraceDownToLowWater() {
+        let policy = ConnectionManagerPolicy(lowWater: 2, highWater: 4, gracePeriodSeconds: 10)
+        let objects = (0..<6).map { _ in NSObject() }
+        let ids = objects.map(ObjectIdentifier.init)
+        var candidates = (0..<6).map { ConnectionManagerPolicy.Candidate(id: ids[$0], openedAt: Double($0)) }
+        XCTAssertEqual(policy.trim(Array(candidates.prefix(4)), now: 100), [], "at the high water mark nothing is closed")
+        XCTAssertEqual(policy.trim(candidates, now: 100), Array(ids[0..<4]), "the 4 oldest go, 2 remain")
+        candidates[0].isProtected = true
+        XCTAssertEqual(policy.trim(candidates, now: 100), Array(ids[1..<5]))
+        XCTAssertEqual(policy.trim(candidates, now: 13), [ids[1], ids[2], ids[3]], "younger than the grace period stay")
+    }
+
+    func testHostClosesConnectionsAboveHighWater() async throws {
+        var config = HostConfig(identity: PrivateKey.generate())
+        config.connectionManager = ConnectionManagerPolicy(lowWater: 2, highWater: 3, gracePeriodSeconds: 0)
+        let server = P2PHost(config: config)
+        let addr = try await server.listen(try Multiaddr("/ip4/127.0.0.1/tcp/0"))
+        var clients: [P2PHost] = []
+        for _ in 0..<5 {
+            let c = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
+            _ = try await c.dial(addr)
+            clients.append(c)
+        }
+        var count = server.connections.count
+        for _ in 0..<100 where count > 3 {
+            try await Task.sleep(for: .milliseconds(20))
+            count = server.connections.count
+        }
+        XCTAssertLessThanOrEqual(count, 3)
+        XCTAssertGreaterThanOrEqual(count, 2)
+        for c in clients { await c.close() }
+        await server.close()
+    }
+}
