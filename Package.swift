@@ -93,7 +93,10 @@ let package = Package(
             name: "p2pmq-bench",
             dependencies: [
                 "Store",
+                "Host",
+                "Wire",
                 "CLMDBBaseline",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
