@@ -107,7 +107,10 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
         .testTarget(name: "DONTests", dependencies: ["DON", "Store", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Store", "DON", "TestSupport"]),
-        .testTarget(name: "WireTests", dependencies: ["Wire"]),
+        .testTarget(
+            name: "WireTests",
+            dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["Host", "Wire", "TestSupport"]),
     ],

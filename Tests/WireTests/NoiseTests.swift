@@ -1,4 +1,5 @@
-import Wire
+import Crypto
+@testable import Wire
 import XCTest
 
 final class NoiseTests: XCTestCase {
@@ -56,5 +57,15 @@ final class NoiseTests: XCTestCase {
         XCTAssertThrowsError(try initiator.receive([UInt8](repeating: 9, count: 120)))  // fails authentication
         var fresh = NoiseHandshake(initiator: true, identity: PrivateKey.generate())
         XCTAssertThrowsError(try fresh.receive([UInt8](repeating: 0, count: 200)))  // before start
+    }
+
+    func testPayloadSignedByAnotherKeyIsRefused() throws {
+        var initiator = NoiseHandshake(initiator: true, identity: PrivateKey.generate())
+        // The responder claims identity B but signs its Noise static key with key C.
+        var forger = NoiseHandshake(
+            initiator: false, identity: PrivateKey.generate(), expectedPeer: nil,
+            staticKey: .init(), ephemeralKey: .init(), payloadSigner: PrivateKey.generate())
+        guard case .send(let m2) = try forger.receive(try initiator.start()) else { return XCTFail() }
+        XCTAssertThrowsError(try initiator.receive(m2)) { XCTAssertEqual(($0 as? WireError)?.code, .badSignature) }
     }
 }

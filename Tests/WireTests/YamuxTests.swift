@@ -99,4 +99,17 @@ final class YamuxTests: XCTestCase {
             XCTAssertEqual(($0 as? WireError)?.code, .tooLarge)
         }
     }
+
+    func testTruncatedFramesWaitForTheRest() throws {
+        var server = YamuxSession(isClient: false)
+        let frame = YamuxHeader(type: .windowUpdate, flags: .syn, streamID: 1, length: 0).bytes
+            + YamuxHeader(type: .data, streamID: 1, length: 5).bytes + Array("hello".utf8)
+        for cut in [1, 11, 12, 13, 20, 28] {
+            var s = YamuxSession(isClient: false)
+            XCTAssertEqual(try s.receive(Array(frame[..<cut])).count, cut >= 12 ? 1 : 0, "cut at \(cut)")
+            let rest = try s.receive(Array(frame[cut...]))
+            XCTAssertEqual(rest.last, .data(1, Array("hello".utf8)), "cut at \(cut)")
+        }
+        XCTAssertEqual(try server.receive(frame), [.opened(1), .data(1, Array("hello".utf8))])
+    }
 }

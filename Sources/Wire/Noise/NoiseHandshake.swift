@@ -26,6 +26,8 @@ public struct NoiseHandshake: Sendable {
 
     public let isInitiator: Bool
     private let identity: PrivateKey
+    /// Signs the payload; always `identity` except in tests of forged payloads.
+    private let payloadSigner: PrivateKey
     /// The peer id the initiator dialed, if it named one: a different responder is refused.
     private let expectedPeer: PeerID?
     // Raw X25519 keys: CryptoKit key types are not Sendable.
@@ -43,9 +45,11 @@ public struct NoiseHandshake: Sendable {
 
     /// With given Noise keys, for tests that need fixed transcripts.
     init(initiator: Bool, identity: PrivateKey, expectedPeer: PeerID?,
-         staticKey: Curve25519.KeyAgreement.PrivateKey, ephemeralKey: Curve25519.KeyAgreement.PrivateKey) {
+         staticKey: Curve25519.KeyAgreement.PrivateKey, ephemeralKey: Curve25519.KeyAgreement.PrivateKey,
+         payloadSigner: PrivateKey? = nil) {
         self.isInitiator = initiator
         self.identity = identity
+        self.payloadSigner = payloadSigner ?? identity
         self.expectedPeer = expectedPeer
         self.localStaticBytes = Array(staticKey.rawRepresentation)
         self.localEphemeralBytes = Array(ephemeralKey.rawRepresentation)
@@ -118,7 +122,7 @@ public struct NoiseHandshake: Sendable {
     private func payload() throws -> [UInt8] {
         var p = P2pmq_Libp2p_Noise_NoiseHandshakePayload()
         p.identityKey = Data(identity.publicKey.protobuf)
-        p.identitySig = Data(identity.sign(Self.signaturePrefix + Array(localStatic.publicKey.rawRepresentation)))
+        p.identitySig = Data(payloadSigner.sign(Self.signaturePrefix + Array(localStatic.publicKey.rawRepresentation)))
         return try p.serializedBytes()
     }
 
