@@ -39,12 +39,17 @@ public final class P2PHost: Sendable {
         var closed = false
     }
 
-    public init(config: HostConfig, group: EventLoopGroup? = nil, logger: Logger = Logger(label: "p2pmq.host")) {
+    /// Without a logger, warnings and errors go to standard error.
+    public init(config: HostConfig, group: EventLoopGroup? = nil, logger: Logger? = nil) {
         self.config = config
         self.peerID = config.identity.peerID
         self.group = group ?? MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.ownsGroup = group == nil
-        var logger = logger
+        var logger = logger ?? {
+            var l = Logger(label: "p2pmq.host") { StreamLogHandler.standardError(label: $0) }
+            l.logLevel = .warning
+            return l
+        }()
         logger[metadataKey: "self"] = "\(config.identity.peerID)"
         self.logger = logger
         (events, eventSink) = AsyncStream.makeStream(of: HostEvent.self, bufferingPolicy: .bufferingNewest(4096))
