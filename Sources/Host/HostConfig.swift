@@ -24,18 +24,9 @@ public struct HostConfig: Sendable {
 }
 
 /// An error of the host layer: dialing, limits, timeouts, closed connections.
-public struct HostError: Equatable, Sendable {
-    public enum Code: String, Sendable {
-        case dialFailed, timeout, closed, limit, noAddress, protocolNotSupported
-    }
+public typealias HostError = CodedFailure<HostErrorCode>
 
-    public let code: Code
-    public let message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
+public enum HostErrorCode: String, Sendable {
+    case dialFailed, timeout, closed, limit, noAddress, protocolNotSupported
 }
 
-extension HostError: CodedError {}

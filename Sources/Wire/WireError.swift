@@ -1,19 +1,24 @@
 /// A protocol violation or undecodable input on the wire. The connection (or stream) it came from
 /// is closed with this as the logged reason.
-public struct WireError: Equatable, Sendable {
-    public enum Code: String, Sendable {
-        case truncated
-        case malformed
-        case tooLarge
-        case unsupported
-        case badSignature
-        case peerIDMismatch
-        case protocolViolation
-        case decryptFailed
-        case flowControl
-        case limit
-    }
+public typealias WireError = CodedFailure<WireErrorCode>
 
+public enum WireErrorCode: String, Sendable {
+    case truncated
+    case malformed
+    case tooLarge
+    case unsupported
+    case badSignature
+    case peerIDMismatch
+    case protocolViolation
+    case decryptFailed
+    case flowControl
+    case limit
+}
+
+/// An error with a stable code for scripts and a message a person can act on. Each layer has its
+/// own set of codes (`WireErrorCode`, `StoreErrorCode`, ...) and a typealias for its error.
+public struct CodedFailure<Code: RawRepresentable & Hashable & Sendable>: Error, Equatable, Sendable, CustomStringConvertible
+where Code.RawValue == String {
     public let code: Code
     public let message: String
 
@@ -21,17 +26,6 @@ public struct WireError: Equatable, Sendable {
         self.code = code
         self.message = message
     }
-}
 
-extension WireError: CodedError {}
-
-/// An error with a stable code for scripts and a message for people; each layer has its own.
-public protocol CodedError: Error, CustomStringConvertible {
-    associatedtype Code: RawRepresentable<String>
-    var code: Code { get }
-    var message: String { get }
-}
-
-extension CodedError {
     public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -1,6 +1,7 @@
 import CLMDB
+import Wire
 
-extension StoreError {
+extension CodedFailure where Code == StoreErrorCode {
     /// Wraps an LMDB return code with what the store was doing when it failed.
     static func lmdb(_ rc: Int32, _ doing: String) -> StoreError {
         let text = String(cString: mdb_strerror(rc))
