@@ -55,6 +55,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The gossipsub router as a state machine, and its caches.
+        .target(
+            name: "Gossip",
+            dependencies: [
+                "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // CRC-32C with the SSE4.2 instruction: record checksums sit on every read and write.
         .target(name: "CCRC32C", cSettings: [.unsafeFlags(["-O2"])]),
         .target(
@@ -83,6 +92,7 @@ let package = Package(
             dependencies: [
                 "Store",
                 "DON",
+                "Gossip",
                 "Wire",
                 "Host",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -105,13 +115,14 @@ let package = Package(
             dependencies: ["Store", "DON"]
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "DONTests", dependencies: ["DON", "Store", "TestSupport"]),
+        .testTarget(name: "DONTests", dependencies: ["DON", "Store", "Gossip", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Store", "DON", "TestSupport"]),
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
         .testTarget(name: "InteropTests", dependencies: ["Host", "Wire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

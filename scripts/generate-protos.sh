@@ -26,5 +26,9 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/Wire/Generated --swift_opt=Visibility=Public \
   libp2p/crypto.proto libp2p/noise.proto libp2p/identify.proto
-echo "generated:"; find Sources/DON/Generated Sources/Wire/Generated -name '*.pb.swift'
+# pubsub RPC -> Sources/Gossip/Generated
+protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
+  --proto_path=proto --swift_out=Sources/Gossip/Generated --swift_opt=Visibility=Public \
+  libp2p/pubsub.proto
+echo "generated:"; find Sources/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated -name '*.pb.swift'
 

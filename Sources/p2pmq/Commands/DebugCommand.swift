@@ -1,3 +1,4 @@
+import Gossip
 import ArgumentParser
 import DON
 import Foundation
@@ -73,7 +74,7 @@ struct DebugCommand: ParsableCommand {
                     let reject = seq % 10 == 0
                     let data = Array("producer \(p) seq \(seq) \(String(repeating: "x", count: 200))".utf8)
                     let record = LogRecord(
-                        topic: topic, messageID: MessageID.strictNoSign(data), receivedAt: Clock.nowNanoseconds(),
+                        topic: topic, messageID: MessageIDFunction.contentHash(of: data), receivedAt: Clock.nowNanoseconds(),
                         from: "peer-\(p)", don: "load-\(p)", seq: seq, verdict: reject ? .reject : .accept,
                         reason: reject ? "bad_signature" : "new_head", data: data)
                     let penalty = reject ? PenaltyRecord(peer: record.from, at: record.receivedAt, topic: topic, messageID: record.messageID, reason: "bad_signature", verdict: .reject, scoreDelta: -1) : nil

@@ -1,3 +1,4 @@
+import Gossip
 import DON
 import Foundation
 import Store
@@ -34,7 +35,7 @@ struct DemoLog {
 
         func deliver(_ data: [UInt8], topic: String, from: String) throws {
             clock += 1_000_000 + rng.next() % 400_000_000
-            let id = MessageID.strictNoSign(data)
+            let id = MessageIDFunction.contentHash(of: data)
             guard seen.insert(topic + id).inserted else { return }  // gossip drops duplicate ids unseen
             let d = try verifier.verify(data: data, topic: topic, state: state)
             state.record(d, topic: topic)
