@@ -1,0 +1,51 @@
+/// Router parameters; defaults are go-libp2p-pubsub's (and DESIGN's).
+public struct GossipsubConfig: Sendable {
+    public var d = 6
+    public var dLow = 5
+    public var dHigh = 12
+    public var dScore = 4
+    public var dOut = 2
+    public var dLazy = 6
+    public var heartbeatInterval: Duration = .seconds(1)
+    public var fanoutTTL: Duration = .seconds(60)
+    public var historyLength = 5
+    public var historyGossip = 3
+    public var seenTTL: Duration = .seconds(120)
+    public var pruneBackoff: Duration = .seconds(60)
+    public var unsubscribeBackoff: Duration = .seconds(10)
+    public var gossipFactor = 0.25
+    /// Most ids advertised to one peer per heartbeat, and most ids accepted in its IHAVEs.
+    public var maxIHaveLength = 5000
+    /// Most IHAVE messages accepted from one peer per heartbeat.
+    public var maxIHaveMessages = 10
+    /// How many times one peer may ask for the same message.
+    public var gossipRetransmission = 3
+    public var floodPublish = true
+    /// Messages at least this large trigger IDONTWANT to mesh peers (v1.2).
+    public var idontwantThreshold = 1024
+    public var maxPeersInPrune = 16
+    public var messageIDFunction = MessageIDFunction.contentHash
+    public var thresholds = PeerScoreThresholds()
+
+    public init() {}
+
+    public func validate() throws {
+        guard dLow <= d, d <= dHigh, dOut < dLow, dOut <= d / 2, dScore <= d else {
+            throw GossipError(.invalidConfig, "mesh degrees must satisfy Dout < Dlo <= D <= Dhi, Dout <= D/2, Dscore <= D")
+        }
+        guard historyGossip <= historyLength else { throw GossipError(.invalidConfig, "historyGossip must not exceed historyLength") }
+        try thresholds.validate()
+    }
+}
+
+/// Which pubsub protocol a peer speaks (negotiated per stream).
+public enum PubsubProtocol: String, Sendable, CaseIterable {
+    case meshsub12 = "/meshsub/1.2.0"
+    case meshsub11 = "/meshsub/1.1.0"
+    case meshsub10 = "/meshsub/1.0.0"
+    case floodsub = "/floodsub/1.0.0"
+
+    var supportsMesh: Bool { self != .floodsub }
+    var supportsPX: Bool { self == .meshsub11 || self == .meshsub12 }
+    var supportsIDontWant: Bool { self == .meshsub12 }
+}
