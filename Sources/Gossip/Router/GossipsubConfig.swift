@@ -24,6 +24,8 @@ public struct GossipsubConfig: Sendable {
     /// Messages at least this large trigger IDONTWANT to mesh peers (v1.2).
     public var idontwantThreshold = 1024
     public var maxPeersInPrune = 16
+    public var signPolicy = SignPolicy.strictNoSign
+    /// contentHash with StrictNoSign (the Go p2pmq); fromAndSeqno with StrictSign (libp2p default).
     public var messageIDFunction = MessageIDFunction.contentHash
     public var thresholds = PeerScoreThresholds()
 

@@ -5,8 +5,8 @@ import Wire
 /// verdicts and heartbeats go in; RPCs to send, messages to validate and deliver, and penalties
 /// come out. No I/O and no clock: `now` is passed in, randomness is seeded.
 ///
-/// Signing policy: StrictNoSign (the Go p2pmq default): messages carry only topic and data, and
-/// one with `from`, `seqno`, `signature` or `key` set is rejected.
+/// Signing policy (`config.signPolicy`): StrictNoSign (the Go p2pmq default) rejects messages with
+/// author fields; StrictSign requires and checks them, and signs what this router publishes.
 public struct GossipsubRouter: Sendable {
     public typealias RPC = P2pmq_Libp2p_Pubsub_RPC
     public typealias Message = P2pmq_Libp2p_Pubsub_Message
@@ -49,9 +49,19 @@ public struct GossipsubRouter: Sendable {
     private var pending: [[UInt8]: (message: Message, from: String)] = [:]
     private var rng: SeededGenerator
     private var heartbeats = 0
+    /// Signs published messages under StrictSign.
+    private let identity: PrivateKey?
+    private var nextSeqno: UInt64
 
-    public init(localPeer: String, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(), seed: UInt64 = 1) {
+    public init(
+        localPeer: String, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
+        seed: UInt64 = 1, identity: PrivateKey? = nil
+    ) {
         self.localPeer = localPeer
+        self.identity = identity
+        // Seqnos start at a random point, as go-libp2p's do, so a restart does not reuse them.
+        var seedRng = SeededGenerator(seed: seed ^ 0x5EED)
+        self.nextSeqno = seedRng.next() >> 1
         self.config = config
         self.score = PeerScore(params: scoreParams)
         self.seen = TimeCache(ttl: config.seenTTL)
@@ -117,6 +127,11 @@ public struct GossipsubRouter: Sendable {
         var m = Message()
         m.topic = topic
         m.data = Data(data)
+        if config.signPolicy == .strictSign, let identity {
+            nextSeqno &+= 1
+            m.seqno = Data(withUnsafeBytes(of: nextSeqno.bigEndian, Array.init))
+            MessageSigning.sign(&m, with: identity)
+        }
         let id = config.messageIDFunction.id(m)
         guard seen.insert(id, now: now) else { return (id, []) }
         firstSeen[id] = now
@@ -176,9 +191,9 @@ public struct GossipsubRouter: Sendable {
             return []
         }
         firstSeen[id] = now
-        if m.hasFrom || m.hasSeqno || m.hasSignature || m.hasKey {
+        if let violation = config.signPolicy.violation(m) {
             score.invalidDelivery(peer, topic: m.topic)
-            return [.penalize(peer: peer, topic: m.topic, reason: "signing_policy: StrictNoSign message carries from/seqno/signature/key")]
+            return [.penalize(peer: peer, topic: m.topic, reason: violation)]
         }
         // v1.2: tell mesh peers not to send us a large message we already have.
         if m.data.count >= config.idontwantThreshold {
