@@ -60,6 +60,7 @@ let package = Package(
             name: "Gossip",
             dependencies: [
                 "Wire",
+                "Host",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

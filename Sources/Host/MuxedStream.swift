@@ -19,6 +19,9 @@ public final class MuxedStream: Sendable {
         var leftover: [UInt8] = []
     }
 
+    /// Whether this side dialed the connection the stream runs on.
+    public var isOnOutboundConnection: Bool { connection.isInitiator }
+
     init(id: UInt32, protocolID: String, remotePeer: PeerID, connection: Connection) {
         self.id = id
         self.protocolID = protocolID

@@ -22,8 +22,12 @@ public final class P2PHost: Sendable {
     public let peerID: PeerID
     public let registry = ProtocolRegistry()
     public let peerStore = PeerStore()
+    /// Events for the host's owner (buffered from the start). Other components that need events
+    /// too call `subscribeEvents()`: an AsyncStream has a single consumer.
     public let events: AsyncStream<HostEvent>
     private let eventSink: AsyncStream<HostEvent>.Continuation
+    private let subscribers = NIOLockedValueBox<[UInt64: AsyncStream<HostEvent>.Continuation]>([:])
+    private let nextSubscriber = NIOLockedValueBox<UInt64>(0)
     private let group: EventLoopGroup
     private let ownsGroup: Bool
     private let logger: Logger
@@ -61,6 +65,23 @@ public final class P2PHost: Sendable {
             self?.trimConnections()
         }
         state.withLockedValue { $0.trimTask = task }
+    }
+
+    /// A new stream of the events from now on, for one more consumer.
+    public func subscribeEvents() -> AsyncStream<HostEvent> {
+        let (stream, sink) = AsyncStream.makeStream(of: HostEvent.self, bufferingPolicy: .bufferingNewest(4096))
+        let id = nextSubscriber.withLockedValue { n -> UInt64 in
+            n += 1
+            return n
+        }
+        subscribers.withLockedValue { $0[id] = sink }
+        sink.onTermination = { [weak self] _ in self?.subscribers.withLockedValue { _ = $0.removeValue(forKey: id) } }
+        return stream
+    }
+
+    private func emit(_ event: HostEvent) {
+        eventSink.yield(event)
+        for sink in subscribers.withLockedValue({ Array($0.values) }) { sink.yield(event) }
     }
 
     public var listenAddresses: [Multiaddr] { state.withLockedValue { $0.listenAddresses } }
@@ -116,7 +137,7 @@ public final class P2PHost: Sendable {
             if let peer = connection.remotePeer { peerStore.addAddress(peer, addr.transportPart) }
             return connection
         } catch {
-            eventSink.yield(.dialFailed(addr, reason: "\(error)"))
+            emit(.dialFailed(addr, reason: "\(error)"))
             throw error
         }
     }
@@ -149,11 +170,11 @@ public final class P2PHost: Sendable {
                 $0.connections.removeValue(forKey: ObjectIdentifier(connection))
                 $0.openedAt.removeValue(forKey: ObjectIdentifier(connection))
             }
-            if let peer = connection.remotePeer { self.eventSink.yield(.disconnected(peer, reason: "\(reason)")) }
+            if let peer = connection.remotePeer { self.emit(.disconnected(peer, reason: "\(reason)")) }
         }
         core.ready.futureResult.whenSuccess { [weak self] in
             guard let self, let peer = connection.remotePeer else { return }
-            self.eventSink.yield(.connected(peer, address: remote, inbound: !initiator))
+            self.emit(.connected(peer, address: remote, inbound: !initiator))
             self.trimConnections()
             Task { await self.identify(connection) }
         }
@@ -196,7 +217,7 @@ public final class P2PHost: Sendable {
             let stream = try await connection.openStream([Identify.protocolID])
             let message = try await Identify.read(stream, maxLength: config.maxMessageSize)
             Identify.record(message, peer: peer, in: peerStore)
-            if let info = peerStore.info(peer) { eventSink.yield(.identified(peer, info)) }
+            if let info = peerStore.info(peer) { emit(.identified(peer, info)) }
         } catch {
             logger.debug("identify failed", metadata: ["peer": "\(peer)", "reason": "\(error)"])
         }
@@ -205,7 +226,7 @@ public final class P2PHost: Sendable {
     private func serveIdentify(_ stream: MuxedStream) async {
         do {
             try await stream.writeMessage(Identify.message(host: self, observed: stream.connection.remoteAddress))
-            eventSink.yield(.identifyServed(stream.remotePeer))
+            emit(.identifyServed(stream.remotePeer))
         } catch {
             logger.debug("identify answer failed", metadata: ["peer": "\(stream.remotePeer)", "reason": "\(error)"])
         }
@@ -215,7 +236,7 @@ public final class P2PHost: Sendable {
     private func receiveIdentifyPush(_ stream: MuxedStream) async {
         guard let message = try? await Identify.read(stream, maxLength: config.maxMessageSize) else { return }
         Identify.record(message, peer: stream.remotePeer, in: peerStore)
-        if let info = peerStore.info(stream.remotePeer) { eventSink.yield(.identified(stream.remotePeer, info)) }
+        if let info = peerStore.info(stream.remotePeer) { emit(.identified(stream.remotePeer, info)) }
     }
 
     /// Tells every connected peer our current identify (after protocols or addresses change).
@@ -239,6 +260,7 @@ public final class P2PHost: Sendable {
         for c in connections { c.close() }
         for c in connections { try? await c.channel.closeFuture.get() }
         eventSink.finish()
+        for sink in subscribers.withLockedValue({ Array($0.values) }) { sink.finish() }
         if ownsGroup { try? await group.shutdownGracefully() }
     }
 

@@ -73,10 +73,13 @@ public struct GossipsubRouter: Sendable {
 
     // MARK: peers
 
-    /// A peer opened a pubsub stream: tell it our subscriptions.
+    /// A pubsub stream to or from `peer` is up: tell it our subscriptions. Idempotent: the streams
+    /// of both directions call it, and what is known of the peer is kept.
     public mutating func addPeer(_ peer: String, protocol proto: PubsubProtocol, outbound: Bool, ip: String? = nil) -> [Action] {
-        peers[peer] = PeerState(proto: proto, outbound: outbound)
-        score.addPeer(peer, ip: ip)
+        if peers[peer] == nil {
+            peers[peer] = PeerState(proto: proto, outbound: outbound)
+            score.addPeer(peer, ip: ip)
+        }
         var out = Outbox()
         for topic in subscriptions.sorted() { out.subscription(peer, topic: topic, subscribe: true) }
         return out.actions()

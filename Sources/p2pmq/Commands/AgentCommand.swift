@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Gossip
 import Host
 import Store
 import Wire
@@ -11,8 +12,10 @@ struct AgentCommand: AsyncParsableCommand {
         discussion: """
             --stdio speaks the JSON-lines interface of the interop reference peers: the first stdout
             line is {"multiaddr": ".../p2p/<id>", "peer_id": "<id>"}; stdin takes
-            {"cmd":"dial","addr":A}, {"cmd":"peers"}, {"cmd":"quit"}; events are printed as
-            {"event": ...} lines (connected, disconnected, identified, dial_failed, peers).
+            {"topic": T, "data_hex": H} (publish), {"cmd":"dial","addr":A}, {"cmd":"peers"},
+            {"cmd":"quit"}; each received message prints {"topic","from","data_hex","recv_ns"};
+            events are printed as {"event": ...} lines (connected, disconnected, identified,
+            dial_failed, peers with mesh and scores, penalty).
             Ends on quit, end of input, SIGINT or SIGTERM.
             """)
 
@@ -22,6 +25,9 @@ struct AgentCommand: AsyncParsableCommand {
     @OptionGroup var log: LogOptions
     @Option(help: "Private network key file (/key/swarm/psk/1.0.0/ format).") var psk: String?
     @Option(help: "Dial these peers at start (repeatable).") var dial: [String] = []
+    @Option(help: "Subscribe to this topic (repeatable).") var topic: [String] = []
+    @Option(name: .customLong("sign-policy"), help: "strict-no-sign (p2pmq default) or strict-sign (needed by py-libp2p and the go reference peer).")
+    var signPolicy: SignPolicy = .strictNoSign
 
     func validate() throws {
         guard stdio else { throw ValidationError("only --stdio mode exists so far; the configured agent comes next") }
@@ -33,6 +39,12 @@ struct AgentCommand: AsyncParsableCommand {
         config.psk = try psk.map(IdentityFile.loadPSK)
         let host = P2PHost(config: config, logger: log.logger("p2pmq.host"))
         let out = StdoutLines()
+        var gossip = GossipsubConfig()
+        gossip.signPolicy = signPolicy
+        gossip.messageIDFunction = signPolicy == .strictSign ? .fromAndSeqno : .contentHash
+        let pubsub = PubsubService(host: host, config: gossip)
+        await pubsub.start()
+        for t in topic { await pubsub.subscribe(t) }
         let bound = try await host.listen(try Multiaddr(listen))
         var first = JSONLine()
         first.add("multiaddr", bound.appending(.p2p(host.peerID)).description)
@@ -42,6 +54,26 @@ struct AgentCommand: AsyncParsableCommand {
 
         let eventTask = Task {
             for await event in host.events { out.print(Self.describe(event)) }
+        }
+        let deliveryTask = Task {
+            for await d in pubsub.deliveries {
+                var l = JSONLine()
+                l.add("topic", d.topic)
+                l.add("from", d.from)
+                l.add("data_hex", d.data.map { String(format: "%02x", $0) }.joined())
+                l.add("recv_ns", d.receivedNanoseconds)
+                out.print(l.text)
+            }
+        }
+        let penaltyTask = Task {
+            for await p in pubsub.penalties {
+                var l = JSONLine()
+                l.add("event", "penalty")
+                l.add("peer", p.peer)
+                l.add("topic", p.topic)
+                l.add("reason", p.reason)
+                out.print(l.text)
+            }
         }
         for addr in dial { Task { try? await host.dial(try Multiaddr(addr)) } }
 
@@ -55,7 +87,7 @@ struct AgentCommand: AsyncParsableCommand {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await line in commands {
-                    if await Self.handle(line, host: host, out: out) == false { break }
+                    if await Self.handle(line, host: host, pubsub: pubsub, out: out) == false { break }
                 }
             }
             group.addTask { await signals.wait() }
@@ -63,13 +95,24 @@ struct AgentCommand: AsyncParsableCommand {
             group.cancelAll()
         }
         eventTask.cancel()
+        deliveryTask.cancel()
+        penaltyTask.cancel()
+        await pubsub.stop()
         await host.close()
     }
 
     /// Runs one command line; false means quit.
-    static func handle(_ line: String, host: P2PHost, out: StdoutLines) async -> Bool {
+    static func handle(_ line: String, host: P2PHost, pubsub: PubsubService, out: StdoutLines) async -> Bool {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             if !line.trimmingCharacters(in: .whitespaces).isEmpty { out.print(#"{"event":"error","error":"not a JSON object"}"#) }
+            return true
+        }
+        if object["cmd"] == nil, let topic = object["topic"] as? String {
+            guard let hex = object["data_hex"] as? String, let data = Self.bytes(hex: hex) else {
+                out.print(#"{"event":"error","error":"publish needs data_hex (hex bytes)"}"#)
+                return true
+            }
+            await pubsub.publish(topic, data: data)
             return true
         }
         switch object["cmd"] as? String {
@@ -94,6 +137,13 @@ struct AgentCommand: AsyncParsableCommand {
             var l = JSONLine()
             l.add("event", "peers")
             l.addRaw("peers", "[" + Set(peers).sorted().map(JSONLine.quote).joined(separator: ",") + "]")
+            let mesh = await pubsub.meshPeers()
+            l.addRaw("mesh", "{" + mesh.keys.sorted().map { t in
+                JSONLine.quote(t) + ":[" + mesh[t]!.map(JSONLine.quote).joined(separator: ",") + "]"
+            }.joined(separator: ",") + "}")
+            var scores: [String] = []
+            for p in Set(peers).sorted() { scores.append(JSONLine.quote(p) + ":" + String(await pubsub.score(p))) }
+            l.addRaw("scores", "{" + scores.joined(separator: ",") + "}")
             out.print(l.text)
         default:
             var l = JSONLine()
@@ -102,6 +152,18 @@ struct AgentCommand: AsyncParsableCommand {
             out.print(l.text)
         }
         return true
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        for i in stride(from: 0, to: chars.count, by: 2) {
+            guard let b = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+        }
+        return out
     }
 
     static func describe(_ event: HostEvent) -> String {

@@ -1,5 +1,6 @@
 import Foundation
 import ArgumentParser
+import Gossip
 import Store
 
 /// `--since` / `--until`: an RFC 3339 time, nanoseconds since the epoch, or an age such as
@@ -50,3 +51,5 @@ extension Verdict: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
     public static var allValueStrings: [String] { allCases.map(\.name) }
 }
+
+extension SignPolicy: ExpressibleByArgument {}

@@ -1,0 +1,199 @@
+import Foundation
+import Host
+import Wire
+
+/// Runs a `GossipsubRouter` over a host's connections: one pubsub stream per peer and direction
+/// (each side writes RPCs on the stream it opened and reads the one the peer opened), RPCs framed
+/// with a uvarint length, a heartbeat task, and a validator called with a timeout.
+public actor PubsubService {
+    public typealias Validator = @Sendable (_ topic: String, _ data: [UInt8], _ from: String) async -> GossipsubRouter.Verdict
+
+    /// A message accepted on a subscribed topic.
+    public struct Delivery: Sendable {
+        public var id: [UInt8]
+        public var topic: String
+        /// The author under StrictSign, else the peer that forwarded it.
+        public var from: String
+        public var data: [UInt8]
+        public var receivedNanoseconds: UInt64
+    }
+
+    public nonisolated let deliveries: AsyncStream<Delivery>
+    private let deliverySink: AsyncStream<Delivery>.Continuation
+    public nonisolated let penalties: AsyncStream<(peer: String, topic: String, reason: String)>
+    private let penaltySink: AsyncStream<(peer: String, topic: String, reason: String)>.Continuation
+
+    private let host: P2PHost
+    private var router: GossipsubRouter
+    private let validator: Validator
+    private let validationTimeout: Duration
+    private let maxRPCSize: Int
+    private var writers: [String: AsyncStream<[UInt8]>.Continuation] = [:]
+    private var tasks: [Task<Void, Never>] = []
+
+    public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
+                maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
+                validator: @escaping Validator = { _, _, _ in .accept }) {
+        self.host = host
+        self.router = GossipsubRouter(localPeer: host.peerID.description, config: config, scoreParams: scoreParams,
+                                      seed: UInt64.random(in: 1...UInt64.max), identity: host.config.identity)
+        self.validator = validator
+        self.validationTimeout = validationTimeout
+        self.maxRPCSize = maxRPCSize
+        (deliveries, deliverySink) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(65536))
+        (penalties, penaltySink) = AsyncStream.makeStream(of: (peer: String, topic: String, reason: String).self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    static func now() -> Instant { Instant(nanoseconds: DispatchTime.now().uptimeNanoseconds) }
+
+    /// Registers the pubsub protocols and starts following connections and the heartbeat.
+    public func start() {
+        for proto in PubsubProtocol.allCases {
+            host.registry.set(proto.rawValue) { [weak self] stream in await self?.readLoop(stream) }
+        }
+        let events = host.subscribeEvents()
+        tasks.append(Task { [weak self] in
+            for await event in events {
+                guard let self else { return }
+                switch event {
+                case .connected(let peer, _, _): await self.openOutbound(to: peer)
+                case .disconnected(let peer, _): await self.peerGone(peer.description)
+                default: break
+                }
+            }
+        })
+        let interval = router.config.heartbeatInterval
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                await self?.heartbeat()
+            }
+        })
+        for connection in host.connections { if let peer = connection.remotePeer { Task { await openOutbound(to: peer) } } }
+    }
+
+    public func stop() {
+        for t in tasks { t.cancel() }
+        for (_, w) in writers { w.finish() }
+        writers = [:]
+        deliverySink.finish()
+        penaltySink.finish()
+    }
+
+    public func subscribe(_ topic: String) { perform(router.subscribe(topic, now: Self.now())) }
+    public func unsubscribe(_ topic: String) { perform(router.unsubscribe(topic, now: Self.now())) }
+
+    @discardableResult
+    public func publish(_ topic: String, data: [UInt8]) -> [UInt8] {
+        let (id, actions) = router.publish(topic, data: data, now: Self.now())
+        perform(actions)
+        return id
+    }
+
+    /// Mesh members, scores and protocols, for `peers` in the stdio agent and the Admin API.
+    public func meshPeers() -> [String: [String]] { router.mesh.mapValues { $0.sorted() } }
+    public func score(_ peer: String) -> Double { router.score.score(peer, now: Self.now()) }
+
+    // MARK: streams
+
+    private func openOutbound(to peer: PeerID) async {
+        let name = peer.description
+        guard writers[name] == nil, let connection = host.connections(to: peer).first else { return }
+        let stream: MuxedStream
+        do {
+            stream = try await connection.openStream(PubsubProtocol.allCases.map(\.rawValue))
+        } catch {
+            return  // the peer speaks no pubsub
+        }
+        guard writers[name] == nil, let proto = PubsubProtocol(rawValue: stream.protocolID) else { return }
+        let (queue, sink) = AsyncStream.makeStream(of: [UInt8].self)
+        writers[name] = sink
+        tasks.append(Task {
+            for await frame in queue {
+                do { try await stream.write(frame) } catch { break }
+            }
+            await stream.close()
+        })
+        perform(router.addPeer(name, protocol: proto, outbound: connection.isInitiator))
+    }
+
+    private func readLoop(_ stream: MuxedStream) async {
+        let peer = stream.remotePeer
+        // The peer's stream may come before ours is open: know the peer now, so its first RPC
+        // (its subscriptions) is not dropped. Our hello goes out once our stream is open.
+        if let proto = PubsubProtocol(rawValue: stream.protocolID) {
+            perform(router.addPeer(peer.description, protocol: proto, outbound: stream.isOnOutboundConnection))
+        }
+        while true {
+            let frame: [UInt8]?
+            do { frame = try await stream.readMessage(maxLength: maxRPCSize) } catch {
+                penaltySink.yield((peer.description, "", "malformed_or_oversize_rpc: \(error)"))
+                await stream.reset()
+                return
+            }
+            guard let frame else { return }
+            guard let rpc = try? GossipsubRouter.RPC(serializedBytes: frame) else {
+                penaltySink.yield((peer.description, "", "malformed_rpc: not a pubsub RPC protobuf"))
+                continue
+            }
+            perform(router.handleRPC(from: peer.description, rpc, now: Self.now()))
+        }
+    }
+
+    private func peerGone(_ peer: String) {
+        writers.removeValue(forKey: peer)?.finish()
+        router.removePeer(peer, now: Self.now())
+    }
+
+    private func heartbeat() { perform(router.heartbeat(now: Self.now())) }
+
+    // MARK: actions
+
+    private func perform(_ actions: [GossipsubRouter.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let to, let rpc):
+                guard let frame = try? rpc.serializedBytes() as [UInt8] else { continue }
+                writers[to]?.yield(LengthPrefixedReader.frame(frame))
+            case .validate(let id, let m, let from):
+                let validator = self.validator, timeout = validationTimeout
+                let topic = m.topic, data = Array(m.data)
+                Task {
+                    let verdict = await Self.withTimeout(timeout) { await validator(topic, data, from) } ?? .ignore
+                    self.validated(id, verdict)
+                }
+            case .deliver(let id, let m, let from):
+                let author = m.hasFrom ? ((try? PeerID(bytes: Array(m.from)))?.description ?? from) : from
+                deliverySink.yield(Delivery(id: id, topic: m.topic, from: author, data: Array(m.data),
+                                            receivedNanoseconds: UInt64(Date().timeIntervalSince1970 * 1e9)))
+            case .penalize(let peer, let topic, let reason):
+                penaltySink.yield((peer, topic, reason))
+            case .connect(let peers):
+                for p in peers where host.connections(to: p).isEmpty {
+                    if let addr = host.peerStore.info(p)?.addresses.first {
+                        let host = self.host
+                        Task { _ = try? await host.dial(addr.appending(.p2p(p))) }
+                    }
+                }
+            }
+        }
+    }
+
+    private func validated(_ id: [UInt8], _ verdict: GossipsubRouter.Verdict) {
+        perform(router.validationResult(id, verdict, now: Self.now()))
+    }
+
+    /// The body's result, or nil when it takes longer than `timeout` (the verdict is then IGNORE).
+    static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+        await withTaskGroup(of: T?.self) { group in
+            group.addTask { await body() }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}
