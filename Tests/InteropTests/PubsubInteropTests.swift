@@ -1,0 +1,97 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// A mixed line go-libp2p <- Swift -> py-libp2p in strict-sign mode: every node's message reaches
+/// every other node, the go and py messages through the Swift node's forwarding.
+final class PubsubInteropTests: XCTestCase {
+    func testMixedMeshDeliversEverythingEverywhere() throws {
+        for impl in ReferencePeer.Implementation.allCases where !ReferencePeer.available(impl) {
+            if ReferencePeer.required { XCTFail("reference peer \(impl) is not set up") }
+            throw XCTSkip("reference peer \(impl) is not set up")
+        }
+        let go = try ReferencePeer(.go, arguments: ["--security", "noise", "--topic", "t"])
+        let py = try ReferencePeer(.py, arguments: ["--topic", "t"])
+        defer { go.stop(); py.stop() }
+        let swift = try AgentProcess(["--topic", "t", "--sign-policy", "strict-sign", "--dial", go.multiaddr, "--dial", py.multiaddr])
+        defer { swift.stop() }
+        // Wait until the Swift node has both in its mesh (GRAFTs go out at the first heartbeat).
+        var meshReady = false
+        for _ in 0..<30 where !meshReady {
+            Thread.sleep(forTimeInterval: 0.5)
+            swift.send(#"{"cmd":"peers"}"#)
+            if let peers = swift.waitFor(timeout: 2, { $0["event"] as? String == "peers" && (($0["mesh"] as? [String: [String]])?["t"]?.count ?? 0) == 2 }) {
+                meshReady = peers["mesh"] != nil
+            }
+        }
+        XCTAssertTrue(meshReady, "the Swift node grafted both reference peers")
+        Thread.sleep(forTimeInterval: 2)  // the reference peers graft at their own heartbeat
+        swift.send(#"{"topic":"t","data_hex":"aa01"}"#)
+        go.send(["topic": "t", "data_hex": "bb02"])
+        py.send(["topic": "t", "data_hex": "cc03"])
+        func got(_ hex: String) -> ([String: Any]) -> Bool { { $0["data_hex"] as? String == hex } }
+        XCTAssertNotNil(swift.waitFor(timeout: 15, got("bb02")), "go -> swift")
+        XCTAssertNotNil(swift.waitFor(timeout: 15, got("cc03")), "py -> swift")
+        XCTAssertNotNil(go.waitFor(timeout: 15, got("aa01")), "swift -> go")
+        XCTAssertNotNil(go.waitFor(timeout: 15, got("cc03")), "py -> swift -> go")
+        XCTAssertNotNil(py.waitFor(timeout: 15, got("aa01")), "swift -> py")
+        XCTAssertNotNil(py.waitFor(timeout: 15, got("bb02")), "go -> swift -> py")
+    }
+}
+
+/// `p2pmq agent --stdio` as a child process with the same line interface as ReferencePeer.
+final class AgentProcess: @unchecked Sendable {
+    // @unchecked: `lines` is only touched with `lock` held.
+    private let process = Process()
+    private let input = Pipe()
+    private let lock = NSLock()
+    private var lines: [[String: Any]] = []
+
+    init(_ args: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: Executable.path())
+        process.arguments = ["agent", "--stdio"] + args
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let reader = output.fileHandleForReading
+        Thread.detachNewThread { [weak self] in
+            var pending = Data()
+            while true {
+                let chunk = reader.availableData
+                if chunk.isEmpty { return }
+                pending += chunk
+                while let nl = pending.firstIndex(of: 10) {
+                    if let obj = try? JSONSerialization.jsonObject(with: pending[..<nl]) as? [String: Any] {
+                        self?.lock.lock()
+                        self?.lines.append(obj)
+                        self?.lock.unlock()
+                    }
+                    pending = Data(pending[(nl + 1)...])
+                }
+            }
+        }
+    }
+
+    func send(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    func waitFor(timeout: TimeInterval, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            lock.lock()
+            let hit = lines.first(where: match)
+            lock.unlock()
+            if let hit { return hit }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+
+    func stop() {
+        send(#"{"cmd":"quit"}"#)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate() }
+    }
+}
