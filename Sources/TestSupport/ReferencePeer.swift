@@ -3,7 +3,7 @@ import Foundation
 /// A libp2p node of another implementation (go-libp2p through the `libp2p-go` wheel, or
 /// py-libp2p), run by the harness scripts in ../shared/interop as a JSON-lines child process.
 public final class ReferencePeer: @unchecked Sendable {
-    // @unchecked: `lines` is only touched with `lock` held; the rest is set in init.
+    // @unchecked: immutable after init; the collector synchronises itself.
     public enum Implementation: String, Sendable, CaseIterable {
         case go, py
         var script: String { self == .go ? "go_node.py" : "py_node.py" }
@@ -14,8 +14,7 @@ public final class ReferencePeer: @unchecked Sendable {
     public let peerID: String
     private let process: Process
     private let stdin: FileHandle
-    private let lock = NSLock()
-    private var lines: [[String: Any]] = []
+    private let collector: JSONLineCollector
 
     /// Where setup.sh put the two venvs (CI: /tmp/p2pmq-interop).
     public static var venvRoot: String { ProcessInfo.processInfo.environment["P2PMQ_INTEROP_DIR"] ?? "/tmp/p2pmq-interop" }
@@ -66,27 +65,7 @@ public final class ReferencePeer: @unchecked Sendable {
         }
         multiaddr = first!["multiaddr"] as! String
         peerID = first!["peer_id"] as! String
-        let rest = buffer
-        Thread.detachNewThread { [weak self] in
-            var pending = rest
-            while true {
-                while let nl = pending.firstIndex(of: 10) {
-                    if let obj = try? JSONSerialization.jsonObject(with: pending[..<nl]) as? [String: Any] {
-                        self?.append(obj)
-                    }
-                    pending = Data(pending[(nl + 1)...])
-                }
-                let chunk = reader.availableData
-                if chunk.isEmpty { return }
-                pending += chunk
-            }
-        }
-    }
-
-    private func append(_ line: [String: Any]) {
-        lock.lock()
-        lines.append(line)
-        lock.unlock()
+        collector = JSONLineCollector(reader, pending: buffer)
     }
 
     public func send(_ object: [String: Any]) {
@@ -96,15 +75,7 @@ public final class ReferencePeer: @unchecked Sendable {
 
     /// Waits for an output line matching `match`.
     public func waitFor(timeout: TimeInterval = 20, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            lock.lock()
-            let found = lines.first(where: match)
-            lock.unlock()
-            if let found { return found }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        return nil
+        collector.waitFor(timeout: timeout, match)
     }
 
     public func stop() {

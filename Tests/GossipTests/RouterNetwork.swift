@@ -38,7 +38,7 @@ struct RouterNetwork {
 
     /// Each router dials `degree` others chosen with a seeded generator.
     mutating func connectRandomly(degree: Int, seed: UInt64 = 7) {
-        var rng = SplitMix(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         for a in names {
             for b in names.shuffled(using: &rng).prefix(degree) { connect(a, b) }
         }
@@ -92,16 +92,4 @@ struct RouterNetwork {
     }
 
     func received(_ id: [UInt8]) -> [String] { names.filter { delivered[$0]?.contains(id) == true } }
-}
-
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -19,7 +19,7 @@ struct DemoLog {
     }
 
     func generate(startingAt start: UInt64) throws -> Output {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let donSpecs: [(id: String, nodes: Int, topic: String)] = [("don-a", 4, "don-a/prices"), ("don-b", 7, "don-b/prices")]
         let signerSets = donSpecs.map { spec in (0..<spec.nodes).map { i in try! SignerKey(index: i, seed: rng.bytes(32)) } }
         let configs = try zip(donSpecs, signerSets).map { spec, keys in
@@ -100,22 +100,8 @@ struct DemoLog {
     }
 
     /// A peer-id-shaped name (base58 after the Ed25519 `12D3KooW` prefix) for the demo's peers.
-    static func peerID(_ rng: inout SplitMix64) -> String {
+    static func peerID(_ rng: inout SeededGenerator) -> String {
         let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
         return "12D3KooW" + String((0..<44).map { _ in alphabet[Int(rng.next() % 58)] })
     }
-}
-
-/// A small seeded generator so a demo log is the same for the same seed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Reads JSON objects, one per line, from a child process's output on a background thread, and
+/// lets tests wait for a line that matches.
+public final class JSONLineCollector: @unchecked Sendable {
+    // @unchecked: `lines` is only touched with `lock` held.
+    private let lock = NSLock()
+    private var lines: [[String: Any]] = []
+
+    /// `pending` holds bytes already read from `handle` (after a first line read by the caller).
+    public init(_ handle: FileHandle, pending: Data = Data()) {
+        Thread.detachNewThread { [weak self] in
+            var buffer = pending
+            while true {
+                while let nl = buffer.firstIndex(of: 10) {
+                    if let obj = try? JSONSerialization.jsonObject(with: buffer[..<nl]) as? [String: Any] {
+                        self?.append(obj)
+                    }
+                    buffer = Data(buffer[(nl + 1)...])
+                }
+                let chunk = handle.availableData
+                if chunk.isEmpty { return }
+                buffer += chunk
+            }
+        }
+    }
+
+    private func append(_ line: [String: Any]) {
+        lock.lock()
+        lines.append(line)
+        lock.unlock()
+    }
+
+    /// The first line matching `match`, waiting up to `timeout` seconds.
+    public func waitFor(timeout: TimeInterval = 20, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            lock.lock()
+            let found = lines.first(where: match)
+            lock.unlock()
+            if let found { return found }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+}
+
+/// `p2pmq agent --stdio` as a child process, driven like the reference peers.
+public final class AgentProcess: @unchecked Sendable {
+    // @unchecked: immutable after init; the collector synchronises itself.
+    public let process = Process()
+    private let input = Pipe()
+    private let collector: JSONLineCollector
+
+    public init(_ args: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: Executable.path())
+        process.arguments = ["agent", "--stdio"] + args
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        collector = JSONLineCollector(output.fileHandleForReading)
+    }
+
+    public func send(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    public func closeInput() { try? input.fileHandleForWriting.close() }
+
+    public func waitFor(timeout: TimeInterval = 15, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+        collector.waitFor(timeout: timeout, match)
+    }
+
+    public func stop() {
+        send(#"{"cmd":"quit"}"#)
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate() }
+    }
+
+    deinit { if process.isRunning { process.terminate() } }
+}
