@@ -123,7 +123,7 @@ let package = Package(
             dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
-        .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip", "Host", "Wire"]),
         .testTarget(name: "InteropTests", dependencies: ["Host", "Wire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

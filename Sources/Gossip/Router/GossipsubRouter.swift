@@ -85,6 +85,9 @@ public struct GossipsubRouter: Sendable {
         return out.actions()
     }
 
+    /// A protocol violation seen outside the router (an undecodable RPC): behaviour penalty (P7).
+    public mutating func penalizeBehaviour(_ peer: String) { score.addPenalty(peer) }
+
     public mutating func removePeer(_ peer: String, now: Instant) {
         guard let state = peers.removeValue(forKey: peer) else { return }
         for topic in state.topics { topicPeers[topic]?.remove(peer) }

@@ -28,12 +28,33 @@ public actor PubsubService {
     private let validator: Validator
     private let validationTimeout: Duration
     private let maxRPCSize: Int
+    private let maxConcurrentValidations: Int
+    private let validationQueueSize: Int
+    private var validationsRunning = 0
+    private var validationQueue: [(id: [UInt8], topic: String, data: [UInt8], from: String)] = []
+
+    /// Counters for metrics and the Admin API.
+    public struct Stats: Sendable, Equatable {
+        public var validated = 0
+        /// Messages given IGNORE because the validation queue was full.
+        public var droppedQueueFull = 0
+        /// Messages given IGNORE because the validator did not answer in time.
+        public var droppedTimeout = 0
+        public var malformedRPCs = 0
+    }
+
+    public private(set) var stats = Stats()
     private var writers: [String: AsyncStream<[UInt8]>.Continuation] = [:]
     private var tasks: [Task<Void, Never>] = []
 
+    /// Validation runs at most `maxConcurrentValidations` at a time; up to `validationQueueSize`
+    /// more wait; beyond that, and after `validationTimeout`, a message gets IGNORE (counted).
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
+                maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
                 validator: @escaping Validator = { _, _, _ in .accept }) {
+        self.maxConcurrentValidations = max(1, maxConcurrentValidations)
+        self.validationQueueSize = max(0, validationQueueSize)
         self.host = host
         self.router = GossipsubRouter(localPeer: host.peerID.description, config: config, scoreParams: scoreParams,
                                       seed: UInt64.random(in: 1...UInt64.max), identity: host.config.identity)
@@ -133,6 +154,8 @@ public actor PubsubService {
             }
             guard let frame else { return }
             guard let rpc = try? GossipsubRouter.RPC(serializedBytes: frame) else {
+                stats.malformedRPCs += 1
+                router.penalizeBehaviour(peer.description)
                 penaltySink.yield((peer.description, "", "malformed_rpc: not a pubsub RPC protobuf"))
                 continue
             }
@@ -156,11 +179,13 @@ public actor PubsubService {
                 guard let frame = try? rpc.serializedBytes() as [UInt8] else { continue }
                 writers[to]?.yield(LengthPrefixedReader.frame(frame))
             case .validate(let id, let m, let from):
-                let validator = self.validator, timeout = validationTimeout
-                let topic = m.topic, data = Array(m.data)
-                Task {
-                    let verdict = await Self.withTimeout(timeout) { await validator(topic, data, from) } ?? .ignore
-                    self.validated(id, verdict)
+                if validationsRunning < maxConcurrentValidations {
+                    startValidation(id, m.topic, Array(m.data), from)
+                } else if validationQueue.count < validationQueueSize {
+                    validationQueue.append((id, m.topic, Array(m.data), from))
+                } else {
+                    stats.droppedQueueFull += 1
+                    perform(router.validationResult(id, .ignore, now: Self.now()))
                 }
             case .deliver(let id, let m, let from):
                 let author = m.hasFrom ? ((try? PeerID(bytes: Array(m.from)))?.description ?? from) : from
@@ -179,8 +204,24 @@ public actor PubsubService {
         }
     }
 
-    private func validated(_ id: [UInt8], _ verdict: GossipsubRouter.Verdict) {
-        perform(router.validationResult(id, verdict, now: Self.now()))
+    private func startValidation(_ id: [UInt8], _ topic: String, _ data: [UInt8], _ from: String) {
+        validationsRunning += 1
+        let validator = self.validator, timeout = validationTimeout
+        Task {
+            let verdict = await Self.withTimeout(timeout) { await validator(topic, data, from) }
+            self.validated(id, verdict)
+        }
+    }
+
+    private func validated(_ id: [UInt8], _ verdict: GossipsubRouter.Verdict?) {
+        validationsRunning -= 1
+        stats.validated += 1
+        if verdict == nil { stats.droppedTimeout += 1 }
+        perform(router.validationResult(id, verdict ?? .ignore, now: Self.now()))
+        if !validationQueue.isEmpty, validationsRunning < maxConcurrentValidations {
+            let next = validationQueue.removeFirst()
+            startValidation(next.id, next.topic, next.data, next.from)
+        }
     }
 
     /// The body's result, or nil when it takes longer than `timeout` (the verdict is then IGNORE).

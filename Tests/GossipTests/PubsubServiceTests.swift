@@ -1,0 +1,79 @@
+import Foundation
+import Gossip
+import Host
+import Wire
+import XCTest
+
+/// The router over real hosts on 127.0.0.1.
+final class PubsubServiceTests: XCTestCase {
+    func pair(validator: @escaping PubsubService.Validator, concurrent: Int = 64, queue: Int = 1024, timeout: Duration = .seconds(5))
+        async throws -> (a: P2PHost, sa: PubsubService, b: P2PHost, sb: PubsubService) {
+        let a = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
+        let b = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
+        let sa = PubsubService(host: a, validationTimeout: timeout, maxConcurrentValidations: concurrent,
+                               validationQueueSize: queue, validator: validator)
+        let sb = PubsubService(host: b)
+        await sa.start()
+        await sb.start()
+        await sa.subscribe("t")
+        await sb.subscribe("t")
+        let addr = try await a.listen(try Multiaddr("/ip4/127.0.0.1/tcp/0")).appending(.p2p(a.peerID))
+        _ = try await b.dial(addr)
+        try await Task.sleep(for: .milliseconds(500))  // hellos exchanged
+        return (a, sa, b, sb)
+    }
+
+    func testMessagesFlowAndReachTheValidator() async throws {
+        let (a, sa, b, sb) = try await pair(validator: { _, data, _ in data == Array("no".utf8) ? .reject(reason: "test") : .accept })
+        defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
+        await sb.publish("t", data: Array("yes".utf8))
+        await sb.publish("t", data: Array("no".utf8))
+        var received: [[UInt8]] = []
+        for await d in sa.deliveries {
+            received.append(d.data)
+            if received.count == 1 { break }
+        }
+        XCTAssertEqual(received, [Array("yes".utf8)])
+        for await p in sa.penalties {
+            XCTAssertEqual(p.reason, "test")
+            XCTAssertEqual(p.peer, b.peerID.description)
+            break
+        }
+    }
+
+    func testFullQueueAndSlowValidatorGiveCountedIgnores() async throws {
+        let (a, sa, b, sb) = try await pair(
+            validator: { _, _, _ in
+                try? await Task.sleep(for: .seconds(2))
+                return .accept
+            },
+            concurrent: 1, queue: 1, timeout: .milliseconds(300))
+        defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
+        for i in 0..<5 { await sb.publish("t", data: Array("m\(i)".utf8)) }
+        var stats = await sa.stats
+        for _ in 0..<50 where stats.validated < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+            stats = await sa.stats
+        }
+        XCTAssertEqual(stats.droppedQueueFull, 3, "1 running + 1 queued; 3 over the limit")
+        XCTAssertEqual(stats.droppedTimeout, 2, "both validations outlived the 300 ms timeout")
+    }
+
+    func testMalformedRPCIsCountedAndPenalized() async throws {
+        let (a, sa, b, sb) = try await pair(validator: { _, _, _ in .accept })
+        defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
+        let connection = try XCTUnwrap(b.connections(to: a.peerID).first)
+        let raw = try await connection.openStream([PubsubProtocol.meshsub11.rawValue])
+        try await raw.writeMessage([0xFF, 0xFF, 0xFF, 0x01, 0x02])  // not a protobuf
+        for await p in sa.penalties {
+            XCTAssertTrue(p.reason.hasPrefix("malformed_rpc"), p.reason)
+            break
+        }
+        let malformed = await sa.stats.malformedRPCs
+        XCTAssertEqual(malformed, 1)
+        // An oversize frame ends that stream but not the connection.
+        try await raw.write(Varint.encode(10 << 20))
+        try await Task.sleep(for: .milliseconds(200))
+        XCTAssertFalse(a.connections(to: b.peerID).isEmpty)
+    }
+}
