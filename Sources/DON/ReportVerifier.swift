@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 import SwiftProtobuf
 import Store
@@ -56,7 +57,7 @@ public struct ReportVerifier: Sendable {
             return decision((.unknownDON, "DON '\(report.donID)' is not in the registry"))
         }
         guard Array(report.configDigest) == config.digest else {
-            return decision((.wrongConfigDigest, "report names config \(hex(report.configDigest.prefix(8))), DON \(config.id) has \(hex(config.digest.prefix(8)))"))
+            return decision((.wrongConfigDigest, "report names config \(Hex.encode(report.configDigest.prefix(8))), DON \(config.id) has \(Hex.encode(config.digest.prefix(8)))"))
         }
         if let failure = QuorumVerifier.check(signed, digest: digest, config: config) {
             return decision(failure)
@@ -66,8 +67,4 @@ public struct ReportVerifier: Sendable {
         let stored = try state?.storedDigests(topic: topic, don: report.donID, seq: report.seq) ?? []
         return decision(SequencePolicy.decide(seq: report.seq, digest: digest, head: head, stored: stored, thresholds: config.thresholds))
     }
-}
-
-func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-    bytes.map { String($0, radix: 16).leftPadded(2) }.joined()
 }

@@ -1,3 +1,4 @@
+import Wire
 import Crypto
 
 /// How a message id is derived from a pubsub message.
@@ -16,13 +17,6 @@ public enum MessageIDFunction: Sendable {
 
     /// The content-hash id as text: what the store keeps as `msg_id`.
     public static func contentHash(of data: [UInt8]) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(40)
-        for b in Array(SHA256.hash(data: data)).prefix(20) {
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.encode(Array(SHA256.hash(data: data)).prefix(20))
     }
 }

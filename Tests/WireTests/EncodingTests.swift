@@ -36,3 +36,12 @@ final class EncodingTests: XCTestCase {
         XCTAssertThrowsError(try reader.next()) { XCTAssertEqual(($0 as? WireError)?.code, .tooLarge) }
     }
 }
+
+final class HexTests: XCTestCase {
+    func testHexRoundTripAndRejects() {
+        XCTAssertEqual(Hex.encode([0x00, 0xAB, 0x7F]), "00ab7f")
+        XCTAssertEqual(Hex.decode("00AB7f"), [0x00, 0xAB, 0x7F])
+        XCTAssertNil(Hex.decode("abc"))
+        XCTAssertNil(Hex.decode("zz"))
+    }
+}

@@ -1,3 +1,4 @@
+import Wire
 import Glibc
 
 /// The `meta` database: format version and identity of the data dir.
@@ -38,10 +39,7 @@ enum Schema {
 
     static func randomHex(_ count: Int) -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in
-            let b = UInt8.random(in: 0...255, using: &g)
-            return String(b, radix: 16).leftPadded(2)
-        }.joined()
+        return Hex.encode((0..<count).map { _ in UInt8.random(in: 0...255, using: &g) })
     }
 }
 

@@ -22,7 +22,7 @@ public struct PreSharedKey: Sendable, Equatable {
         let encoding = lines[0], body = lines[1]
         switch encoding {
         case "/base16/":
-            guard let key = Self.hex(body) else { throw WireError(.malformed, "private network key is not 64 hex characters") }
+            guard body.utf8.count == 64, let key = Hex.decode(body) else { throw WireError(.malformed, "private network key is not 64 hex characters") }
             try self.init(bytes: key)
         case "/base64/":
             guard let key = Data(base64Encoded: body) else { throw WireError(.malformed, "private network key is not base64") }
@@ -38,17 +38,6 @@ public struct PreSharedKey: Sendable, Equatable {
 
     /// The `/base16/` file form.
     public var fileContents: String {
-        "/key/swarm/psk/1.0.0/\n/base16/\n" + bytes.map { String(format: "%02x", $0) }.joined() + "\n"
-    }
-
-    static func hex(_ s: String) -> [UInt8]? {
-        let chars = Array(s.utf8)
-        guard chars.count == 64 else { return nil }
-        var out: [UInt8] = []
-        for i in stride(from: 0, to: 64, by: 2) {
-            guard let b = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(b)
-        }
-        return out
+        "/key/swarm/psk/1.0.0/\n/base16/\n" + Hex.encode(bytes) + "\n"
     }
 }

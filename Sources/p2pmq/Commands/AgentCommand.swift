@@ -60,7 +60,7 @@ struct AgentCommand: AsyncParsableCommand {
                 var l = JSONLine()
                 l.add("topic", d.topic)
                 l.add("from", d.from)
-                l.add("data_hex", d.data.map { String(format: "%02x", $0) }.joined())
+                l.add("data_hex", Hex.encode(d.data))
                 l.add("recv_ns", d.receivedNanoseconds)
                 out.print(l.text)
             }
@@ -108,7 +108,7 @@ struct AgentCommand: AsyncParsableCommand {
             return true
         }
         if object["cmd"] == nil, let topic = object["topic"] as? String {
-            guard let hex = object["data_hex"] as? String, let data = Self.bytes(hex: hex) else {
+            guard let hex = object["data_hex"] as? String, let data = Hex.decode(hex) else {
                 out.print(#"{"event":"error","error":"publish needs data_hex (hex bytes)"}"#)
                 return true
             }
@@ -152,18 +152,6 @@ struct AgentCommand: AsyncParsableCommand {
             out.print(l.text)
         }
         return true
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let chars = Array(hex.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 2)
-        for i in stride(from: 0, to: chars.count, by: 2) {
-            guard let b = UInt8(String(decoding: chars[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            out.append(b)
-        }
-        return out
     }
 
     static func describe(_ event: HostEvent) -> String {

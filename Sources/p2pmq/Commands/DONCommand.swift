@@ -1,3 +1,4 @@
+import Wire
 import Store
 import ArgumentParser
 import DON
@@ -49,7 +50,7 @@ struct DONCommand: ParsableCommand {
 }
 
 private func printSummary(_ c: DONConfig, path: String, json: Bool) {
-    let digest = c.digest.map { String(format: "%02x", $0) }.joined()
+    let digest = Hex.encode(c.digest)
     if json {
         var line = JSONLine()
         line.add("id", c.id)
