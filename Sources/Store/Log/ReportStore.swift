@@ -97,14 +97,7 @@ public final class ReportStore: Sendable {
     // MARK: Reading
 
     public func topics() throws -> [TopicInfo] {
-        try env.read { txn in
-            var result: [TopicInfo] = []
-            try txn.scan(dbs.topics, prefix: []) { key, value in
-                result.append(try TopicInfo(name: String(decoding: key, as: UTF8.self), encoded: value))
-                return true
-            }
-            return result
-        }
+        try env.read { try topicsIn($0) }
     }
 
     public func topic(_ name: String) throws -> TopicInfo? {
