@@ -34,10 +34,12 @@ final class CacheTests: XCTestCase {
         cache.shift()
         XCTAssertNil(cache.get([1]), "gone after 5 windows")
         XCTAssertEqual(cache.get([3]), "m3")
-        XCTAssertNotNil(cache.getForPeer([3], peer: "p", limit: 2))
-        XCTAssertNotNil(cache.getForPeer([3], peer: "p", limit: 2))
-        XCTAssertNil(cache.getForPeer([3], peer: "p", limit: 2), "a peer that keeps asking is not served")
-        XCTAssertNotNil(cache.getForPeer([3], peer: "q", limit: 2))
+        func served(_ l: MessageCache<String>.Lookup) -> Bool { if case .found = l { return true }; return false }
+        XCTAssertTrue(served(cache.getForPeer([3], peer: "p", limit: 2)))
+        XCTAssertTrue(served(cache.getForPeer([3], peer: "p", limit: 2)))
+        guard case .overLimit = cache.getForPeer([3], peer: "p", limit: 2) else { return XCTFail("a peer that keeps asking is not served") }
+        XCTAssertTrue(served(cache.getForPeer([3], peer: "q", limit: 2)))
+        guard case .notFound = cache.getForPeer([99], peer: "q", limit: 2) else { return XCTFail("unknown id") }
     }
 
     func testBackoff() {

@@ -11,29 +11,42 @@ struct RouterNetwork {
     var links: Set<[String]> = []
     var cut: Set<String> = []
     var delivered: [String: [[UInt8]]] = [:]
-    var penalties: [(peer: String, reason: String)] = []
+    var penalties: [(peer: String, by: String, reason: String)] = []
+    /// Every RPC sent, in order (also those to unlinked or cut peers).
+    var sent: [(from: String, to: String, rpc: GossipsubRouter.RPC)] = []
+    /// Peers each router asked to dial (peer exchange, direct peers).
+    var dialRequests: [String: [String]] = [:]
     var queue: [(from: String, to: String, rpc: GossipsubRouter.RPC)] = []
     var sentMessages = 0
 
-    init(count: Int, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = RouterNetwork.defaultScore) {
-        for i in 0..<count {
-            let name = try! PrivateKey(seed: [UInt8](repeating: UInt8(i + 1), count: 32)).peerID.description
-            names.append(name)
-            routers[name] = GossipsubRouter(localPeer: name, config: config, scoreParams: scoreParams, seed: UInt64(i + 1))
+    /// `configure` may tune each node's config (by index and the names of all nodes).
+    init(count: Int, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = RouterNetwork.defaultScore,
+         configure: (Int, [String], inout GossipsubConfig) -> Void = { _, _, _ in }) {
+        names = (0..<count).map { RouterNetwork.name($0) }
+        for (i, name) in names.enumerated() {
+            var c = config
+            configure(i, names, &c)
+            routers[name] = GossipsubRouter(localPeer: name, config: c, scoreParams: scoreParams, seed: UInt64(i + 1))
         }
     }
 
+    static func name(_ i: Int) -> String {
+        try! PrivateKey(seed: [UInt8](repeating: UInt8(i + 1), count: 32)).peerID.description
+    }
+
+    /// Topic "t" scored with the defaults; behaviour penalties count from the first one.
     static var defaultScore: PeerScoreParams {
         var p = PeerScoreParams()
         p.topics["t"] = TopicScoreParams()
+        p.behaviourPenaltyThreshold = 0
         return p
     }
 
-    mutating func connect(_ a: String, _ b: String) {
+    mutating func connect(_ a: String, _ b: String, ip: (String, String)? = nil) {
         guard a != b, !links.contains([a, b].sorted()) else { return }
         links.insert([a, b].sorted())
-        handle(a, routers[a]!.addPeer(b, protocol: .meshsub12, outbound: true))
-        handle(b, routers[b]!.addPeer(a, protocol: .meshsub12, outbound: false))
+        handle(a, routers[a]!.addPeer(b, protocol: .meshsub12, outbound: true, ip: ip?.1))
+        handle(b, routers[b]!.addPeer(a, protocol: .meshsub12, outbound: false, ip: ip?.0))
     }
 
     /// Each router dials `degree` others chosen with a seeded generator.
@@ -42,6 +55,10 @@ struct RouterNetwork {
         for a in names {
             for b in names.shuffled(using: &rng).prefix(degree) { connect(a, b) }
         }
+    }
+
+    mutating func connectAll() {
+        for a in names { for b in names { connect(a, b) } }
     }
 
     mutating func subscribeAll(_ topic: String) {
@@ -55,12 +72,17 @@ struct RouterNetwork {
         return id
     }
 
-    mutating func heartbeat(_ times: Int = 1) {
+    mutating func heartbeat(_ times: Int = 1, every interval: Duration = .seconds(1)) {
         for _ in 0..<times {
-            clock.advance(.seconds(1))
+            clock.advance(interval)
             for n in names { handle(n, routers[n]!.heartbeat(now: clock.now)) }
             run()
         }
+    }
+
+    /// `to` receives `rpc` as if `from` had sent it (a misbehaving or scripted peer).
+    mutating func inject(_ rpc: GossipsubRouter.RPC, from: String, to: String) {
+        handle(to, routers[to]!.handleRPC(from: from, rpc, now: clock.now))
     }
 
     /// Delivers queued RPCs until the network is quiet.
@@ -77,6 +99,7 @@ struct RouterNetwork {
             switch action {
             case .send(let to, let rpc):
                 sentMessages += rpc.publish.count
+                sent.append((node, to, rpc))
                 if links.contains([node, to].sorted()) { queue.append((node, to, rpc)) }
             case .validate(let id, let m, _):
                 let verdict: GossipsubRouter.Verdict = m.data.starts(with: Array("bad".utf8)) ? .reject(reason: "bad_signature") : .accept
@@ -84,12 +107,98 @@ struct RouterNetwork {
             case .deliver(let id, _, _):
                 delivered[node, default: []].append(id)
             case .penalize(let peer, _, let reason):
-                penalties.append((peer, reason))
-            case .connect:
-                break
+                penalties.append((peer, node, reason))
+            case .connect(let peers):
+                dialRequests[node, default: []] += peers.map(\.description)
             }
         }
     }
 
     func received(_ id: [UInt8]) -> [String] { names.filter { delivered[$0]?.contains(id) == true } }
+
+    func score(of peer: String, at node: String) -> Double { routers[node]!.score.score(peer, now: clock.now) }
+
+    func mesh(_ node: String, _ topic: String = "t") -> Set<String> { routers[node]!.mesh[topic] ?? [] }
+
+    /// RPCs `from` sent `to` since index `since` of `sent`.
+    func rpcs(from: String, to: String, since: Int = 0) -> [GossipsubRouter.RPC] {
+        sent[since...].filter { $0.from == from && $0.to == to }.map(\.rpc)
+    }
+
+    func penalized(_ peer: String, by node: String, _ prefix: String) -> Bool {
+        penalties.contains { $0.peer == peer && $0.by == node && $0.reason.hasPrefix(prefix) }
+    }
+}
+
+/// Hand-built RPCs for scripted peers.
+enum RPCs {
+    typealias RPC = GossipsubRouter.RPC
+
+    static func message(_ topic: String, _ data: [UInt8]) -> GossipsubRouter.Message {
+        var m = GossipsubRouter.Message()
+        m.topic = topic
+        m.data = Data(data)
+        return m
+    }
+
+    static func publish(_ messages: GossipsubRouter.Message...) -> RPC {
+        var rpc = RPC()
+        rpc.publish = messages
+        return rpc
+    }
+
+    static func subscribe(_ topics: [String], _ on: Bool = true) -> RPC {
+        var rpc = RPC()
+        rpc.subscriptions = topics.map { t in
+            var s = RPC.SubOpts()
+            s.topicid = t
+            s.subscribe = on
+            return s
+        }
+        return rpc
+    }
+
+    static func graft(_ topic: String) -> RPC {
+        var g = P2pmq_Libp2p_Pubsub_ControlGraft()
+        g.topicID = topic
+        var rpc = RPC()
+        rpc.control.graft = [g]
+        return rpc
+    }
+
+    static func prune(_ topic: String, backoff: UInt64 = 60, px: [String] = []) -> RPC {
+        var p = P2pmq_Libp2p_Pubsub_ControlPrune()
+        p.topicID = topic
+        p.backoff = backoff
+        p.peers = px.map { id in
+            var info = P2pmq_Libp2p_Pubsub_PeerInfo()
+            info.peerID = Data(try! PeerID(id).bytes)
+            return info
+        }
+        var rpc = RPC()
+        rpc.control.prune = [p]
+        return rpc
+    }
+
+    static func ihave(_ topic: String, _ ids: [[UInt8]]) -> RPC {
+        var i = P2pmq_Libp2p_Pubsub_ControlIHave()
+        i.topicID = topic
+        i.messageIds = ids.map { Data($0) }
+        var rpc = RPC()
+        rpc.control.ihave = [i]
+        return rpc
+    }
+
+    static func iwant(_ ids: [[UInt8]]) -> RPC {
+        var i = P2pmq_Libp2p_Pubsub_ControlIWant()
+        i.messageIds = ids.map { Data($0) }
+        var rpc = RPC()
+        rpc.control.iwant = [i]
+        return rpc
+    }
+}
+
+extension GossipsubRouter.RPC {
+    var grafts: [String] { control.graft.map(\.topicID) }
+    var prunes: [String] { control.prune.map(\.topicID) }
 }

@@ -17,6 +17,9 @@ public struct Backoff: Sendable {
         return now < expires
     }
 
+    /// When the backoff for the pair ends (nil: none recorded).
+    public func expiry(topic: String, peer: String) -> Instant? { until[topic]?[peer] }
+
     /// Drops expired entries (once per heartbeat).
     public mutating func sweep(_ now: Instant) {
         for (topic, peers) in until {

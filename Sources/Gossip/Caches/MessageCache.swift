@@ -26,13 +26,20 @@ public struct MessageCache<Message: Sendable>: Sendable {
 
     public func get(_ id: [UInt8]) -> Message? { messages[id]?.message }
 
+    public enum Lookup {
+        case found(Message, topic: String)
+        case notFound
+        /// The peer already asked for it `limit` times.
+        case overLimit
+    }
+
     /// The message for an IWANT from `peer`, unless that peer already asked `limit` times.
-    public mutating func getForPeer(_ id: [UInt8], peer: String, limit: Int) -> (message: Message, topic: String)? {
-        guard let entry = messages[id] else { return nil }
+    public mutating func getForPeer(_ id: [UInt8], peer: String, limit: Int) -> Lookup {
+        guard let entry = messages[id] else { return .notFound }
         let asked = requests[id, default: [:]][peer, default: 0]
-        guard asked < limit else { return nil }
+        guard asked < limit else { return .overLimit }
         requests[id, default: [:]][peer] = asked + 1
-        return entry
+        return .found(entry.message, topic: entry.topic)
     }
 
     /// Ids to advertise for `topic`: the last `gossipLength` windows, newest first.

@@ -24,6 +24,18 @@ public struct GossipsubConfig: Sendable {
     /// Messages at least this large trigger IDONTWANT to mesh peers (v1.2).
     public var idontwantThreshold = 1024
     public var maxPeersInPrune = 16
+    /// How long a peer has to deliver a message we asked for with IWANT (else P7).
+    public var iwantFollowupTime: Duration = .seconds(3)
+    /// A GRAFT this soon after we pruned the peer costs an extra behaviour penalty.
+    public var graftFloodThreshold: Duration = .seconds(10)
+    /// Every this many heartbeats, graft better peers if the mesh's median score is low.
+    public var opportunisticGraftTicks = 60
+    public var opportunisticGraftPeers = 2
+    /// Peers (peer id text) we always forward to and accept from, never in the mesh; the host
+    /// keeps them connected (re-dialed every `directConnectTicks` heartbeats).
+    public var directPeers: Set<String> = []
+    public var directConnectTicks = 300
+    public var subscriptionFilter = SubscriptionFilter()
     public var signPolicy = SignPolicy.strictNoSign
     /// contentHash with StrictNoSign (the Go p2pmq); fromAndSeqno with StrictSign (libp2p default).
     public var messageIDFunction = MessageIDFunction.contentHash
@@ -34,6 +46,9 @@ public struct GossipsubConfig: Sendable {
     public func validate() throws {
         guard dLow <= d, d <= dHigh, dOut < dLow, dOut <= d / 2, dScore <= d else {
             throw GossipError(.invalidConfig, "mesh degrees must satisfy Dout < Dlo <= D <= Dhi, Dout <= D/2, Dscore <= D")
+        }
+        guard opportunisticGraftTicks > 0, directConnectTicks > 0 else {
+            throw GossipError(.invalidConfig, "opportunisticGraftTicks and directConnectTicks must be positive")
         }
         guard historyGossip <= historyLength else { throw GossipError(.invalidConfig, "historyGossip must not exceed historyLength") }
         try thresholds.validate()

@@ -76,7 +76,7 @@ public struct PeerScore: Sendable {
     }
 
     private func applyMeshFailure(_ t: inout TopicStats, _ topic: String) {
-        guard let p = params.topics[topic], t.meshMessageDeliveriesActive,
+        guard let p = params.topicParams(topic), t.meshMessageDeliveriesActive,
               t.meshMessageDeliveries < p.meshMessageDeliveriesThreshold else { return }
         let deficit = p.meshMessageDeliveriesThreshold - t.meshMessageDeliveries
         t.meshFailurePenalty += deficit * deficit
@@ -86,7 +86,7 @@ public struct PeerScore: Sendable {
 
     /// `peer` was the first to deliver a valid message.
     public mutating func firstDelivery(_ peer: String, topic: String) {
-        guard let p = params.topics[topic] else { return }
+        guard let p = params.topicParams(topic) else { return }
         update(peer, topic) { t in
             t.firstMessageDeliveries = min(t.firstMessageDeliveries + 1, p.firstMessageDeliveriesCap)
             if t.inMesh { t.meshMessageDeliveries = min(t.meshMessageDeliveries + 1, p.meshMessageDeliveriesCap) }
@@ -95,7 +95,7 @@ public struct PeerScore: Sendable {
 
     /// `peer` delivered a message we already had, `sinceFirst` after the first copy.
     public mutating func duplicateDelivery(_ peer: String, topic: String, sinceFirst: Duration) {
-        guard let p = params.topics[topic], sinceFirst <= p.meshMessageDeliveriesWindow else { return }
+        guard let p = params.topicParams(topic), sinceFirst <= p.meshMessageDeliveriesWindow else { return }
         update(peer, topic) { t in
             if t.inMesh { t.meshMessageDeliveries = min(t.meshMessageDeliveries + 1, p.meshMessageDeliveriesCap) }
         }
@@ -134,7 +134,7 @@ public struct PeerScore: Sendable {
                 continue
             }
             for (topic, var t) in stats.topics {
-                guard let p = params.topics[topic] else { continue }
+                guard let p = params.topicParams(topic) else { continue }
                 t.firstMessageDeliveries = decayed(t.firstMessageDeliveries, p.firstMessageDeliveriesDecay)
                 t.meshMessageDeliveries = decayed(t.meshMessageDeliveries, p.meshMessageDeliveriesDecay)
                 t.meshFailurePenalty = decayed(t.meshFailurePenalty, p.meshFailurePenaltyDecay)
@@ -170,7 +170,7 @@ public struct PeerScore: Sendable {
         guard let stats = peers[peer] else { return Breakdown() }
         var b = Breakdown()
         for (topic, t) in stats.topics {
-            guard let p = params.topics[topic] else { continue }
+            guard let p = params.topicParams(topic) else { continue }
             var s = 0.0
             if t.inMesh {
                 let quanta = Double(now.since(t.graftTime).nanosecondsClamped) / Double(max(1, p.timeInMeshQuantum.nanosecondsClamped))

@@ -36,6 +36,8 @@ public struct TopicScoreParams: Sendable, Equatable {
 /// Peer-level parameters: application score, IP colocation, behaviour penalty, decay.
 public struct PeerScoreParams: Sendable, Equatable {
     public var topics: [String: TopicScoreParams] = [:]
+    /// For topics without their own entry (nil: such topics do not count towards the score).
+    public var defaultTopic: TopicScoreParams?
     /// Caps the summed topic contribution (0: no cap).
     public var topicScoreCap = 0.0
     // P5: application-specific score (the agent's persisted penalty history)
@@ -44,9 +46,10 @@ public struct PeerScoreParams: Sendable, Equatable {
     public var ipColocationFactorWeight = 0.0
     public var ipColocationFactorThreshold = 1.0
     public var ipColocationWhitelist: Set<String> = []
-    // P7: behaviour penalty (squared excess over the threshold)
-    public var behaviourPenaltyWeight = 0.0
-    public var behaviourPenaltyThreshold = 0.0
+    // P7: behaviour penalty (squared excess over the threshold). go-libp2p-pubsub has no default
+    // (0 turns P7 off); ours follow Filecoin's lotus: a few slips are free, repeated ones are not.
+    public var behaviourPenaltyWeight = -10.0
+    public var behaviourPenaltyThreshold = 6.0
     public var behaviourPenaltyDecay = 0.99
 
     public var decayInterval: Duration = .seconds(1)
@@ -56,6 +59,8 @@ public struct PeerScoreParams: Sendable, Equatable {
     public var retainScore: Duration = .seconds(3600)
 
     public init() {}
+
+    public func topicParams(_ topic: String) -> TopicScoreParams? { topics[topic] ?? defaultTopic }
 }
 
 /// Score thresholds (gossipsub v1.1): below gossip, no gossip to/from the peer; below publish, no
