@@ -21,6 +21,8 @@ public final class MuxedStream: Sendable {
 
     /// Whether this side dialed the connection the stream runs on.
     public var isOnOutboundConnection: Bool { connection.isInitiator }
+    /// The peer's address on the connection the stream runs on (its IP feeds score P6).
+    public var remoteAddress: Multiaddr? { connection.remoteAddress }
 
     init(id: UInt32, protocolID: String, remotePeer: PeerID, connection: Connection) {
         self.id = id

@@ -31,7 +31,21 @@ public final class JSONLineCollector: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// The first line matching `match`, waiting up to `timeout` seconds.
+    /// Every line matching `match` once there are at least `count`, or what there is after
+    /// `timeout` seconds.
+    public func waitForAll(_ count: Int, timeout: TimeInterval = 20, _ match: ([String: Any]) -> Bool) -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            lock.lock()
+            let found = lines.filter(match)
+            lock.unlock()
+            if found.count >= count || Date() >= deadline { return found }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    /// The first line matching `match` (lines stay: a later call finds it again), waiting up to
+    /// `timeout` seconds.
     public func waitFor(timeout: TimeInterval = 20, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -51,6 +65,8 @@ public final class AgentProcess: @unchecked Sendable {
     public let process = Process()
     private let input = Pipe()
     private let collector: JSONLineCollector
+    /// The agent's listen address with /p2p/ (its first stdout line).
+    public let multiaddr: String
 
     public init(_ args: [String]) throws {
         process.executableURL = URL(fileURLWithPath: Executable.path())
@@ -61,6 +77,11 @@ public final class AgentProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         collector = JSONLineCollector(output.fileHandleForReading)
+        guard let first = collector.waitFor(timeout: 30, { $0["multiaddr"] != nil }), let addr = first["multiaddr"] as? String else {
+            process.terminate()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the agent printed no multiaddr line"])
+        }
+        multiaddr = addr
     }
 
     public func send(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
@@ -69,6 +90,10 @@ public final class AgentProcess: @unchecked Sendable {
 
     public func waitFor(timeout: TimeInterval = 15, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
         collector.waitFor(timeout: timeout, match)
+    }
+
+    public func waitForAll(_ count: Int, timeout: TimeInterval = 15, _ match: ([String: Any]) -> Bool) -> [[String: Any]] {
+        collector.waitForAll(count, timeout: timeout, match)
     }
 
     public func stop() {

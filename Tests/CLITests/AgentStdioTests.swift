@@ -6,13 +6,11 @@ import XCTest
 final class AgentStdioTests: XCTestCase {
     func testTwoAgentsDialListAndQuit() throws {
         let a = try AgentProcess([])
-        let first = try XCTUnwrap(a.waitFor { $0["multiaddr"] != nil })
-        let addr = try XCTUnwrap(first["multiaddr"] as? String)
-        let idA = try XCTUnwrap(first["peer_id"] as? String)
-        XCTAssertTrue(addr.hasSuffix("/p2p/\(idA)"))
+        let addr = a.multiaddr
+        let idA = try XCTUnwrap(addr.components(separatedBy: "/p2p/").last)
+        XCTAssertTrue(idA.hasPrefix("12D3KooW"), addr)
 
         let b = try AgentProcess([])
-        XCTAssertNotNil(b.waitFor { $0["multiaddr"] != nil })
         b.send(#"{"cmd":"dial","addr":"\#(addr)"}"#)
         XCTAssertNotNil(b.waitFor { $0["event"] as? String == "connected" && $0["peer"] as? String == idA })
         XCTAssertNotNil(b.waitFor { $0["event"] as? String == "identified" && $0["peer"] as? String == idA })
@@ -30,5 +28,34 @@ final class AgentStdioTests: XCTestCase {
         a.closeInput()  // end of input also ends the agent
         a.process.waitUntilExit()
         XCTAssertEqual(a.process.terminationStatus, 0)
+    }
+
+    /// `burst` publishes generated payloads; a direct peer (--direct) is dialed by itself and
+    /// gets every message without being in the mesh; own messages are not echoed.
+    func testBurstToADirectPeer() throws {
+        let a = try AgentProcess(["--topic", "t"])
+        let idA = try XCTUnwrap(a.multiaddr.components(separatedBy: "/p2p/").last)
+        let b = try AgentProcess(["--topic", "t", "--direct", a.multiaddr])
+        let idB = try XCTUnwrap(b.multiaddr.components(separatedBy: "/p2p/").last)
+        defer { a.stop(); b.stop() }
+        XCTAssertNotNil(b.waitFor { $0["event"] as? String == "connected" && $0["peer"] as? String == idA }, "b dialed its direct peer")
+        Thread.sleep(forTimeInterval: 1)  // subscriptions exchanged
+        b.send(#"{"cmd":"burst","topic":"t","count":20,"size":256,"rate":0}"#)
+        XCTAssertNotNil(b.waitFor { $0["event"] as? String == "burst_done" && $0["count"] as? Int == 20 })
+        var seqs: Set<String> = []
+        for m in a.waitForAll(20, { $0["data_hex"] != nil }) {
+            let hex = try XCTUnwrap(m["data_hex"] as? String)
+            XCTAssertEqual(hex.count, 512, "256 bytes")
+            XCTAssertTrue(hex.hasPrefix("50594231"), "PYB1 magic")
+            XCTAssertEqual(m["from"] as? String, idB)
+            seqs.insert(String(hex.dropFirst(8).prefix(8)))
+        }
+        XCTAssertEqual(seqs.count, 20, "every burst message arrived once")
+        XCTAssertNil(b.waitFor(timeout: 0.5, { $0["data_hex"] != nil }), "no echo of own messages without --echo-self")
+        a.send(#"{"cmd":"peers"}"#)
+        let peers = try XCTUnwrap(a.waitFor { $0["event"] as? String == "peers" })
+        XCTAssertEqual((peers["mesh"] as? [String: [String]])?["t"] ?? [], [], "b, which has a as a direct peer, answers GRAFT with PRUNE")
+        b.send(#"{"cmd":"burst","topic":"t"}"#)
+        XCTAssertNotNil(b.waitFor { $0["event"] as? String == "error" }, "burst without count is an error")
     }
 }

@@ -71,9 +71,22 @@ final class PubsubServiceTests: XCTestCase {
         }
         let malformed = await sa.stats.malformedRPCs
         XCTAssertEqual(malformed, 1)
-        // An oversize frame ends that stream but not the connection.
+        // An oversize frame (10 MiB announced, 1 MiB allowed) ends that stream, not the connection.
         try await raw.write(Varint.encode(10 << 20))
-        try await Task.sleep(for: .milliseconds(200))
+        for await p in sa.penalties {
+            XCTAssertTrue(p.reason.hasPrefix("oversize_rpc"), p.reason)
+            break
+        }
+        let oversize = await sa.stats.oversizeRPCs
+        XCTAssertEqual(oversize, 1)
         XCTAssertFalse(a.connections(to: b.peerID).isEmpty)
+        let breakdown = await sa.scoreBreakdown(b.peerID.description)
+        XCTAssertEqual(breakdown.behaviour, 0, "two slips are within the default behaviour threshold (6)")
+        // The peer can still talk on a new stream.
+        await sb.publish("t", data: Array("after".utf8))
+        for await d in sa.deliveries {
+            XCTAssertEqual(d.data, Array("after".utf8))
+            break
+        }
     }
 }

@@ -37,4 +37,39 @@ final class PubsubInteropTests: XCTestCase {
         XCTAssertNotNil(py.waitFor(timeout: 15, got("aa01")), "swift -> py")
         XCTAssertNotNil(py.waitFor(timeout: 15, got("bb02")), "go -> swift -> py")
     }
+
+    /// What a new user tries: go-libp2p -- Swift -- Swift -- py-libp2p in a line, a message from
+    /// each node, every message arrives at every other node (through two Swift hops for the ends).
+    func testLineOfGoSwiftSwiftPy() throws {
+        for impl in ReferencePeer.Implementation.allCases where !ReferencePeer.available(impl) {
+            if ReferencePeer.required { XCTFail("reference peer \(impl) is not set up") }
+            throw XCTSkip("reference peer \(impl) is not set up")
+        }
+        let go = try ReferencePeer(.go, arguments: ["--security", "noise", "--topic", "t"])
+        let py = try ReferencePeer(.py, arguments: ["--topic", "t"])
+        defer { go.stop(); py.stop() }
+        let left = try AgentProcess(["--topic", "t", "--sign-policy", "strict-sign", "--dial", go.multiaddr])
+        defer { left.stop() }
+        let right = try AgentProcess(["--topic", "t", "--sign-policy", "strict-sign", "--dial", left.multiaddr, "--dial", py.multiaddr])
+        defer { right.stop() }
+        for node in [left, right] {
+            var meshReady = false
+            for _ in 0..<30 where !meshReady {
+                Thread.sleep(forTimeInterval: 0.5)
+                node.send(#"{"cmd":"peers"}"#)
+                meshReady = node.waitFor(timeout: 2, { $0["event"] as? String == "peers" && (($0["mesh"] as? [String: [String]])?["t"]?.count ?? 0) == 2 }) != nil
+            }
+            XCTAssertTrue(meshReady, "each Swift node has its two neighbours in its mesh")
+        }
+        Thread.sleep(forTimeInterval: 2)  // the reference peers graft at their own heartbeat
+        go.send(["topic": "t", "data_hex": "01"])
+        left.send(#"{"topic":"t","data_hex":"02"}"#)
+        right.send(#"{"topic":"t","data_hex":"03"}"#)
+        py.send(["topic": "t", "data_hex": "04"])
+        func got(_ hex: String) -> ([String: Any]) -> Bool { { $0["data_hex"] as? String == hex } }
+        for hex in ["02", "03", "04"] { XCTAssertNotNil(go.waitFor(timeout: 15, got(hex)), "\(hex) -> go") }
+        for hex in ["01", "03", "04"] { XCTAssertNotNil(left.waitFor(timeout: 15, got(hex)), "\(hex) -> left Swift") }
+        for hex in ["01", "02", "04"] { XCTAssertNotNil(right.waitFor(timeout: 15, got(hex)), "\(hex) -> right Swift") }
+        for hex in ["01", "02", "03"] { XCTAssertNotNil(py.waitFor(timeout: 15, got(hex)), "\(hex) -> py") }
+    }
 }

@@ -40,7 +40,9 @@ public actor PubsubService {
         public var droppedQueueFull = 0
         /// Messages given IGNORE because the validator did not answer in time.
         public var droppedTimeout = 0
+        /// RPCs that were not a pubsub protobuf, or whose frame was over the size limit.
         public var malformedRPCs = 0
+        public var oversizeRPCs = 0
     }
 
     public private(set) var stats = Stats()
@@ -114,6 +116,24 @@ public actor PubsubService {
     /// Mesh members, scores and protocols, for `peers` in the stdio agent and the Admin API.
     public func meshPeers() -> [String: [String]] { router.mesh.mapValues { $0.sorted() } }
     public func score(_ peer: String) -> Double { router.score.score(peer, now: Self.now()) }
+    public func scoreBreakdown(_ peer: String) -> PeerScore.Breakdown { router.score.breakdown(peer, now: Self.now()) }
+
+    /// P5 for `peer` (from the persisted penalty history).
+    public func setApplicationScore(_ peer: String, _ value: Double) { router.setApplicationScore(peer, value) }
+
+    /// Stops listening to `peer` and forwarding to it; the connection is left to the host.
+    public func blacklist(_ peer: PeerID) { router.blacklist(peer.description, now: Self.now()) }
+
+    /// Dials direct peers (config.directPeers) at these addresses now and whenever the router
+    /// asks for them again.
+    public func addDirectPeerAddresses(_ addresses: [Multiaddr]) {
+        for addr in addresses {
+            guard let peer = addr.peerID else { continue }
+            host.peerStore.addAddress(peer, addr.transportPart)
+            let host = self.host
+            Task { _ = try? await host.dial(addr) }
+        }
+    }
 
     // MARK: streams
 
@@ -135,7 +155,7 @@ public actor PubsubService {
             }
             await stream.close()
         })
-        perform(router.addPeer(name, protocol: proto, outbound: connection.isInitiator))
+        perform(router.addPeer(name, protocol: proto, outbound: connection.isInitiator, ip: connection.remoteAddress?.hostAndPort?.host))
     }
 
     private func readLoop(_ stream: MuxedStream) async {
@@ -143,14 +163,20 @@ public actor PubsubService {
         // The peer's stream may come before ours is open: know the peer now, so its first RPC
         // (its subscriptions) is not dropped. Our hello goes out once our stream is open.
         if let proto = PubsubProtocol(rawValue: stream.protocolID) {
-            perform(router.addPeer(peer.description, protocol: proto, outbound: stream.isOnOutboundConnection))
+            perform(router.addPeer(peer.description, protocol: proto, outbound: stream.isOnOutboundConnection,
+                                   ip: stream.remoteAddress?.hostAndPort?.host))
         }
         while true {
             let frame: [UInt8]?
-            do { frame = try await stream.readMessage(maxLength: maxRPCSize) } catch {
-                penaltySink.yield((peer.description, "", "malformed_or_oversize_rpc: \(error)"))
+            do { frame = try await stream.readMessage(maxLength: maxRPCSize) } catch let error as WireError {
+                // A frame over the limit or a broken length prefix: the stream cannot be resynced.
+                if error.code == .tooLarge { stats.oversizeRPCs += 1 } else { stats.malformedRPCs += 1 }
+                router.penalizeBehaviour(peer.description)
+                penaltySink.yield((peer.description, "", (error.code == .tooLarge ? "oversize_rpc: " : "malformed_rpc: ") + error.message))
                 await stream.reset()
                 return
+            } catch {
+                return  // the connection went away
             }
             guard let frame else { return }
             guard let rpc = try? GossipsubRouter.RPC(serializedBytes: frame) else {
@@ -190,7 +216,7 @@ public actor PubsubService {
             case .deliver(let id, let m, let from):
                 let author = m.hasFrom ? ((try? PeerID(bytes: Array(m.from)))?.description ?? from) : from
                 deliverySink.yield(Delivery(id: id, topic: m.topic, from: author, data: Array(m.data),
-                                            receivedNanoseconds: UInt64(Date().timeIntervalSince1970 * 1e9)))
+                                            receivedNanoseconds: wallClockNanoseconds()))
             case .penalize(let peer, let topic, let reason):
                 penaltySink.yield((peer, topic, reason))
             case .connect(let peers):

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A point in time for the router's state machines, in nanoseconds of a monotonic clock. The
 /// router never reads a clock: callers pass `now`, tests advance a manual clock.
 public struct Instant: Comparable, Hashable, Sendable {
@@ -34,4 +36,12 @@ public struct ManualClock: Sendable {
     public init(start: UInt64 = 1_000_000_000) { now = Instant(nanoseconds: start) }
 
     public mutating func advance(_ d: Duration) { now = now.advanced(by: d) }
+}
+
+/// Wall-clock time in nanoseconds since 1970 (CLOCK_REALTIME), full precision: delivery stamps
+/// compared across processes on one machine (benchmark latencies).
+public func wallClockNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
 }

@@ -13,7 +13,11 @@ struct AgentCommand: AsyncParsableCommand {
             --stdio speaks the JSON-lines interface of the interop reference peers: the first stdout
             line is {"multiaddr": ".../p2p/<id>", "peer_id": "<id>"}; stdin takes
             {"topic": T, "data_hex": H} (publish), {"cmd":"dial","addr":A}, {"cmd":"peers"},
-            {"cmd":"quit"}; each received message prints {"topic","from","data_hex","recv_ns"};
+            {"cmd":"burst","topic":T,"count":N,"size":S,"rate":R} (N messages of S bytes,
+            "PYB1" + u32 seq + u64 send time ns + padding, R per second, 0 = as fast as possible;
+            prints {"event":"burst_done",...}), {"cmd":"quit"};
+            each received message prints {"topic","from","data_hex","recv_ns"} (own messages
+            only with --echo-self);
             events are printed as {"event": ...} lines (connected, disconnected, identified,
             dial_failed, peers with mesh and scores, penalty).
             Ends on quit, end of input, SIGINT or SIGTERM.
@@ -28,6 +32,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Subscribe to this topic (repeatable).") var topic: [String] = []
     @Option(name: .customLong("sign-policy"), help: "strict-no-sign (p2pmq default) or strict-sign (needed by py-libp2p and the go reference peer).")
     var signPolicy: SignPolicy = .strictNoSign
+    @Option(help: "A direct peer (multiaddr with /p2p/): always forwarded to, never in the mesh, kept connected (repeatable).")
+    var direct: [String] = []
+    @Flag(name: .customLong("echo-self"), help: "Also print the messages this node publishes.") var echoSelf = false
 
     func validate() throws {
         guard stdio else { throw ValidationError("only --stdio mode exists so far; the configured agent comes next") }
@@ -42,8 +49,19 @@ struct AgentCommand: AsyncParsableCommand {
         var gossip = GossipsubConfig()
         gossip.signPolicy = signPolicy
         gossip.messageIDFunction = signPolicy == .strictSign ? .fromAndSeqno : .contentHash
-        let pubsub = PubsubService(host: host, config: gossip)
+        let directAddresses = try direct.map { text -> Multiaddr in
+            let addr = try Multiaddr(text)
+            guard let peer = addr.peerID else { throw ValidationError("--direct \(text): needs a /p2p/<peer id> part") }
+            gossip.directPeers.insert(peer.description)
+            return addr
+        }
+        // Every topic is scored with the default topic parameters (P1-P4), so invalid messages
+        // cost the sender score without per-topic configuration.
+        var scoring = PeerScoreParams()
+        scoring.defaultTopic = TopicScoreParams()
+        let pubsub = PubsubService(host: host, config: gossip, scoreParams: scoring)
         await pubsub.start()
+        await pubsub.addDirectPeerAddresses(directAddresses)
         for t in topic { await pubsub.subscribe(t) }
         let bound = try await host.listen(try Multiaddr(listen))
         var first = JSONLine()
@@ -56,7 +74,8 @@ struct AgentCommand: AsyncParsableCommand {
             for await event in host.events { out.print(Self.describe(event)) }
         }
         let deliveryTask = Task {
-            for await d in pubsub.deliveries {
+            let me = host.peerID.description
+            for await d in pubsub.deliveries where echoSelf || d.from != me {
                 var l = JSONLine()
                 l.add("topic", d.topic)
                 l.add("from", d.from)
@@ -118,6 +137,13 @@ struct AgentCommand: AsyncParsableCommand {
         switch object["cmd"] as? String {
         case "quit":
             return false
+        case "burst":
+            guard let topic = object["topic"] as? String, let count = object["count"] as? Int, count >= 0 else {
+                out.print(#"{"event":"error","error":"burst needs topic and count"}"#)
+                return true
+            }
+            let size = max(16, object["size"] as? Int ?? 256), rate = object["rate"] as? Double ?? 0
+            Task { await Burst(topic: topic, count: count, size: size, rate: rate).run(pubsub, out: out) }
         case "dial":
             guard let text = object["addr"] as? String else {
                 out.print(#"{"event":"error","error":"dial needs addr"}"#)
@@ -148,7 +174,7 @@ struct AgentCommand: AsyncParsableCommand {
         default:
             var l = JSONLine()
             l.add("event", "error")
-            l.add("error", "unknown command (dial, peers, quit)")
+            l.add("error", "unknown command (dial, peers, burst, quit)")
             out.print(l.text)
         }
         return true
