@@ -126,6 +126,11 @@ public final class MuxedStream: Sendable {
         try await connection.write(stream: id, bytes)
     }
 
+    /// Writes without waiting for the socket (in order with other writes of this stream). For
+    /// senders on a hot path that must not suspend (pubsub forwarding); a failure shows up as
+    /// the stream or connection ending. No backpressure: the caller bounds what it queues.
+    public func enqueue(_ bytes: [UInt8]) { connection.enqueue(stream: id, bytes) }
+
     public func writeMessage(_ bytes: [UInt8]) async throws {
         try await write(LengthPrefixedReader.frame(bytes))
     }

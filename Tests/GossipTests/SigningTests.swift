@@ -33,7 +33,9 @@ final class SigningTests: XCTestCase {
         let ka = PrivateKey.generate(), kb = PrivateKey.generate()
         let a = ka.peerID.description, b = kb.peerID.description
         var ra = GossipsubRouter(localPeer: a, config: config, identity: ka)
-        var rb = GossipsubRouter(localPeer: b, config: config, identity: kb)
+        var scoring = PeerScoreParams()
+        scoring.defaultTopic = TopicScoreParams()
+        var rb = GossipsubRouter(localPeer: b, config: config, scoreParams: scoring, identity: kb)
         let now = ManualClock().now
         _ = ra.addPeer(b, protocol: .meshsub11, outbound: true)
         _ = rb.addPeer(a, protocol: .meshsub11, outbound: false)
@@ -52,5 +54,27 @@ final class SigningTests: XCTestCase {
         XCTAssertTrue(rpc.publish[0].hasSignature)
         let received = rb.handleRPC(from: a, rpc, now: now)
         XCTAssertTrue(received.contains { if case .validate = $0 { return true }; return false }, "a valid signed message goes to validation")
+
+        // Under StrictSign, an unsigned message and one with a forged signature are rejected
+        // before validation, and cost the forwarding peer P4.
+        func validates(_ actions: [GossipsubRouter.Action]) -> Bool { actions.contains { if case .validate = $0 { return true }; return false } }
+        func reason(_ actions: [GossipsubRouter.Action]) -> String? {
+            actions.lazy.compactMap { if case .penalize(_, _, let r) = $0 { return r }; return nil }.first
+        }
+        var unsigned = GossipsubRouter.Message()
+        unsigned.topic = "t"
+        unsigned.data = Data("no author".utf8)
+        var bare = GossipsubRouter.RPC()
+        bare.publish = [unsigned]
+        let r1 = rb.handleRPC(from: a, bare, now: now)
+        XCTAssertFalse(validates(r1))
+        XCTAssertNotNil(reason(r1))
+        var forged = rpc
+        forged.publish[0].data = Data("tampered report".utf8)
+        forged.publish[0].seqno = Data([0, 0, 0, 0, 0, 0, 0, 9])  // a new id, so not a duplicate
+        let r2 = rb.handleRPC(from: a, forged, now: now)
+        XCTAssertFalse(validates(r2))
+        XCTAssertEqual(reason(r2), "bad_message_signature")
+        XCTAssertLessThan(rb.score.score(a, now: now), 0)
     }
 }

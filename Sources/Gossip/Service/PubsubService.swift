@@ -25,13 +25,16 @@ public actor PubsubService {
 
     private let host: P2PHost
     private var router: GossipsubRouter
-    private let validator: Validator
+    /// nil: every message is accepted inline (no validator configured, as go-libp2p-pubsub
+    /// without a topic validator).
+    private let validator: Validator?
     private let validationTimeout: Duration
     private let maxRPCSize: Int
     private let maxConcurrentValidations: Int
     private let validationQueueSize: Int
     private var validationsRunning = 0
     private var validationQueue: [(id: [UInt8], topic: String, data: [UInt8], from: String)] = []
+    private var inFlight: [[UInt8]: (deadline: ContinuousClock.Instant, task: Task<Void, Never>)] = [:]
 
     /// Counters for metrics and the Admin API.
     public struct Stats: Sendable, Equatable {
@@ -46,7 +49,8 @@ public actor PubsubService {
     }
 
     public private(set) var stats = Stats()
-    private var writers: [String: AsyncStream<[UInt8]>.Continuation] = [:]
+    /// Our outbound pubsub stream to each peer.
+    private var writers: [String: MuxedStream] = [:]
     private var tasks: [Task<Void, Never>] = []
 
     /// Validation runs at most `maxConcurrentValidations` at a time; up to `validationQueueSize`
@@ -54,7 +58,7 @@ public actor PubsubService {
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
                 maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
-                validator: @escaping Validator = { _, _, _ in .accept }) {
+                validator: Validator? = nil) {
         self.maxConcurrentValidations = max(1, maxConcurrentValidations)
         self.validationQueueSize = max(0, validationQueueSize)
         self.host = host
@@ -92,12 +96,20 @@ public actor PubsubService {
                 await self?.heartbeat()
             }
         })
+        // Timeouts are checked a few times per timeout period (at most every 100 ms).
+        let sweep = min(validationTimeout / 4, .milliseconds(100))
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: sweep)
+                await self?.sweepTimeouts()
+            }
+        })
         for connection in host.connections { if let peer = connection.remotePeer { Task { await openOutbound(to: peer) } } }
     }
 
     public func stop() {
         for t in tasks { t.cancel() }
-        for (_, w) in writers { w.finish() }
+        for (_, stream) in writers { Task { await stream.close() } }
         writers = [:]
         deliverySink.finish()
         penaltySink.finish()
@@ -147,14 +159,7 @@ public actor PubsubService {
             return  // the peer speaks no pubsub
         }
         guard writers[name] == nil, let proto = PubsubProtocol(rawValue: stream.protocolID) else { return }
-        let (queue, sink) = AsyncStream.makeStream(of: [UInt8].self)
-        writers[name] = sink
-        tasks.append(Task {
-            for await frame in queue {
-                do { try await stream.write(frame) } catch { break }
-            }
-            await stream.close()
-        })
+        writers[name] = stream
         perform(router.addPeer(name, protocol: proto, outbound: connection.isInitiator, ip: connection.remoteAddress?.hostAndPort?.host))
     }
 
@@ -190,7 +195,7 @@ public actor PubsubService {
     }
 
     private func peerGone(_ peer: String) {
-        writers.removeValue(forKey: peer)?.finish()
+        writers.removeValue(forKey: peer)
         router.removePeer(peer, now: Self.now())
     }
 
@@ -203,8 +208,12 @@ public actor PubsubService {
             switch action {
             case .send(let to, let rpc):
                 guard let frame = try? rpc.serializedBytes() as [UInt8] else { continue }
-                writers[to]?.yield(LengthPrefixedReader.frame(frame))
+                writers[to]?.enqueue(LengthPrefixedReader.frame(frame))
             case .validate(let id, let m, let from):
+                guard validator != nil else {
+                    perform(router.validationResult(id, .accept, now: Self.now()))
+                    continue
+                }
                 if validationsRunning < maxConcurrentValidations {
                     startValidation(id, m.topic, Array(m.data), from)
                 } else if validationQueue.count < validationQueueSize {
@@ -230,19 +239,29 @@ public actor PubsubService {
         }
     }
 
+    /// Starts the validator on a message. Its deadline goes in `inFlight`, swept by one task
+    /// (`sweepTimeouts`), rather than a timer task per message: validation is on every hop's
+    /// path, and a task group per message cost more than the validation of a small report.
     private func startValidation(_ id: [UInt8], _ topic: String, _ data: [UInt8], _ from: String) {
+        guard let validator = self.validator else { return }
         validationsRunning += 1
-        let validator = self.validator, timeout = validationTimeout
-        Task {
-            let verdict = await Self.withTimeout(timeout) { await validator(topic, data, from) }
+        let task = Task {
+            let verdict = await validator(topic, data, from)
             self.validated(id, verdict)
         }
+        inFlight[id] = (ContinuousClock.now.advanced(by: validationTimeout), task)
     }
 
+    /// A verdict, or nil when the deadline passed (IGNORE, counted). A verdict arriving after its
+    /// deadline is dropped: the message was already given IGNORE.
     private func validated(_ id: [UInt8], _ verdict: GossipsubRouter.Verdict?) {
+        guard let entry = inFlight.removeValue(forKey: id) else { return }
         validationsRunning -= 1
         stats.validated += 1
-        if verdict == nil { stats.droppedTimeout += 1 }
+        if verdict == nil {
+            stats.droppedTimeout += 1
+            entry.task.cancel()
+        }
         perform(router.validationResult(id, verdict ?? .ignore, now: Self.now()))
         if !validationQueue.isEmpty, validationsRunning < maxConcurrentValidations {
             let next = validationQueue.removeFirst()
@@ -250,17 +269,10 @@ public actor PubsubService {
         }
     }
 
-    /// The body's result, or nil when it takes longer than `timeout` (the verdict is then IGNORE).
-    static func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
-        await withTaskGroup(of: T?.self) { group in
-            group.addTask { await body() }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+    /// Gives IGNORE to validations past their deadline.
+    private func sweepTimeouts() {
+        let now = ContinuousClock.now
+        for (id, entry) in inFlight where entry.deadline <= now { validated(id, nil) }
     }
+
 }

@@ -51,6 +51,12 @@ public final class Connection: Sendable, CustomStringConvertible {
         try await future.get()
     }
 
+    /// Ordered, without waiting: submissions run on the event loop in order, and the yamux
+    /// session queues what the window does not admit yet.
+    func enqueue(stream id: UInt32, _ bytes: [UInt8]) {
+        channel.eventLoop.execute { _ = self.core.value.write(stream: id, bytes) }
+    }
+
     func closeStream(_ id: UInt32) async {
         try? await channel.eventLoop.submit { self.core.value.closeStream(id) }.get()
     }
