@@ -171,9 +171,20 @@ public actor PubsubService {
             perform(router.addPeer(peer.description, protocol: proto, outbound: stream.isOnOutboundConnection,
                                    ip: stream.remoteAddress?.hostAndPort?.host))
         }
+        // One reader for the stream's life: a chunk carries many small RPCs when traffic is high,
+        // and splitting it must not copy the rest of the chunk per RPC.
+        var reader = LengthPrefixedReader(maxLength: maxRPCSize)
         while true {
-            let frame: [UInt8]?
-            do { frame = try await stream.readMessage(maxLength: maxRPCSize) } catch let error as WireError {
+            let frame: [UInt8]
+            do {
+                if let next = try reader.next() {
+                    frame = next
+                } else {
+                    guard let chunk = try await stream.read() else { return }
+                    reader.append(chunk)
+                    continue
+                }
+            } catch let error as WireError {
                 // A frame over the limit or a broken length prefix: the stream cannot be resynced.
                 if error.code == .tooLarge { stats.oversizeRPCs += 1 } else { stats.malformedRPCs += 1 }
                 router.penalizeBehaviour(peer.description)
@@ -183,7 +194,6 @@ public actor PubsubService {
             } catch {
                 return  // the connection went away
             }
-            guard let frame else { return }
             guard let rpc = try? GossipsubRouter.RPC(serializedBytes: frame) else {
                 stats.malformedRPCs += 1
                 router.penalizeBehaviour(peer.description)

@@ -34,7 +34,12 @@ public struct YamuxSession: Sendable {
         var sendWindow = YamuxSession.initialWindow
         var receiveWindow = YamuxSession.initialWindow
         var consumedSinceUpdate: UInt32 = 0
+        /// Bytes waiting for window: `pending[pendingStart...]`. Sent bytes are skipped by moving
+        /// `pendingStart` and compacted now and then, so a backlog costs O(1) per write, not a
+        /// copy of the whole backlog.
         var pending: [UInt8] = []
+        var pendingStart = 0
+        var pendingCount: Int { pending.count - pendingStart }
         var localClosed = false   // FIN queued or sent
         var finSent = false
         var remoteClosed = false
@@ -76,8 +81,10 @@ public struct YamuxSession: Sendable {
 
     /// Queues `data`; sends what the peer's window allows now, the rest on window updates.
     public mutating func write(_ id: UInt32, _ data: [UInt8]) throws {
-        guard var s = streams[id] else { throw WireError(.protocolViolation, "write on unknown yamux stream \(id)") }
-        guard !s.localClosed else { throw WireError(.protocolViolation, "write after close on yamux stream \(id)") }
+        guard let current = streams[id] else { throw WireError(.protocolViolation, "write on unknown yamux stream \(id)") }
+        guard !current.localClosed else { throw WireError(.protocolViolation, "write after close on yamux stream \(id)") }
+        // Moved out of the dictionary so that appending does not copy the backlog.
+        var s = streams.removeValue(forKey: id)!
         s.pending += data
         flush(id, &s)
         streams[id] = s
@@ -119,7 +126,7 @@ public struct YamuxSession: Sendable {
     }
 
     /// Bytes queued on a stream beyond the peer's window.
-    public func pendingBytes(_ id: UInt32) -> Int { streams[id]?.pending.count ?? 0 }
+    public func pendingBytes(_ id: UInt32) -> Int { streams[id]?.pendingCount ?? 0 }
 
     // MARK: input
 
@@ -211,14 +218,21 @@ public struct YamuxSession: Sendable {
 
     /// Sends as much pending data as the window allows, then the FIN once all is out.
     private mutating func flush(_ id: UInt32, _ s: inout Stream) {
-        while !s.pending.isEmpty, s.sendWindow > 0 {
-            let n = min(s.pending.count, Int(s.sendWindow), 64 * 1024)
+        while s.pendingCount > 0, s.sendWindow > 0 {
+            let n = min(s.pendingCount, Int(s.sendWindow), 64 * 1024)
             output += YamuxHeader(type: .data, streamID: id, length: UInt32(n)).bytes
-            output += s.pending[..<n]
-            s.pending.removeFirst(n)
+            output += s.pending[s.pendingStart..<s.pendingStart + n]
+            s.pendingStart += n
             s.sendWindow -= UInt32(n)
         }
-        if s.localClosed, !s.finSent, s.pending.isEmpty {
+        if s.pendingCount == 0, s.pendingStart > 0 {
+            s.pending.removeAll(keepingCapacity: s.pending.count <= 1 << 20)
+            s.pendingStart = 0
+        } else if s.pendingStart >= 1 << 16, s.pendingStart * 2 >= s.pending.count {
+            s.pending.removeFirst(s.pendingStart)
+            s.pendingStart = 0
+        }
+        if s.localClosed, !s.finSent, s.pendingCount == 0 {
             s.finSent = true
             output += YamuxHeader(type: .windowUpdate, flags: .fin, streamID: id, length: 0).bytes
         }
