@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -88,9 +89,22 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The daemon: configuration, and (next) the gRPC API, validation routing and persistence.
+        .target(
+            name: "Agent",
+            dependencies: [
+                "DON",
+                "Gossip",
+                "Host",
+                "Store",
+                "Wire",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "p2pmq",
             dependencies: [
+                "Agent",
                 "Store",
                 "DON",
                 "Gossip",
@@ -124,6 +138,7 @@ let package = Package(
         ),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Host", "Wire"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Gossip", "Store", "Wire", "TestSupport"]),
         .testTarget(name: "InteropTests", dependencies: ["Host", "Wire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

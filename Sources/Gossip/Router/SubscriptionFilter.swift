@@ -4,10 +4,13 @@
 /// `maxSubscriptionsPerRPC`, or that would take a peer past `maxTopicsPerPeer`, is spam: the
 /// router ignores the whole RPC and adds a behaviour penalty (P7).
 public struct SubscriptionFilter: Sendable, Equatable {
-    /// Topics taken note of; nil: any topic.
+    /// Topics taken note of; nil (and no prefixes or pattern): any topic.
     public var allowedTopics: Set<String>?
     /// Topics with one of these prefixes are also allowed (e.g. "don/").
     public var allowedPrefixes: [String] = []
+    /// Topics matching this regular expression (whole topic) are also allowed (the Go agent's
+    /// `subFilter.pattern`). Checked when a subscription arrives, which is rare.
+    public var allowedPattern: String?
     public var maxSubscriptionsPerRPC = 100
     public var maxTopicsPerPeer = 1000
 
@@ -17,7 +20,9 @@ public struct SubscriptionFilter: Sendable, Equatable {
     }
 
     public func allows(_ topic: String) -> Bool {
-        guard let allowedTopics else { return true }
-        return allowedTopics.contains(topic) || allowedPrefixes.contains { topic.hasPrefix($0) }
+        if allowedTopics == nil, allowedPrefixes.isEmpty, allowedPattern == nil { return true }
+        if allowedTopics?.contains(topic) == true || allowedPrefixes.contains(where: { topic.hasPrefix($0) }) { return true }
+        guard let allowedPattern, let regex = try? Regex(allowedPattern) else { return false }
+        return topic.wholeMatch(of: regex) != nil
     }
 }

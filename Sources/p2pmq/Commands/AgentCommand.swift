@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Foundation
 import Gossip
@@ -36,11 +37,27 @@ struct AgentCommand: AsyncParsableCommand {
     var direct: [String] = []
     @Flag(name: .customLong("echo-self"), help: "Also print the messages this node publishes.") var echoSelf = false
 
+    @Option(help: "Agent config file (YAML, the Go p2pmq's keys; default: $P2PMQ_CONFIG).") var config: String?
+    @Flag(help: "With --config: check the file, print what it configures and any warnings, and exit (status 1 if invalid).")
+    var check = false
+
+    var configPath: String? { config ?? ProcessInfo.processInfo.environment["P2PMQ_CONFIG"] }
+
     func validate() throws {
-        guard stdio else { throw ValidationError("only --stdio mode exists so far; the configured agent comes next") }
+        if check {
+            guard configPath != nil else { throw ValidationError("--check needs --config FILE (or P2PMQ_CONFIG)") }
+            return
+        }
+        guard stdio else {
+            throw ValidationError("run with --stdio, or check a config with --config FILE --check; running from a config (gRPC API) is not built yet")
+        }
     }
 
     func run() async throws {
+        if check, let path = configPath {
+            print(try ConfigSummary.describe(AgentConfig.load(path: path), path: path))
+            return
+        }
         let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()
         var config = HostConfig(identity: identity)
         config.psk = try psk.map(IdentityFile.loadPSK)

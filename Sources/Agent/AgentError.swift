@@ -1,0 +1,8 @@
+import Wire
+
+public typealias AgentError = CodedFailure<AgentErrorCode>
+
+public enum AgentErrorCode: String, Sendable {
+    /// The configuration file is not valid YAML, has an unknown key or a bad value.
+    case invalidConfig
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Gossip
+import Host
+import Store
+import Wire
+
+/// Reading the YAML file. Every key is checked: an unknown key, a wrong type or a value out of
+/// range fails with its key path and line, before anything starts.
+extension AgentConfig {
+    /// Reads `path`; DON config paths in it are taken relative to the file's directory.
+    public static func load(path: String) throws -> AgentConfig {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw AgentError(.invalidConfig, "cannot read config file \(path)")
+        }
+        do {
+            return try parse(yaml: text, baseDirectory: (path as NSString).deletingLastPathComponent)
+        } catch let error as AgentError {
+            throw AgentError(.invalidConfig, "\(path): \(error.message)")
+        }
+    }
+
+    public static func parse(yaml: String, baseDirectory: String = ".") throws -> AgentConfig {
+        var c = AgentConfig()
+        let f = try ConfigNode.parse(yaml: yaml).fields([
+            "privateKey", "listenAddrs", "psk", "dialTimeout", "disablePing", "userAgent", "natPortMap", "autoNat",
+            "connManager", "discovery", "pubsub", "mdnsTag", "msgRouterQueueSize", "msgRouterWorkers", "pprof",
+            "store", "validation", "dons", "grpc", "metrics", "dataDir",
+        ])
+        if let n = f["privateKey"] {
+            let text = try n.string()
+            guard let bytes = Data(base64Encoded: text), let key = try? PrivateKey(protobuf: Array(bytes)) else {
+                throw n.fail("expected a base64 libp2p private key (protobuf form, as `p2pmq keygen` writes)")
+            }
+            c.privateKey = key
+        }
+        if let n = f["listenAddrs"] { c.listenAddrs = try n.list().map(multiaddr) }
+        if let n = f["psk"] { c.psk = try psk(n) }
+        if let n = f["dialTimeout"] { c.dialTimeout = try positive(n) }
+        if let n = f["userAgent"] { c.userAgent = try n.string() }
+        for key in ["disablePing", "natPortMap", "autoNat", "pprof"] where f[key] != nil {
+            c.warnings.append("\(key) is a Go agent option with no effect here")
+        }
+        if let n = f["connManager"] { try connManager(n, &c) }
+        if let n = f["discovery"] {
+            let d = try n.fields(["mode", "bootstrappers", "protocolPrefix"])
+            if let m = d["mode"] { c.discoveryMode = DiscoveryMode(rawValue: try m.choice(["boot", "server", "client"]))! }
+            if let b = d["bootstrappers"] {
+                c.bootstrappers = try b.list().map { node in
+                    let addr = try multiaddr(node)
+                    guard addr.peerID != nil else { throw node.fail("a bootstrapper needs its /p2p/<peer id>") }
+                    return addr
+                }
+            }
+            if let p = d["protocolPrefix"] { c.protocolPrefix = try p.string() }
+        }
+        if let n = f["pubsub"] { try PubsubSection.read(n, into: &c) }
+        if let n = f["mdnsTag"] {
+            c.mdnsTag = try n.string()
+            c.warnings.append("mdnsTag: mDNS discovery is not implemented; use discovery.bootstrappers")
+        }
+        if let n = f["msgRouterQueueSize"] { c.msgRouterQueueSize = try n.int(in: 1...1 << 24) }
+        if let n = f["msgRouterWorkers"] { c.msgRouterWorkers = try n.int(in: 1...4096) }
+        if let n = f["store"] { try storeSection(n, &c) }
+        if let n = f["validation"] {
+            let v = try n.fields(["timeout", "concurrency", "queueSize", "whenNoValidator"])
+            if let t = v["timeout"] { c.validationTimeout = try positive(t) }
+            if let t = v["concurrency"] { c.validationConcurrency = try t.int(in: 1...65536) }
+            if let t = v["queueSize"] { c.validationQueueSize = try t.int(in: 0...1 << 24) }
+            if let t = v["whenNoValidator"] { c.whenNoValidator = WhenNoValidator(rawValue: try t.choice(["don", "ignore", "accept"]))! }
+        }
+        if let n = f["dons"] {
+            c.dons = try n.strings().map { $0.hasPrefix("/") ? $0 : (baseDirectory as NSString).appendingPathComponent($0) }
+        }
+        if c.whenNoValidator == .don, c.dons.isEmpty, let n = f["validation"] {
+            throw n.fail("whenNoValidator: don needs DON configs under 'dons'")
+        }
+        if let n = f["grpc"] { c.grpcAddress = try hostPort(n) }
+        if let n = f["metrics"] { c.metricsAddress = try hostPort(n) }
+        if let n = f["dataDir"] { c.dataDir = try n.string() }
+        return c
+    }
+
+    static func multiaddr(_ n: ConfigNode) throws -> Multiaddr {
+        let text = try n.string()
+        do { return try Multiaddr(text) } catch { throw n.fail("not a multiaddr: \(error)") }
+    }
+
+    static func positive(_ n: ConfigNode) throws -> Duration {
+        let d = try n.duration()
+        guard d > .zero else { throw n.fail("must be more than zero") }
+        return d
+    }
+
+    static func hostPort(_ n: ConfigNode) throws -> String {
+        let text = try n.string()
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
+              colon > text.startIndex else {
+            throw n.fail("expected host:port, e.g. 127.0.0.1:8001, got '\(text)'")
+        }
+        return text
+    }
+
+    /// 64 hex characters, or the contents of a /key/swarm/psk/1.0.0/ file.
+    static func psk(_ n: ConfigNode) throws -> PreSharedKey {
+        let text = try n.string()
+        if let bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 {
+            return try PreSharedKey(bytes: bytes)
+        }
+        do { return try PreSharedKey(fileContents: Array(text.utf8)) } catch {
+            throw n.fail("expected 64 hex characters or a /key/swarm/psk/1.0.0/ key: \(error)")
+        }
+    }
+
+    static func connManager(_ n: ConfigNode, _ c: inout AgentConfig) throws {
+        let m = try n.fields(["lowWaterMark", "highWaterMark", "gracePeriod"])
+        if let v = m["lowWaterMark"] { c.connectionManager.lowWater = try v.int(in: 0...1 << 20) }
+        if let v = m["highWaterMark"] { c.connectionManager.highWater = try v.int(in: 1...1 << 20) }
+        if let v = m["gracePeriod"] {
+            let d = try v.duration()
+            c.connectionManager.gracePeriodSeconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        }
+        guard c.connectionManager.lowWater <= c.connectionManager.highWater else {
+            throw n.fail("lowWaterMark (\(c.connectionManager.lowWater)) must not exceed highWaterMark (\(c.connectionManager.highWater))")
+        }
+    }
+
+    static func storeSection(_ n: ConfigNode, _ c: inout AgentConfig) throws {
+        let s = try n.fields(["durability", "flushInterval", "maxBatchItems", "initialMapSize", "retention", "topics"])
+        if let v = s["durability"] { c.store.durability = Durability(rawValue: try v.choice(Durability.allCases.map(\.rawValue)))! }
+        if let v = s["flushInterval"] {
+            let d = try positive(v)
+            c.store.flushIntervalMilliseconds = max(1, Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000))
+        }
+        if let v = s["maxBatchItems"] { c.store.maxBatchItems = try v.int(in: 1...1 << 20) }
+        if let v = s["initialMapSize"] { c.store.initialMapSize = try v.int(in: 1 << 20...1 << 40) }
+        if let v = s["retention"] { c.store.retention = try retention(v) }
+        if let v = s["topics"] {
+            for (topic, node) in try v.entries() {
+                let t = try node.fields(["retention"])
+                if let r = t["retention"] { c.store.topicRetention[topic] = try retention(r) }
+            }
+        }
+    }
+
+    static func retention(_ n: ConfigNode) throws -> RetentionPolicy {
+        let r = try n.fields(["maxAge", "maxBytes"])
+        var policy = RetentionPolicy()
+        if let v = r["maxAge"] { policy.maxAgeNanoseconds = try positive(v).nanosecondsClamped }
+        if let v = r["maxBytes"] { policy.maxBytes = UInt64(try v.int(in: 1...Int.max)) }
+        return policy
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Gossip
+import Host
+import Store
+import Wire
+
+/// The agent's configuration: the Go p2pmq's keys (`listenAddrs`, `privateKey`, `psk`,
+/// `dialTimeout`, `connManager`, `discovery`, `pubsub`, `msgRouterQueueSize`, `msgRouterWorkers`,
+/// `mdnsTag`) plus `store`, `validation`, `dons`, `grpc`, `metrics`, `dataDir`. Values are already
+/// mapped onto the layers' own types (HostConfig, GossipsubConfig, PeerScoreParams, StoreOptions).
+public struct AgentConfig: Sendable {
+    public enum DiscoveryMode: String, Sendable { case boot, server, client }
+    /// What validates messages while no validator is connected.
+    public enum WhenNoValidator: String, Sendable { case don, ignore, accept }
+
+    public var privateKey: PrivateKey?
+    public var listenAddrs: [Multiaddr] = [try! Multiaddr("/ip4/127.0.0.1/tcp/4001")]
+    public var psk: PreSharedKey?
+    public var dialTimeout: Duration = .seconds(15)
+    public var userAgent = "p2pmq-swift/0.1.0"
+    public var connectionManager = ConnectionManagerPolicy(lowWater: 5, highWater: 25, gracePeriodSeconds: 60)
+    public var discoveryMode = DiscoveryMode.server
+    public var bootstrappers: [Multiaddr] = []
+    public var protocolPrefix = "p2pmq"
+    public var mdnsTag: String?
+
+    public var gossip = GossipsubConfig()
+    /// Where the direct peers of `gossip.directPeers` are dialed.
+    public var directPeerAddresses: [Multiaddr] = []
+    public var scoring: PeerScoreParams = {
+        var p = PeerScoreParams()
+        p.defaultTopic = TopicScoreParams()
+        return p
+    }()
+    /// Topics subscribed at start, with per-topic validation overrides.
+    public var topics: [TopicConfig] = []
+    public var maxMessageSize = 1 << 20
+
+    public var msgRouterQueueSize = 1024
+    public var msgRouterWorkers = 10
+
+    public var store = StoreOptions()
+    public var validationTimeout: Duration = .seconds(5)
+    public var validationConcurrency = 64
+    public var validationQueueSize = 1024
+    /// nil: `don` when DONs are configured, else `ignore`.
+    public var whenNoValidator: WhenNoValidator?
+    /// DON config files (don.json), relative to the config file.
+    public var dons: [String] = []
+
+    public var grpcAddress = "127.0.0.1:8001"
+    public var metricsAddress: String?
+    public var dataDir = "./p2pmq-data"
+
+    /// Keys of the Go agent that are accepted but have no effect here, for the start-up log.
+    public var warnings: [String] = []
+
+    public struct TopicConfig: Sendable, Equatable {
+        public var name: String
+        public var bufferSize = 0
+        /// Messages per second accepted from the network (0: no limit).
+        public var rateLimit = 0.0
+        public var validationTimeout: Duration?
+        public var validationConcurrency: Int?
+
+        public init(name: String) { self.name = name }
+    }
+
+    public init() {}
+
+    public var effectiveWhenNoValidator: WhenNoValidator { whenNoValidator ?? (dons.isEmpty ? .ignore : .don) }
+
+    /// The host configuration for `identity` (the configured key, or a new one).
+    public func hostConfig(identity: PrivateKey) -> HostConfig {
+        var c = HostConfig(identity: identity)
+        c.agentVersion = userAgent
+        c.dialTimeoutSeconds = max(1, dialTimeout.components.seconds)
+        c.connectionManager = connectionManager
+        c.psk = psk
+        c.maxMessageSize = maxMessageSize
+        return c
+    }
+}

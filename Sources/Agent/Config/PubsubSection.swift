@@ -1,0 +1,99 @@
+import Foundation
+import Gossip
+import Wire
+
+/// The `pubsub` section: the Go agent's keys (`topics`, `overlay`, `subFilter`, `maxMessageSize`,
+/// `msgValidationTimeout`, `scoring`, `msgValidator`, `msgIDFn`, `trace`) plus `signPolicy` and
+/// `directPeers`.
+enum PubsubSection {
+    static func read(_ n: ConfigNode, into c: inout AgentConfig) throws {
+        let p = try n.fields([
+            "topics", "overlay", "subFilter", "maxMessageSize", "msgValidationTimeout", "scoring", "msgValidator",
+            "msgIDFn", "trace", "signPolicy", "directPeers",
+        ])
+        if let v = p["signPolicy"] {
+            c.gossip.signPolicy = try v.choice(["strictNoSign", "strictSign"]) == "strictSign" ? .strictSign : .strictNoSign
+            c.gossip.messageIDFunction = c.gossip.signPolicy == .strictSign ? .fromAndSeqno : .contentHash
+        }
+        if let v = p["msgIDFn"] { try msgIDFunction(v) }
+        if let v = p["overlay"] { try overlay(v, &c.gossip) }
+        if let v = p["subFilter"] {
+            let s = try v.fields(["pattern", "limit"])
+            if let pattern = s["pattern"] {
+                let text = try pattern.string()
+                do { _ = try Regex(text) } catch { throw pattern.fail("not a regular expression: \(error)") }
+                c.gossip.subscriptionFilter.allowedPattern = text
+                c.gossip.subscriptionFilter.allowedTopics = []
+            }
+            if let limit = s["limit"] { c.gossip.subscriptionFilter.maxTopicsPerPeer = try limit.int(in: 1...1 << 20) }
+        }
+        if let v = p["maxMessageSize"] { c.maxMessageSize = try v.int(in: 1024...64 << 20) }
+        if let v = p["msgValidationTimeout"] { c.validationTimeout = try AgentConfig.positive(v) }
+        if let v = p["msgValidator"] {
+            let m = try v.fields(["timeout", "concurrency"])
+            if let t = m["timeout"] { c.validationTimeout = try AgentConfig.positive(t) }
+            if let t = m["concurrency"] { c.validationConcurrency = try t.int(in: 1...65536) }
+        }
+        if let v = p["scoring"] { try ScoringSection.read(v, into: &c) }
+        if p["trace"] != nil { c.warnings.append("pubsub.trace: tracing is not implemented; the penalty history and metrics cover it") }
+        if let v = p["directPeers"] {
+            for node in try v.list() {
+                let addr = try AgentConfig.multiaddr(node)
+                guard let peer = addr.peerID else { throw node.fail("a direct peer needs its /p2p/<peer id>") }
+                c.gossip.directPeers.insert(peer.description)
+                c.directPeerAddresses.append(addr)
+            }
+        }
+        if let v = p["topics"] {
+            c.topics = try v.list().map { node in
+                let t = try node.fields(["name", "bufferSize", "rateLimit", "msgValidator", "msgIDFn", "scoring"])
+                guard let name = try t["name"]?.string(), !name.isEmpty else { throw node.fail("a topic needs a name") }
+                var topic = AgentConfig.TopicConfig(name: name)
+                if let b = t["bufferSize"] { topic.bufferSize = try b.int(in: 0...1 << 24) }
+                if let r = t["rateLimit"] { topic.rateLimit = try r.double() }
+                if let m = t["msgValidator"] {
+                    let mv = try m.fields(["timeout", "concurrency"])
+                    topic.validationTimeout = try mv["timeout"].map(AgentConfig.positive)
+                    topic.validationConcurrency = try mv["concurrency"]?.int(in: 1...65536)
+                }
+                if let f = t["msgIDFn"] { try msgIDFunction(f) }
+                if let s = t["scoring"] { c.scoring.topics[name] = try ScoringSection.topic(s) }
+                return topic
+            }
+            let names = c.topics.map(\.name)
+            if let dup = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw v.fail("topic '\(dup)' is listed twice")
+            }
+        }
+    }
+
+    /// Only the Go p2pmq's content hash (sha256, first 20 bytes, hex) exists with StrictNoSign.
+    static func msgIDFunction(_ n: ConfigNode) throws {
+        let m = try n.fields(["type", "size"])
+        if let t = m["type"], try !["", "sha256", "default"].contains(t.string()) {
+            throw t.fail("only sha256 (hex of the first 20 bytes of sha256(data)) is supported")
+        }
+        if let s = m["size"], try s.int() != 20 { throw s.fail("only size 20 is supported (the Go agent's default)") }
+    }
+
+    static func overlay(_ n: ConfigNode, _ g: inout GossipsubConfig) throws {
+        let o = try n.fields([
+            "d", "dlo", "dhi", "dlazy", "dscore", "dout", "heartbeatInterval", "fanoutTTL", "mCacheLen", "mCacheGossip", "seenTTL",
+            "floodPublish", "pruneBackoff",
+        ])
+        if let v = o["d"] { g.d = try v.int(in: 1...1000) }
+        if let v = o["dlo"] { g.dLow = try v.int(in: 0...1000) }
+        if let v = o["dhi"] { g.dHigh = try v.int(in: 1...1000) }
+        if let v = o["dlazy"] { g.dLazy = try v.int(in: 0...1000) }
+        if let v = o["dscore"] { g.dScore = try v.int(in: 0...1000) }
+        if let v = o["dout"] { g.dOut = try v.int(in: 0...1000) }
+        if let v = o["heartbeatInterval"] { g.heartbeatInterval = try AgentConfig.positive(v) }
+        if let v = o["fanoutTTL"] { g.fanoutTTL = try AgentConfig.positive(v) }
+        if let v = o["mCacheLen"] { g.historyLength = try v.int(in: 1...1000) }
+        if let v = o["mCacheGossip"] { g.historyGossip = try v.int(in: 0...1000) }
+        if let v = o["seenTTL"] { g.seenTTL = try AgentConfig.positive(v) }
+        if let v = o["floodPublish"] { g.floodPublish = try v.bool() }
+        if let v = o["pruneBackoff"] { g.pruneBackoff = try AgentConfig.positive(v) }
+        do { try g.validate() } catch let error as GossipError { throw n.fail(error.message) }
+    }
+}

@@ -1,0 +1,28 @@
+import Agent
+import Foundation
+import Wire
+
+/// What `p2pmq agent --config FILE --check` prints: the settings that matter, as loaded.
+enum ConfigSummary {
+    static func describe(_ c: AgentConfig, path: String) -> String {
+        var lines = ["\(path): valid"]
+        func add(_ key: String, _ value: String) { lines.append("  \(key.padding(toLength: 18, withPad: " ", startingAt: 0)) \(value)") }
+        add("peer id", c.privateKey.map { $0.peerID.description } ?? "(new key at each start: set privateKey)")
+        add("listen", c.listenAddrs.map(\.description).joined(separator: " "))
+        add("private network", c.psk == nil ? "no" : "yes (psk)")
+        add("bootstrappers", c.bootstrappers.isEmpty ? "none" : c.bootstrappers.map(\.description).joined(separator: " "))
+        add("topics", c.topics.isEmpty ? "none at start" : c.topics.map(\.name).joined(separator: ", "))
+        let g = c.gossip
+        add("mesh", "D=\(g.d) Dlo=\(g.dLow) Dhi=\(g.dHigh) Dlazy=\(g.dLazy) heartbeat=\(g.heartbeatInterval)")
+        add("sign policy", g.signPolicy == .strictSign ? "strictSign" : "strictNoSign")
+        let t = g.thresholds
+        add("thresholds", "gossip=\(t.gossipThreshold) publish=\(t.publishThreshold) graylist=\(t.graylistThreshold) acceptPx=\(t.acceptPXThreshold) opportunisticGraft=\(t.opportunisticGraftThreshold)")
+        add("validation", "timeout=\(c.validationTimeout) concurrency=\(c.validationConcurrency) queue=\(c.validationQueueSize) without validator=\(c.effectiveWhenNoValidator.rawValue)")
+        add("dons", c.dons.isEmpty ? "none" : c.dons.joined(separator: ", "))
+        add("store", "\(c.dataDir) durability=\(c.store.durability.rawValue)")
+        add("grpc", c.grpcAddress)
+        add("metrics", c.metricsAddress ?? "off")
+        for w in c.warnings { lines.append("warning: \(w)") }
+        return lines.joined(separator: "\n")
+    }
+}
