@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -89,10 +92,23 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        // The daemon: configuration, and (next) the gRPC API, validation routing and persistence.
+        // The agent's gRPC API as generated code (proto/p2pmq/api/api.proto, package `proto`):
+        // messages, service protocols and clients.
+        .target(
+            name: "AgentAPI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The daemon: configuration, validation routing, persistence of verdicts, the gRPC API.
         .target(
             name: "Agent",
             dependencies: [
+                "AgentAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 "DON",
                 "Gossip",
                 "Host",
@@ -138,7 +154,14 @@ let package = Package(
         ),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Host", "Wire"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Gossip", "Store", "Wire", "TestSupport"]),
+        .testTarget(
+            name: "AgentTests",
+            dependencies: [
+                "Agent", "AgentAPI", "Gossip", "Store", "Wire", "TestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ]
+        ),
         .testTarget(name: "InteropTests", dependencies: ["Host", "Wire", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the committed Swift code for proto/**/*.proto.
 # Needs protoc (Debian: protobuf-compiler) and the plugins protoc-gen-swift (swift-protobuf
-# 1.39.0) and, once gRPC services exist, protoc-gen-grpc-swift-2 (grpc-swift-protobuf 2.4.1).
+# 1.39.0) and protoc-gen-grpc-swift-2 (grpc-swift-protobuf 2.4.1), built here if missing.
 # Building the plugins takes ~10 minutes, so CI does not run this: it builds the committed output.
 #   PLUGIN_DIR=/path/with/plugins scripts/generate-protos.sh
 set -euo pipefail
@@ -15,6 +15,15 @@ if [ ! -x "$plugin_dir/protoc-gen-swift" ]; then
   swift build -c release --package-path "$src/swift-protobuf" --product protoc-gen-swift
   mkdir -p "$plugin_dir"
   cp "$src/swift-protobuf/.build/release/protoc-gen-swift" "$plugin_dir/"
+fi
+if [ ! -x "$plugin_dir/protoc-gen-grpc-swift-2" ]; then
+  echo "building protoc-gen-grpc-swift-2 into $plugin_dir (one-off, ~5 minutes)" >&2
+  src=$(mktemp -d)
+  git clone -q https://github.com/grpc/grpc-swift-protobuf "$src/grpc-swift-protobuf"
+  git -C "$src/grpc-swift-protobuf" checkout -q 2.4.1
+  swift build -c release --package-path "$src/grpc-swift-protobuf" --product protoc-gen-grpc-swift-2
+  mkdir -p "$plugin_dir"
+  cp "$src/grpc-swift-protobuf/.build/release/protoc-gen-grpc-swift-2" "$plugin_dir/"
 fi
 command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y protobuf-compiler" >&2; exit 1; }
 
@@ -30,5 +39,11 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/Gossip/Generated --swift_opt=Visibility=Public \
   libp2p/pubsub.proto
-echo "generated:"; find Sources/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated -name '*.pb.swift'
+# the agent's gRPC API (package `proto`, the Go p2pmq's services) -> Sources/AgentAPI/Generated
+protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
+  --plugin=protoc-gen-grpc-swift-2="$plugin_dir/protoc-gen-grpc-swift-2" \
+  --proto_path=proto --swift_out=Sources/AgentAPI/Generated --swift_opt=Visibility=Public \
+  --grpc-swift-2_out=Sources/AgentAPI/Generated --grpc-swift-2_opt=Visibility=Public \
+  p2pmq/api/api.proto
+echo "generated:"; find Sources/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated -name '*.swift'
 

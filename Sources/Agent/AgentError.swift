@@ -5,4 +5,6 @@ public typealias AgentError = CodedFailure<AgentErrorCode>
 public enum AgentErrorCode: String, Sendable {
     /// The configuration file is not valid YAML, has an unknown key or a bad value.
     case invalidConfig
+    /// A request the agent cannot carry out as asked (oversize message, empty topic).
+    case invalidArgument
 }

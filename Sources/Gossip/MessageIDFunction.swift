@@ -15,6 +15,11 @@ public enum MessageIDFunction: Sendable {
         }
     }
 
+    /// An id as text: content-hash ids already are (hex), binary from+seqno ids become hex.
+    public static func text(of id: [UInt8]) -> String {
+        id.allSatisfy { $0 >= 0x30 && $0 < 0x7F } ? String(decoding: id, as: UTF8.self) : Hex.encode(id)
+    }
+
     /// The content-hash id as text: what the store keeps as `msg_id`.
     public static func contentHash(of data: [UInt8]) -> String {
         Hex.encode(Array(SHA256.hash(data: data)).prefix(20))

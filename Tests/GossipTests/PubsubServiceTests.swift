@@ -24,7 +24,7 @@ final class PubsubServiceTests: XCTestCase {
     }
 
     func testMessagesFlowAndReachTheValidator() async throws {
-        let (a, sa, b, sb) = try await pair(validator: { _, data, _ in data == Array("no".utf8) ? .reject(reason: "test") : .accept })
+        let (a, sa, b, sb) = try await pair(validator: { $0.data == Array("no".utf8) ? .reject(reason: "test") : .accept })
         defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
         await sb.publish("t", data: Array("yes".utf8))
         await sb.publish("t", data: Array("no".utf8))
@@ -43,7 +43,7 @@ final class PubsubServiceTests: XCTestCase {
 
     func testFullQueueAndSlowValidatorGiveCountedIgnores() async throws {
         let (a, sa, b, sb) = try await pair(
-            validator: { _, _, _ in
+            validator: { _ in
                 try? await Task.sleep(for: .seconds(2))
                 return .accept
             },
@@ -60,7 +60,7 @@ final class PubsubServiceTests: XCTestCase {
     }
 
     func testMalformedRPCIsCountedAndPenalized() async throws {
-        let (a, sa, b, sb) = try await pair(validator: { _, _, _ in .accept })
+        let (a, sa, b, sb) = try await pair(validator: { _ in .accept })
         defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
         let connection = try XCTUnwrap(b.connections(to: a.peerID).first)
         let raw = try await connection.openStream([PubsubProtocol.meshsub11.rawValue])

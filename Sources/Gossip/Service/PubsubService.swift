@@ -6,7 +6,37 @@ import Wire
 /// (each side writes RPCs on the stream it opened and reads the one the peer opened), RPCs framed
 /// with a uvarint length, a heartbeat task, and a validator called with a timeout.
 public actor PubsubService {
-    public typealias Validator = @Sendable (_ topic: String, _ data: [UInt8], _ from: String) async -> GossipsubRouter.Verdict
+    /// A message to judge: its id (text: hex for binary from+seqno ids), topic, data, and the
+    /// peer that forwarded it.
+    public struct ValidationRequest: Sendable {
+        public var id: [UInt8]
+        public var topic: String
+        public var data: [UInt8]
+        public var from: String
+        public var idText: String { MessageIDFunction.text(of: id) }
+
+        public init(id: [UInt8], topic: String, data: [UInt8], from: String) {
+            (self.id, self.topic, self.data, self.from) = (id, topic, data, from)
+        }
+    }
+
+    public typealias Validator = @Sendable (ValidationRequest) async -> GossipsubRouter.Verdict
+
+    /// The verdict the router applied to a validated message (including IGNOREs for a full
+    /// queue or a timeout, with `dropped` saying which), before it is acted on: the agent
+    /// persists it there, so an ACCEPT is stored before it is forwarded.
+    public struct Outcome: Sendable {
+        public enum Dropped: String, Sendable { case queueFull = "validation_queue_full", timeout = "validation_timeout" }
+        public var request: ValidationRequest
+        public var verdict: GossipsubRouter.Verdict
+        public var dropped: Dropped?
+
+        public init(request: ValidationRequest, verdict: GossipsubRouter.Verdict, dropped: Dropped?) {
+            (self.request, self.verdict, self.dropped) = (request, verdict, dropped)
+        }
+    }
+
+    public typealias VerdictSink = @Sendable (Outcome) async -> Void
 
     /// A message accepted on a subscribed topic.
     public struct Delivery: Sendable {
@@ -28,13 +58,14 @@ public actor PubsubService {
     /// nil: every message is accepted inline (no validator configured, as go-libp2p-pubsub
     /// without a topic validator).
     private let validator: Validator?
+    private let verdictSink: VerdictSink?
     private let validationTimeout: Duration
     private let maxRPCSize: Int
     private let maxConcurrentValidations: Int
     private let validationQueueSize: Int
     private var validationsRunning = 0
-    private var validationQueue: [(id: [UInt8], topic: String, data: [UInt8], from: String)] = []
-    private var inFlight: [[UInt8]: (deadline: ContinuousClock.Instant, task: Task<Void, Never>)] = [:]
+    private var validationQueue: [ValidationRequest] = []
+    private var inFlight: [[UInt8]: (request: ValidationRequest, deadline: ContinuousClock.Instant, task: Task<Void, Never>)] = [:]
 
     /// Counters for metrics and the Admin API.
     public struct Stats: Sendable, Equatable {
@@ -58,7 +89,8 @@ public actor PubsubService {
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
                 maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
-                validator: Validator? = nil) {
+                validator: Validator? = nil, verdictSink: VerdictSink? = nil) {
+        self.verdictSink = verdictSink
         self.maxConcurrentValidations = max(1, maxConcurrentValidations)
         self.validationQueueSize = max(0, validationQueueSize)
         self.host = host
@@ -224,13 +256,14 @@ public actor PubsubService {
                     perform(router.validationResult(id, .accept, now: Self.now()))
                     continue
                 }
+                let request = ValidationRequest(id: id, topic: m.topic, data: Array(m.data), from: from)
                 if validationsRunning < maxConcurrentValidations {
-                    startValidation(id, m.topic, Array(m.data), from)
+                    startValidation(request)
                 } else if validationQueue.count < validationQueueSize {
-                    validationQueue.append((id, m.topic, Array(m.data), from))
+                    validationQueue.append(request)
                 } else {
                     stats.droppedQueueFull += 1
-                    perform(router.validationResult(id, .ignore, now: Self.now()))
+                    conclude(Outcome(request: request, verdict: .ignore, dropped: .queueFull))
                 }
             case .deliver(let id, let m, let from):
                 let author = m.hasFrom ? ((try? PeerID(bytes: Array(m.from)))?.description ?? from) : from
@@ -252,14 +285,14 @@ public actor PubsubService {
     /// Starts the validator on a message. Its deadline goes in `inFlight`, swept by one task
     /// (`sweepTimeouts`), rather than a timer task per message: validation is on every hop's
     /// path, and a task group per message cost more than the validation of a small report.
-    private func startValidation(_ id: [UInt8], _ topic: String, _ data: [UInt8], _ from: String) {
+    private func startValidation(_ request: ValidationRequest) {
         guard let validator = self.validator else { return }
         validationsRunning += 1
         let task = Task {
-            let verdict = await validator(topic, data, from)
-            self.validated(id, verdict)
+            let verdict = await validator(request)
+            self.validated(request.id, verdict)
         }
-        inFlight[id] = (ContinuousClock.now.advanced(by: validationTimeout), task)
+        inFlight[request.id] = (request, ContinuousClock.now.advanced(by: validationTimeout), task)
     }
 
     /// A verdict, or nil when the deadline passed (IGNORE, counted). A verdict arriving after its
@@ -272,10 +305,21 @@ public actor PubsubService {
             stats.droppedTimeout += 1
             entry.task.cancel()
         }
-        perform(router.validationResult(id, verdict ?? .ignore, now: Self.now()))
+        conclude(Outcome(request: entry.request, verdict: verdict ?? .ignore, dropped: verdict == nil ? .timeout : nil))
         if !validationQueue.isEmpty, validationsRunning < maxConcurrentValidations {
-            let next = validationQueue.removeFirst()
-            startValidation(next.id, next.topic, next.data, next.from)
+            startValidation(validationQueue.removeFirst())
+        }
+    }
+
+    /// Hands the outcome to the sink (the agent persists it), then to the router.
+    private func conclude(_ outcome: Outcome) {
+        guard let verdictSink else {
+            perform(router.validationResult(outcome.request.id, outcome.verdict, now: Self.now()))
+            return
+        }
+        Task {
+            await verdictSink(outcome)
+            self.perform(self.router.validationResult(outcome.request.id, outcome.verdict, now: Self.now()))
         }
     }
 

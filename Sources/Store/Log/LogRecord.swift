@@ -68,11 +68,21 @@ public struct AppendItem: Sendable {
     public var record: LogRecord
     public var reportDigest: [UInt8]?
     public var penalty: PenaltyRecord?
+    /// Only the penalty is written (a protocol penalty that no logged message goes with).
+    var penaltyOnly = false
 
     public init(record: LogRecord, reportDigest: [UInt8]? = nil, penalty: PenaltyRecord? = nil) {
         self.record = record
         self.reportDigest = reportDigest
         self.penalty = penalty
+    }
+
+    static func penaltyOnly(_ penalty: PenaltyRecord) -> AppendItem {
+        var item = AppendItem(
+            record: LogRecord(topic: "", messageID: "", receivedAt: 0, from: "", don: "", seq: 0, verdict: .reject, reason: "", data: []),
+            penalty: penalty)
+        item.penaltyOnly = true
+        return item
     }
 }
 

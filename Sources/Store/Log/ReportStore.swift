@@ -74,6 +74,12 @@ public final class ReportStore: Sendable {
         }
     }
 
+    /// Records a penalty that goes with no logged message (protocol misbehaviour seen by the
+    /// router), in the same group commits as appends.
+    public func appendPenalty(_ penalty: PenaltyRecord) async throws {
+        _ = try await append([.penaltyOnly(penalty)])
+    }
+
     /// Blocking form of `append`, for command-line tools and threads outside Swift concurrency.
     public func appendAndWait(_ items: [AppendItem]) throws -> [AppendOutcome] {
         let writer = try requireWriter()

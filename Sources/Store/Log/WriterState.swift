@@ -35,9 +35,16 @@ struct EncodedItem {
     let value: [UInt8]
     let reportDigest: [UInt8]?
     let penalty: [UInt8]?
+    let penaltyOnly: Bool
 
     init(_ item: AppendItem) throws {
         let r = item.record
+        penaltyOnly = item.penaltyOnly
+        if penaltyOnly {
+            (topic, messageID, don, seq, verdict, value, reportDigest) = ("", "", "", 0, r.verdict, [], nil)
+            penalty = try item.penalty.map { try RecordCodec.encode($0) }
+            return
+        }
         guard !r.topic.isEmpty, r.topic.utf8.count <= 1024 else {
             throw StoreError(.invalidArgument, "topic name must be 1 to 1024 bytes, got \(r.topic.utf8.count)")
         }
@@ -61,6 +68,14 @@ extension WriterState {
         outcomes.reserveCapacity(items.count)
         var touched: Set<String> = []
         for item in items {
+            if item.penaltyOnly {
+                if let penalty = item.penalty {
+                    try txn.put(dbs.penalties, Keys.number(nextPenalty), penalty)
+                    nextPenalty += 1
+                }
+                outcomes.append(.appended(offset: nextPenalty - 1))
+                continue
+            }
             var info = try topic(item.topic, txn, dbs)
             let msgKey = Keys.messageID(info.id, item.messageID)
             if let existing = try txn.get(dbs.messageIDs, msgKey), existing.count == 8 {

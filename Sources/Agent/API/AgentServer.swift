@@ -1,0 +1,28 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+
+/// The gRPC server of a running agent: the Go p2pmq's services (ControlService, MsgRouter,
+/// ValidationRouter) on `config.grpcAddress`, plaintext HTTP/2 (bind it to loopback or a private
+/// network, as the Go agent is run).
+public struct AgentServer: Sendable {
+    public let node: AgentNode
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+
+    public init(node: AgentNode, host: String, port: Int) {
+        self.node = node
+        server = GRPCServer(
+            transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
+            services: [ControlService(node: node), MsgRouterService(node: node), ValidationRouterService(node: node)])
+    }
+
+    /// Serves until `stop()`.
+    public func serve() async throws { try await server.serve() }
+
+    /// The bound port (after `serve()` started), e.g. when configured with port 0.
+    public func port() async throws -> Int? {
+        guard let address = try await server.listeningAddress else { return nil }
+        return address.ipv4?.port ?? address.ipv6?.port
+    }
+
+    public func stop() { server.beginGracefulShutdown() }
+}

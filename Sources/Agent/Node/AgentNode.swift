@@ -1,0 +1,212 @@
+import AgentAPI
+import DON
+import Foundation
+import Gossip
+import Host
+import Logging
+import Store
+import Wire
+
+/// The running agent: a libp2p host, the gossipsub service, the store, and the validators.
+/// Every message that reaches validation is persisted with its verdict before the router acts on
+/// it (so an ACCEPT is in the log before it is forwarded); REJECTs and router penalties become
+/// penalty records; accepted messages go to listeners.
+public actor AgentNode {
+    public nonisolated let config: AgentConfig
+    public nonisolated let host: P2PHost
+    public nonisolated let pubsub: PubsubService
+    public nonisolated let store: ReportStore
+    public nonisolated let validators: ValidatorPool
+    private let logger: Logger
+    private var listeners: [UInt64: (topics: Set<String>, sink: AsyncStream<Proto_Message>.Continuation)] = [:]
+    private var nextListener: UInt64 = 1
+    /// Offsets of accepted messages, from persistence to delivery.
+    private var offsets: [String: UInt64] = [:]
+    private var tasks: [Task<Void, Never>] = []
+    /// Why the store stopped taking writes, if it did (reported by Admin.Health).
+    public private(set) var storeProblem: String?
+
+    public init(config: AgentConfig, identity: PrivateKey, logger: Logger = Logger(label: "p2pmq.agent")) throws {
+        self.config = config
+        self.logger = logger
+        let store = try ReportStore.open(dataDir: config.dataDir, options: config.store)
+        self.store = store
+        let host = P2PHost(config: config.hostConfig(identity: identity), logger: logger)
+        self.host = host
+        let pool = ValidatorPool()
+        self.validators = pool
+        var registry = DONRegistry()
+        for path in config.dons { registry.add(try DONConfig.load(path: path)) }
+        let verifier = config.effectiveWhenNoValidator == .don ? ReportVerifier(registry: registry, maxReportBytes: config.maxMessageSize) : nil
+        let fallback = config.effectiveWhenNoValidator
+        let sinkBox = VerdictSinkBox()
+        self.pubsub = PubsubService(
+            host: host, config: config.gossip, scoreParams: config.scoring, maxRPCSize: config.maxMessageSize,
+            validationTimeout: config.validationTimeout, maxConcurrentValidations: config.validationConcurrency,
+            validationQueueSize: config.validationQueueSize,
+            validator: { request in
+                var m = Proto_Message()
+                m.messageID = request.idText
+                m.topic = request.topic
+                m.data = Data(request.data)
+                m.from = request.from
+                if let verdict = await pool.validate(m) { return verdict }
+                switch fallback {
+                case .accept: return .accept
+                case .ignore: return .ignore
+                case .don:
+                    guard let verifier, let decision = try? verifier.verify(data: request.data, topic: request.topic, state: store) else {
+                        return .ignore
+                    }
+                    switch decision.verdict {
+                    case .accept: return .accept
+                    case .ignore: return .ignore
+                    case .reject: return .reject(reason: decision.reason.rawValue)
+                    }
+                }
+            },
+            verdictSink: { outcome in await sinkBox.node?.persist(outcome) })
+        sinkBox.node = self
+    }
+
+    /// Listens, subscribes the configured topics, dials bootstrappers and direct peers.
+    public func start() async throws -> [Multiaddr] {
+        await pubsub.start()
+        var bound: [Multiaddr] = []
+        for addr in config.listenAddrs { bound.append(try await host.listen(addr)) }
+        for topic in config.topics { await pubsub.subscribe(topic.name) }
+        await pubsub.addDirectPeerAddresses(config.directPeerAddresses)
+        let host = self.host, logger = self.logger
+        for addr in config.bootstrappers {
+            // Re-dialed with backoff (1 s doubling to 1 min) whenever not connected.
+            tasks.append(Task {
+                var delay = Duration.seconds(1)
+                while !Task.isCancelled {
+                    if let peer = addr.peerID, host.connections(to: peer).isEmpty {
+                        do {
+                            _ = try await host.dial(addr)
+                            delay = .seconds(1)
+                        } catch {
+                            logger.info("bootstrapper \(addr) not reachable: \(error); next try in \(delay)")
+                            delay = min(delay * 2, .seconds(60))
+                        }
+                    }
+                    try? await Task.sleep(for: delay)
+                }
+            })
+        }
+        let deliveries = pubsub.deliveries
+        tasks.append(Task { [weak self] in
+            for await d in deliveries { await self?.deliver(d) }
+        })
+        let penalties = pubsub.penalties
+        tasks.append(Task { [weak self] in
+            for await p in penalties { await self?.recordPenalty(peer: p.peer, topic: p.topic, reason: p.reason) }
+        })
+        return bound.map { $0.appending(.p2p(host.peerID)) }
+    }
+
+    /// Stops networking, then flushes and closes the store (nothing acknowledged is lost).
+    public func stop() async {
+        for t in tasks { t.cancel() }
+        for (_, l) in listeners { l.sink.finish() }
+        listeners = [:]
+        await pubsub.stop()
+        await host.close()
+        try? store.flush()
+        store.close()
+    }
+
+    // MARK: API
+
+    public func publish(topic: String, data: [UInt8]) async throws -> String {
+        guard data.count <= config.maxMessageSize else {
+            throw AgentError(.invalidArgument, "message of \(data.count) bytes is over the \(config.maxMessageSize)-byte limit")
+        }
+        guard !topic.isEmpty else { throw AgentError(.invalidArgument, "topic is empty") }
+        let id = await pubsub.publish(topic, data: data)
+        let text = MessageIDFunction.text(of: id)
+        await persist(.init(request: .init(id: id, topic: topic, data: data, from: "local"), verdict: .accept, dropped: nil))
+        return text
+    }
+
+    public func subscribe(_ topic: String) async throws {
+        guard !topic.isEmpty else { throw AgentError(.invalidArgument, "topic is empty") }
+        await pubsub.subscribe(topic)
+    }
+
+    public func unsubscribe(_ topic: String) async { await pubsub.unsubscribe(topic) }
+
+    /// Accepted messages of `topics` (empty: all), as they are delivered.
+    public func listen(topics: Set<String>) -> (id: UInt64, messages: AsyncStream<Proto_Message>) {
+        let id = nextListener
+        nextListener += 1
+        let (stream, sink) = AsyncStream.makeStream(of: Proto_Message.self, bufferingPolicy: .bufferingNewest(65536))
+        listeners[id] = (topics, sink)
+        return (id, stream)
+    }
+
+    public func stopListening(_ id: UInt64) { listeners.removeValue(forKey: id)?.sink.finish() }
+
+    // MARK: pipeline
+
+    private func deliver(_ d: PubsubService.Delivery) {
+        let idText = MessageIDFunction.text(of: d.id)
+        var m = Proto_Message()
+        m.messageID = idText
+        m.topic = d.topic
+        m.data = Data(d.data)
+        m.from = d.from
+        m.receivedNs = Int64(clamping: d.receivedNanoseconds)
+        if let offset = offsets.removeValue(forKey: idText) { m.offset = offset }
+        for (_, l) in listeners where l.topics.isEmpty || l.topics.contains(d.topic) { l.sink.yield(m) }
+    }
+
+    /// Writes the message with its verdict (and the penalty a REJECT costs its sender).
+    func persist(_ outcome: PubsubService.Outcome) async {
+        let r = outcome.request
+        let now = wallClockNanoseconds()
+        let fields = ReportFields.extract(r.data, topic: r.topic)
+        let verdict: Verdict
+        var reason = outcome.dropped?.rawValue ?? ""
+        switch outcome.verdict {
+        case .accept: verdict = .accept
+        case .ignore: verdict = .ignore
+        case .reject(let why):
+            verdict = .reject
+            reason = why
+        }
+        let record = LogRecord(topic: r.topic, messageID: r.idText, receivedAt: now, from: r.from, don: fields?.don ?? "",
+                               seq: fields?.seq ?? 0, verdict: verdict, reason: reason, data: r.data)
+        var penalty: PenaltyRecord?
+        if verdict == .reject {
+            let p = config.scoring.topicParams(r.topic)
+            penalty = PenaltyRecord(peer: r.from, at: now, topic: r.topic, messageID: r.idText, reason: reason, verdict: .reject,
+                                    scoreDelta: (p?.invalidMessageDeliveriesWeight ?? 0) * (p?.topicWeight ?? 0))
+        }
+        do {
+            let outcomes = try await store.append([AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)])
+            if verdict == .accept, case .appended(let offset)? = outcomes.first { offsets[r.idText] = offset }
+        } catch {
+            // Never silently: the problem is reported on health and logged; the verdict stands.
+            storeProblem = "store: \(error)"
+            logger.error("persisting \(r.idText) on \(r.topic) failed: \(error)")
+        }
+    }
+
+    /// A penalty the router gave (protocol misbehaviour), for the penalty history.
+    private func recordPenalty(peer: String, topic: String, reason: String) async {
+        let penalty = PenaltyRecord(peer: peer, at: wallClockNanoseconds(), topic: topic, messageID: "", reason: reason, verdict: .reject,
+                                    scoreDelta: config.scoring.behaviourPenaltyWeight)
+        do { try await store.appendPenalty(penalty) } catch {
+            storeProblem = "store: \(error)"
+            logger.error("recording a penalty for \(peer) failed: \(error)")
+        }
+    }
+}
+
+/// Lets the pubsub service's verdict sink reach the node, which exists only after the service.
+private final class VerdictSinkBox: @unchecked Sendable {
+    // @unchecked: set once in AgentNode.init before the service starts, read afterwards.
+    weak var node: AgentNode?
+}

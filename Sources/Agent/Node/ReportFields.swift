@@ -1,0 +1,11 @@
+import DON
+import Foundation
+
+/// DON id, sequence number and digest of data that is a signed DON report, for the log's
+/// (DON, seq) index and heads, whoever judged it. Not a verification.
+enum ReportFields {
+    static func extract(_ data: [UInt8], topic: String) -> (don: String, seq: UInt64, digest: [UInt8])? {
+        guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
+        return (signed.report.donID, signed.report.seq, ReportDigest.of(signed.report, topic: topic))
+    }
+}

@@ -1,0 +1,132 @@
+import Agent
+import AgentAPI
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Store
+import TestSupport
+import Wire
+import XCTest
+
+/// Two agents over TCP; agent A serves the Go p2pmq's gRPC API on 127.0.0.1 and has a validator
+/// connected over ValidationRouter.Handle. Messages B publishes are judged by A's validator,
+/// persisted with their verdicts in A's store, and the accepted ones reach A's listener.
+final class AgentPipelineTests: XCTestCase {
+    func makeNode(_ dir: TemporaryDirectory, _ name: String) throws -> AgentNode {
+        var config = AgentConfig()
+        config.dataDir = dir.sub(name)
+        config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
+        config.topics = [AgentConfig.TopicConfig(name: "t")]
+        config.validationTimeout = .seconds(2)
+        return try AgentNode(config: config, identity: PrivateKey.generate())
+    }
+
+    func testValidatorVerdictsArePersistedAndAcceptedMessagesListened() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let a = try makeNode(dir, "a"), b = try makeNode(dir, "b")
+        let addrA = try await a.start()
+        _ = try await b.start()
+        _ = try await b.host.dial(addrA[0])
+        let server = AgentServer(node: a, host: "127.0.0.1", port: 0)
+        let serving = Task { try await server.serve() }
+        defer {
+            server.stop()
+            serving.cancel()
+        }
+        var port: Int?
+        for _ in 0..<50 where port == nil {
+            port = try await server.port()
+            if port == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let grpcPort = try XCTUnwrap(port)
+        try await Task.sleep(for: .milliseconds(1500))  // meshes form at the first heartbeat
+
+        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)) { client in
+            let control = Proto_ControlService.Client(wrapping: client)
+            let router = Proto_MsgRouter.Client(wrapping: client)
+            let validation = Proto_ValidationRouter.Client(wrapping: client)
+
+            // The validator: ACCEPT unless the data starts with "bad".
+            let (verdicts, verdictSink) = AsyncStream.makeStream(of: Proto_ValidatedMessage.self)
+            let judged = Counter()
+            let validator = Task {
+                try await validation.handle { writer in
+                    for await v in verdicts { try await writer.write(v) }
+                } onResponse: { response in
+                    for try await m in response.messages {
+                        await judged.add()
+                        verdictSink.yield(.with {
+                            $0.msg = m
+                            $0.result = m.data.starts(with: Data("bad".utf8)) ? .reject : .accept
+                            $0.reason = m.data.starts(with: Data("bad".utf8)) ? "bad_report" : ""
+                        })
+                    }
+                }
+            }
+            defer { validator.cancel() }
+            // A verdict for an id nobody asked about is dropped and counted.
+            verdictSink.yield(.with { $0.msg = .with { $0.messageID = "made-up" }; $0.result = .accept })
+
+            let listened = Task { () -> [Proto_Message] in
+                try await router.listen(.with { $0.topics = ["t"] }) { response in
+                    var got: [Proto_Message] = []
+                    for try await m in response.messages {
+                        got.append(m)
+                        if got.count == 2 { break }
+                    }
+                    return got
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))  // validator and listener connected
+            let connected = await a.validators.count
+            XCTAssertEqual(connected, 1)
+
+            _ = try await b.publish(topic: "t", data: Array("good report".utf8))
+            _ = try await b.publish(topic: "t", data: Array("bad report".utf8))
+            // And one published through A's own gRPC API: local, not validated, listened too.
+            let own = try await control.publish(.with { $0.topic = "t"; $0.data = Data("own".utf8) })
+            XCTAssertFalse(own.messageID.isEmpty)
+
+            let got = try await listened.value
+            XCTAssertEqual(Set(got.map { String(decoding: $0.data, as: UTF8.self) }), ["good report", "own"])
+            let fromB = try XCTUnwrap(got.first { $0.data == Data("good report".utf8) })
+            XCTAssertEqual(fromB.from, b.host.peerID.description)
+
+            // Oversize publish: INVALID_ARGUMENT.
+            do {
+                _ = try await control.publish(.with { $0.topic = "t"; $0.data = Data(count: 2 << 20) })
+                XCTFail("oversize publish accepted")
+            } catch let error as RPCError {
+                XCTAssertEqual(error.code, .invalidArgument)
+            }
+            let judgedCount = await judged.value, unknown = await a.validators.unknownVerdicts
+            XCTAssertEqual(judgedCount, 2, "B's two messages were judged, A's own not")
+            XCTAssertEqual(unknown, 1)
+        }
+
+        // Every judged message is in A's log with its verdict; the REJECT cost B a penalty.
+        var records: [LogRecord] = []
+        for _ in 0..<50 {
+            records = []
+            try a.store.scan(topic: "t") { records.append($0); return true }
+            if records.count >= 3 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let byData = Dictionary(records.map { (String(decoding: $0.data, as: UTF8.self), $0) }, uniquingKeysWith: { x, _ in x })
+        XCTAssertEqual(byData["good report"]?.verdict, .accept)
+        XCTAssertEqual(byData["bad report"]?.verdict, .reject)
+        XCTAssertEqual(byData["bad report"]?.reason, "bad_report")
+        XCTAssertEqual(byData["own"]?.from, "local")
+        var penalties: [PenaltyRecord] = []
+        try a.store.penalties { penalties.append($0); return true }
+        XCTAssertTrue(penalties.contains { $0.peer == b.host.peerID.description && $0.reason == "bad_report" && $0.scoreDelta < 0 }, "\(penalties)")
+        await a.stop()
+        await b.stop()
+    }
+}
+
+actor Counter {
+    private(set) var value = 0
+    func add() { value += 1 }
+}
