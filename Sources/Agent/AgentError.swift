@@ -7,4 +7,6 @@ public enum AgentErrorCode: String, Sendable {
     case invalidConfig
     /// A request the agent cannot carry out as asked (oversize message, empty topic).
     case invalidArgument
+    /// The store stopped taking writes (disk full, I/O error); reported on health, ends the agent.
+    case storeFailed
 }

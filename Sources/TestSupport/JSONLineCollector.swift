@@ -59,29 +59,54 @@ public final class JSONLineCollector: @unchecked Sendable {
     }
 }
 
-/// `p2pmq agent --stdio` as a child process, driven like the reference peers.
+/// `p2pmq agent` as a child process: `--stdio` driven like the reference peers, or the daemon
+/// (`--config`), whose first line is `{"event":"ready",...}`.
 public final class AgentProcess: @unchecked Sendable {
     // @unchecked: immutable after init; the collector synchronises itself.
     public let process = Process()
     private let input = Pipe()
     private let collector: JSONLineCollector
-    /// The agent's listen address with /p2p/ (its first stdout line).
-    public let multiaddr: String
+    /// The first line: {"multiaddr",...} for --stdio, {"event":"ready","listen",...} for --config.
+    public let first: [String: Any]
+    /// The agent's (first) listen address with /p2p/.
+    public var multiaddr: String { first["multiaddr"] as? String ?? (first["listen"] as? [String])?.first ?? "" }
 
-    public init(_ args: [String]) throws {
+    /// `p2pmq agent --stdio ARGS`.
+    public convenience init(_ args: [String]) throws {
+        try self.init(arguments: ["agent", "--stdio"] + args, ready: "multiaddr")
+    }
+
+    /// `p2pmq ARGUMENTS`, ready once a line with key `ready` is printed; stderr goes to
+    /// `stderrPath` when given.
+    public init(arguments: [String], ready: String, stderrPath: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: Executable.path())
-        process.arguments = ["agent", "--stdio"] + args
+        process.arguments = arguments
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let stderrPath {
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: stderrPath)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         collector = JSONLineCollector(output.fileHandleForReading)
-        guard let first = collector.waitFor(timeout: 30, { $0["multiaddr"] != nil }), let addr = first["multiaddr"] as? String else {
+        guard let line = collector.waitFor(timeout: 30, { $0[ready] != nil }) else {
             process.terminate()
-            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the agent printed no multiaddr line"])
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the agent printed no '\(ready)' line"])
         }
-        multiaddr = addr
+        first = line
+    }
+
+    /// SIGTERM, then the exit status (SIGKILL after `timeout` seconds).
+    public func terminate(timeout: TimeInterval = 10) -> Int32 {
+        process.terminate()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     public func send(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }

@@ -30,10 +30,7 @@ final class AgentPipelineTests: XCTestCase {
         _ = try await b.host.dial(addrA[0])
         let server = AgentServer(node: a, host: "127.0.0.1", port: 0)
         let serving = Task { try await server.serve() }
-        defer {
-            server.stop()
-            serving.cancel()
-        }
+        defer { serving.cancel() }
         var port: Int?
         for _ in 0..<50 where port == nil {
             port = try await server.port()
@@ -121,6 +118,7 @@ final class AgentPipelineTests: XCTestCase {
         var penalties: [PenaltyRecord] = []
         try a.store.penalties { penalties.append($0); return true }
         XCTAssertTrue(penalties.contains { $0.peer == b.host.peerID.description && $0.reason == "bad_report" && $0.scoreDelta < 0 }, "\(penalties)")
+        await server.stop()
         await a.stop()
         await b.stop()
     }

@@ -24,5 +24,9 @@ public struct AgentServer: Sendable {
         return address.ipv4?.port ?? address.ipv6?.port
     }
 
-    public func stop() { server.beginGracefulShutdown() }
+    /// Graceful: no new RPCs, open Listen and Handle streams ended, then the server returns.
+    public func stop() async {
+        server.beginGracefulShutdown()
+        await node.endStreams()
+    }
 }

@@ -106,11 +106,17 @@ public actor AgentNode {
         return bound.map { $0.appending(.p2p(host.peerID)) }
     }
 
+    /// Ends the Listen and validator streams, so that a graceful gRPC shutdown can complete.
+    public func endStreams() async {
+        for (_, l) in listeners { l.sink.finish() }
+        listeners = [:]
+        await validators.disconnectAll()
+    }
+
     /// Stops networking, then flushes and closes the store (nothing acknowledged is lost).
     public func stop() async {
         for t in tasks { t.cancel() }
-        for (_, l) in listeners { l.sink.finish() }
-        listeners = [:]
+        await endStreams()
         await pubsub.stop()
         await host.close()
         try? store.flush()

@@ -51,6 +51,11 @@ public actor ValidatorPool {
         }
     }
 
+    /// Ends every validator's stream (shutdown); their waiting messages get no verdict here.
+    public func disconnectAll() {
+        for id in order { disconnect(id) }
+    }
+
     /// A verdict from validator `id`. NIL and unknown results count as IGNORE.
     public func verdict(_ v: Proto_ValidatedMessage) {
         guard let p = pending.removeValue(forKey: v.msg.messageID) else {

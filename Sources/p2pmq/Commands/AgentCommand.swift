@@ -9,8 +9,15 @@ import Wire
 struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "Run a libp2p host (for now: --stdio, driven by JSON lines).",
+        abstract: "Run the agent from a config file (--config), or a host driven by JSON lines (--stdio).",
         discussion: """
+            --config FILE (or $P2PMQ_CONFIG) runs the agent: libp2p host, gossipsub, the store in
+            --data-dir, and the gRPC API (ControlService, MsgRouter, ValidationRouter) on --grpc
+            (default from the config, 127.0.0.1:8001). It prints one JSON line with its addresses
+            when ready and stops on SIGINT/SIGTERM after flushing the log. --check only checks the
+            config. See docs/CONFIGURATION.md.
+
+
             --stdio speaks the JSON-lines interface of the interop reference peers: the first stdout
             line is {"multiaddr": ".../p2p/<id>", "peer_id": "<id>"}; stdin takes
             {"topic": T, "data_hex": H} (publish), {"cmd":"dial","addr":A}, {"cmd":"peers"},
@@ -41,6 +48,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(help: "With --config: check the file, print what it configures and any warnings, and exit (status 1 if invalid).")
     var check = false
 
+    @Option(name: .customLong("data-dir"), help: "Data dir (overrides the config's dataDir).") var dataDir: String?
+    @Option(help: "gRPC address host:port (overrides the config's grpc; port 0 picks one).") var grpc: String?
+
     var configPath: String? { config ?? ProcessInfo.processInfo.environment["P2PMQ_CONFIG"] }
 
     func validate() throws {
@@ -48,14 +58,18 @@ struct AgentCommand: AsyncParsableCommand {
             guard configPath != nil else { throw ValidationError("--check needs --config FILE (or P2PMQ_CONFIG)") }
             return
         }
-        guard stdio else {
-            throw ValidationError("run with --stdio, or check a config with --config FILE --check; running from a config (gRPC API) is not built yet")
+        guard stdio || configPath != nil else {
+            throw ValidationError("give --config FILE (or P2PMQ_CONFIG), or --stdio")
         }
     }
 
     func run() async throws {
         if check, let path = configPath {
             print(try ConfigSummary.describe(AgentConfig.load(path: path), path: path))
+            return
+        }
+        if !stdio, let path = configPath {
+            try await AgentDaemon(configPath: path, dataDir: dataDir, grpc: grpc, logLevel: log).run()
             return
         }
         let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()

@@ -1,0 +1,61 @@
+import Agent
+import Foundation
+import Store
+import Wire
+
+/// `p2pmq agent --config FILE`: the agent until SIGINT/SIGTERM, then a graceful stop (gRPC
+/// drained, connections closed, the log flushed).
+struct AgentDaemon {
+    var configPath: String
+    var dataDir: String?
+    var grpc: String?
+    var logLevel: LogOptions
+
+    func run() async throws {
+        var config = try AgentConfig.load(path: configPath)
+        if let dataDir { config.dataDir = dataDir }
+        if let grpc { config.grpcAddress = grpc }
+        let logger = logLevel.logger("p2pmq.agent")
+        for warning in config.warnings { logger.warning("\(warning)") }
+        let identity: PrivateKey
+        if let key = config.privateKey {
+            identity = key
+        } else {
+            identity = PrivateKey.generate()
+            logger.warning("no privateKey in the config: this run's peer id is \(identity.peerID); set privateKey to keep it")
+        }
+        guard let colon = config.grpcAddress.lastIndex(of: ":"), let port = Int(config.grpcAddress[config.grpcAddress.index(after: colon)...]) else {
+            throw AgentError(.invalidConfig, "grpc address \(config.grpcAddress) is not host:port")
+        }
+        let host = String(config.grpcAddress[..<colon])
+        let node = try AgentNode(config: config, identity: identity, logger: logger)
+        let addresses = try await node.start()
+        let server = AgentServer(node: node, host: host, port: port)
+        let serving = Task { try await server.serve() }
+        var boundPort: Int?
+        for _ in 0..<100 where boundPort == nil {
+            boundPort = try await server.port()
+            if boundPort == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        var ready = JSONLine()
+        ready.add("event", "ready")
+        ready.add("peer_id", identity.peerID.description)
+        ready.addRaw("listen", "[" + addresses.map { JSONLine.quote($0.description) }.joined(separator: ",") + "]")
+        ready.add("grpc", "\(host):\(boundPort ?? port)")
+        ready.add("data_dir", config.dataDir)
+        print(ready.text)
+        fflush(nil)
+
+        let signals = SignalWaiter([SIGINT, SIGTERM])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await signals.wait() }
+            group.addTask { _ = try? await serving.value }  // the server failing ends the agent too
+            await group.next()
+            logger.notice("stopping: draining gRPC, closing connections, flushing the log")
+            await server.stop()  // ends the serving task, which the group waits for
+            group.cancelAll()
+        }
+        await node.stop()
+        if let problem = await node.storeProblem { throw AgentError(.storeFailed, "the store failed while running: \(problem)") }
+    }
+}

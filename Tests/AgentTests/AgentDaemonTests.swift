@@ -1,0 +1,64 @@
+import AgentAPI
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import TestSupport
+import Wire
+import XCTest
+
+/// Two `p2pmq agent --config` processes over TCP: publish through one's gRPC API, listen on the
+/// other's, stop both with SIGTERM, and find the message in `p2pmq history` of the listener.
+final class AgentDaemonTests: XCTestCase {
+    func testTwoConfiguredAgentsPublishListenAndKeepHistory() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let keyA = PrivateKey.generate()
+        try """
+            privateKey: \(Data(keyA.protobuf).base64EncodedString())
+            listenAddrs: [/ip4/127.0.0.1/tcp/0]
+            pubsub:
+              topics: [{name: prices}]
+            validation: {whenNoValidator: accept}
+            grpc: 127.0.0.1:0
+            """.write(toFile: dir.sub("a.yaml"), atomically: true, encoding: .utf8)
+        let a = try AgentProcess(arguments: ["agent", "--config", dir.sub("a.yaml"), "--data-dir", dir.sub("a-data")], ready: "grpc",
+                                 stderrPath: dir.sub("a.err"))
+        XCTAssertEqual(a.first["peer_id"] as? String, keyA.peerID.description)
+        try """
+            listenAddrs: [/ip4/127.0.0.1/tcp/0]
+            discovery: {bootstrappers: ["\(a.multiaddr)"]}
+            pubsub:
+              topics: [{name: prices}]
+            validation: {whenNoValidator: accept}
+            grpc: 127.0.0.1:0
+            """.write(toFile: dir.sub("b.yaml"), atomically: true, encoding: .utf8)
+        let b = try AgentProcess(arguments: ["agent", "--config", dir.sub("b.yaml"), "--data-dir", dir.sub("b-data")], ready: "grpc",
+                                 stderrPath: dir.sub("b.err"))
+        func port(_ p: AgentProcess) throws -> Int { try XCTUnwrap(Int((p.first["grpc"] as? String)?.split(separator: ":").last ?? "")) }
+        let (portA, portB) = (try port(a), try port(b))
+        try await Task.sleep(for: .seconds(2))  // B dialed its bootstrapper; meshes formed
+
+        let received = Task { () -> Proto_Message? in
+            try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: portA), transportSecurity: .plaintext)) { client in
+                try await Proto_MsgRouter.Client(wrapping: client).listen(.with { $0.topics = ["prices"] }) { response in
+                    for try await m in response.messages { return m }
+                    return nil
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let id = try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: portB), transportSecurity: .plaintext)) { client in
+            try await Proto_ControlService.Client(wrapping: client).publish(.with { $0.topic = "prices"; $0.data = Data("eth 3000".utf8) }).messageID
+        }
+        let got = try await received.value
+        XCTAssertEqual(got?.messageID, id)
+        XCTAssertEqual(got?.data, Data("eth 3000".utf8))
+
+        XCTAssertEqual(a.terminate(), 0, (try? String(contentsOfFile: dir.sub("a.err"), encoding: .utf8)) ?? "")
+        XCTAssertEqual(b.terminate(), 0, (try? String(contentsOfFile: dir.sub("b.err"), encoding: .utf8)) ?? "")
+        let history = try Executable.run(["history", "--data-dir", dir.sub("a-data"), "--topic", "prices", "--json"])
+        XCTAssertEqual(history.status, 0, history.stderr)
+        XCTAssertTrue(history.stdout.contains(id), history.stdout)
+        XCTAssertTrue(history.stdout.contains("ACCEPT"), history.stdout)
+    }
+}
