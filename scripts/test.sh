@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: installs system libraries if missing, sets up the reference peers of
 # other libp2p implementations (../shared/interop, Python venvs cached in $P2PMQ_INTEROP_DIR,
-# default /tmp/p2pmq-interop), builds once, runs every test.
+# default /tmp/p2pmq-interop) and a grpcio venv there, builds once, runs every test.
 #   scripts/test.sh [extra swift test arguments, e.g. --filter StoreTests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,12 @@ if [ -x "$shared_interop/setup.sh" ] || [ -f "$shared_interop/setup.sh" ]; then
   export P2PMQ_INTEROP_SCRIPTS="$shared_interop" P2PMQ_INTEROP_REQUIRED=1
 else
   echo "note: $shared_interop not found; interop tests against go-libp2p and py-libp2p will be skipped" >&2
+fi
+# Python grpcio for the tests of the gRPC API from a client that is not Swift.
+export P2PMQ_INTEROP_DIR=${P2PMQ_INTEROP_DIR:-/tmp/p2pmq-interop}
+if ! "$P2PMQ_INTEROP_DIR/grpc/bin/python" -c "import grpc, grpc_tools" 2>/dev/null; then
+  python3 -m venv "$P2PMQ_INTEROP_DIR/grpc"
+  "$P2PMQ_INTEROP_DIR/grpc/bin/pip" install -q grpcio grpcio-tools
 fi
 swift build --build-tests
 # XCTest only: the suite has no Swift Testing tests, and its empty "0 tests" summary would

@@ -62,3 +62,54 @@ final class AgentDaemonTests: XCTestCase {
         XCTAssertTrue(history.stdout.contains("ACCEPT"), history.stdout)
     }
 }
+
+/// A client that is not Swift: Python grpcio, generated from the project's proto, against two
+/// agent processes: validator over the duplex stream, Listen with topics and max_rate, publish,
+/// oversize publish.
+final class PythonGRPCClientTests: XCTestCase {
+    static var python: String { (ProcessInfo.processInfo.environment["P2PMQ_INTEROP_DIR"] ?? "/tmp/p2pmq-interop") + "/grpc/bin/python" }
+
+    func testPythonValidatorListenerAndPublisher() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            if ReferencePeer.required { XCTFail("the grpcio venv is not set up (scripts/test.sh makes it)") }
+            throw XCTSkip("the grpcio venv is not set up (scripts/test.sh makes it)")
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try "listenAddrs: [/ip4/127.0.0.1/tcp/0]\npubsub: {topics: [{name: prices}]}\ngrpc: 127.0.0.1:0\nvalidation: {timeout: 3s}\n"
+            .write(toFile: dir.sub("a.yaml"), atomically: true, encoding: .utf8)
+        let a = try AgentProcess(arguments: ["agent", "--config", dir.sub("a.yaml"), "--data-dir", dir.sub("a-data")], ready: "grpc")
+        try """
+            listenAddrs: [/ip4/127.0.0.1/tcp/0]
+            discovery: {bootstrappers: ["\(a.multiaddr)"]}
+            pubsub: {topics: [{name: prices}]}
+            validation: {whenNoValidator: accept}
+            grpc: 127.0.0.1:0
+            """.write(toFile: dir.sub("b.yaml"), atomically: true, encoding: .utf8)
+        let b = try AgentProcess(arguments: ["agent", "--config", dir.sub("b.yaml"), "--data-dir", dir.sub("b-data")], ready: "grpc")
+        defer { _ = a.terminate(); _ = b.terminate() }
+        try await Task.sleep(for: .seconds(2))
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python/grpc_scenario.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = [script, a.first["grpc"] as! String, b.first["grpc"] as! String, "prices"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(90)
+        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { process.terminate() }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "stdout: \(text)\nstderr: \(errors)")
+        XCTAssertEqual((result["judged"] as? [String])?.count, 12, "every message from B went to the Python validator")
+        XCTAssertEqual(Set(result["listened"] as? [String] ?? []), Set((0..<10).map { "good \($0)" }), "only accepted messages are listened")
+        XCTAssertGreaterThan(result["listen_span_s"] as? Double ?? 0, 1.5, "max_rate 5/s spreads 10 messages over more than 1.8 s")
+        XCTAssertEqual((result["other_topic"] as? [String])?.count, 0, "a listener of another topic gets nothing")
+        XCTAssertEqual(result["oversize"] as? String, "INVALID_ARGUMENT")
+        XCTAssertEqual(a.terminate(), 0)
+        let history = try Executable.run(["history", "--data-dir", dir.sub("a-data"), "--topic", "prices", "--json"])
+        XCTAssertEqual(history.stdout.components(separatedBy: "\"REJECT\"").count - 1, 2, history.stdout)
+    }
+}
