@@ -100,6 +100,37 @@ final class AgentPipelineTests: XCTestCase {
             let judgedCount = await judged.value, unknown = await a.validators.unknownVerdicts
             XCTAssertEqual(judgedCount, 2, "B's two messages were judged, A's own not")
             XCTAssertEqual(unknown, 1)
+
+            // History and Admin over gRPC.
+            let history = Proto_History.Client(wrapping: client), admin = Proto_Admin.Client(wrapping: client)
+            var records: [Proto_Record] = []
+            for _ in 0..<50 where records.count < 3 {
+                records = try await history.query(.with { $0.topic = "t" }) { try await $0.messages.reduce(into: []) { $0.append($1) } }
+                if records.count < 3 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            XCTAssertEqual(records.count, 3)
+            let rejected = try await history.query(.with { $0.topic = "t"; $0.verdict = .reject }) { try await $0.messages.reduce(into: []) { $0.append($1) } }
+            XCTAssertEqual(rejected.map { String(decoding: $0.data, as: UTF8.self) }, ["bad report"])
+            do {
+                _ = try await history.query(.with { $0.topic = "nope" }) { try await $0.messages.reduce(into: 0) { n, _ in n += 1 } }
+                XCTFail("unknown topic answered")
+            } catch let error as RPCError {
+                XCTAssertEqual(error.code, .notFound)
+            }
+            let penalties = try await history.penalties(.with { $0.peer = b.host.peerID.description }) { try await $0.messages.reduce(into: []) { $0.append($1) } }
+            XCTAssertEqual(penalties.map(\.reason), ["bad_report"])
+            let peers = try await admin.peers(Proto_PeersRequest())
+            let peerB = try XCTUnwrap(peers.peers.first { $0.peerID == b.host.peerID.description })
+            let parts = peerB.score.topics + peerB.score.appSpecific + peerB.score.ipColocation + peerB.score.behaviour
+            XCTAssertEqual(peerB.score.total, parts, accuracy: 1e-9, "the breakdown adds up")
+            XCTAssertNotEqual(peerB.score.topics, 0, "B is scored on topic t (P1, P2, P4)")
+            let topics = try await admin.topics(Proto_TopicsRequest())
+            XCTAssertEqual(topics.topics.first { $0.topic == "t" }?.subscribed, true)
+            XCTAssertEqual(topics.topics.first { $0.topic == "t" }?.nextOffset, 3)
+            let health = try await admin.health(Proto_HealthRequest())
+            XCTAssertTrue(health.serving)
+            XCTAssertEqual(health.validators, 1)
+            XCTAssertEqual(health.peers, 1)
         }
 
         // Every judged message is in A's log with its verdict; the REJECT cost B a penalty.

@@ -2,7 +2,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 
 /// The gRPC server of a running agent: the Go p2pmq's services (ControlService, MsgRouter,
-/// ValidationRouter) on `config.grpcAddress`, plaintext HTTP/2 (bind it to loopback or a private
+/// ValidationRouter) and History and Admin, on `config.grpcAddress`, plaintext HTTP/2 (bind it to loopback or a private
 /// network, as the Go agent is run).
 public struct AgentServer: Sendable {
     public let node: AgentNode
@@ -12,7 +12,10 @@ public struct AgentServer: Sendable {
         self.node = node
         server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
-            services: [ControlService(node: node), MsgRouterService(node: node), ValidationRouterService(node: node)])
+            services: [
+                ControlService(node: node), MsgRouterService(node: node), ValidationRouterService(node: node),
+                HistoryService(node: node), AdminService(node: node),
+            ])
     }
 
     /// Serves until `stop()`.

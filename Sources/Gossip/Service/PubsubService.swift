@@ -161,6 +161,9 @@ public actor PubsubService {
     public func meshPeers() -> [String: [String]] { router.mesh.mapValues { $0.sorted() } }
     public func score(_ peer: String) -> Double { router.score.score(peer, now: Self.now()) }
     public func scoreBreakdown(_ peer: String) -> PeerScore.Breakdown { router.score.breakdown(peer, now: Self.now()) }
+    public func subscriptions() -> Set<String> { router.subscriptions }
+    /// Messages waiting for a validation slot.
+    public func validationQueueDepth() -> Int { validationQueue.count }
 
     /// P5 for `peer` (from the persisted penalty history).
     public func setApplicationScore(_ peer: String, _ value: Double) { router.setApplicationScore(peer, value) }
