@@ -155,6 +155,60 @@ final class AgentPipelineTests: XCTestCase {
     }
 }
 
+final class ListenReplayTests: XCTestCase {
+    /// Listen with start_offset replays the log, then continues live while messages keep coming:
+    /// every offset from the start exactly once, in order.
+    func testReplayThenLiveWithoutGapOrDuplicate() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var config = AgentConfig()
+        config.dataDir = dir.sub("a")
+        config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
+        config.topics = [AgentConfig.TopicConfig(name: "t")]
+        let node = try AgentNode(config: config, identity: PrivateKey.generate())
+        _ = try await node.start()
+        for i in 0..<5 { _ = try await node.publish(topic: "t", data: Array("before \(i)".utf8)) }
+        let server = AgentServer(node: node, host: "127.0.0.1", port: 0)
+        let serving = Task { try await server.serve() }
+        defer { serving.cancel() }
+        var port: Int?
+        for _ in 0..<50 where port == nil {
+            port = try await server.port()
+            if port == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: try XCTUnwrap(port)), transportSecurity: .plaintext)) { client in
+            let router = Proto_MsgRouter.Client(wrapping: client)
+            let publisher = Task {
+                for i in 0..<30 {
+                    _ = try await node.publish(topic: "t", data: Array("during \(i)".utf8))
+                    try await Task.sleep(for: .milliseconds(2))
+                }
+            }
+            let offsets = try await router.listen(.with { $0.topics = ["t"]; $0.startOffset = 2 }) { response in
+                var got: [UInt64] = []
+                for try await m in response.messages {
+                    got.append(m.offset)
+                    if got.count == 33 { break }
+                }
+                return got
+            }
+            try await publisher.value
+            XCTAssertEqual(offsets, Array(2..<35), "offsets 2...34 once each, in order")
+            for (request, code) in [(Proto_ListenRequest.with { $0.topics = ["t", "u"]; $0.startOffset = 0 }, RPCError.Code.invalidArgument),
+                                    (.with { $0.topics = ["nope"]; $0.startOffset = 0 }, .notFound)] {
+                do {
+                    _ = try await router.listen(request) { try await $0.messages.reduce(into: 0) { n, _ in n += 1 } }
+                    XCTFail("accepted \(request)")
+                } catch let error as RPCError {
+                    XCTAssertEqual(error.code, code)
+                }
+            }
+        }
+        await server.stop()
+        await node.stop()
+    }
+}
+
 actor Counter {
     private(set) var value = 0
     func add() { value += 1 }

@@ -149,6 +149,10 @@ public actor AgentNode {
         let id = await pubsub.publish(topic, data: data)
         let text = MessageIDFunction.text(of: id)
         await persist(.init(request: .init(id: id, topic: topic, data: data, from: "local"), verdict: .accept, dropped: nil))
+        // Own messages reach listeners from here, after persisting, so they carry their offset.
+        if await pubsub.subscriptions().contains(topic) {
+            deliver(PubsubService.Delivery(id: id, topic: topic, from: "local", data: data, receivedNanoseconds: wallClockNanoseconds()))
+        }
         return text
     }
 
@@ -173,6 +177,9 @@ public actor AgentNode {
     // MARK: pipeline
 
     private func deliver(_ d: PubsubService.Delivery) {
+        // (Remote messages are persisted before the router delivers them, so `offsets` has them.)
+        // The router's local delivery of our own publish: `publish` delivers it, with its offset.
+        if d.from == host.peerID.description { return }
         let idText = MessageIDFunction.text(of: d.id)
         var m = Proto_Message()
         m.messageID = idText

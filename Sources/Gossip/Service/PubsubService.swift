@@ -46,6 +46,10 @@ public actor PubsubService {
         public var from: String
         public var data: [UInt8]
         public var receivedNanoseconds: UInt64
+
+        public init(id: [UInt8], topic: String, from: String, data: [UInt8], receivedNanoseconds: UInt64) {
+            (self.id, self.topic, self.from, self.data, self.receivedNanoseconds) = (id, topic, from, data, receivedNanoseconds)
+        }
     }
 
     public nonisolated let deliveries: AsyncStream<Delivery>
