@@ -1,5 +1,8 @@
 import AgentAPI
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import TestSupport
@@ -21,8 +24,8 @@ final class AgentDaemonTests: XCTestCase {
             validation: {whenNoValidator: accept}
             grpc: 127.0.0.1:0
             """.write(toFile: dir.sub("a.yaml"), atomically: true, encoding: .utf8)
-        let a = try AgentProcess(arguments: ["agent", "--config", dir.sub("a.yaml"), "--data-dir", dir.sub("a-data")], ready: "grpc",
-                                 stderrPath: dir.sub("a.err"))
+        let a = try AgentProcess(arguments: ["agent", "--config", dir.sub("a.yaml"), "--data-dir", dir.sub("a-data"), "--metrics", "127.0.0.1:0"],
+                                 ready: "grpc", stderrPath: dir.sub("a.err"))
         XCTAssertEqual(a.first["peer_id"] as? String, keyA.peerID.description)
         try """
             listenAddrs: [/ip4/127.0.0.1/tcp/0]
@@ -54,6 +57,15 @@ final class AgentDaemonTests: XCTestCase {
         XCTAssertEqual(got?.messageID, id)
         XCTAssertEqual(got?.data, Data("eth 3000".utf8))
 
+        // /metrics shows the message by topic and verdict, and the peers.
+        let metricsURL = URL(string: "http://\(try XCTUnwrap(a.first["metrics"] as? String))/metrics")!
+        try await Task.sleep(for: .milliseconds(1200))  // gauges are sampled once a second
+        let (body, reply) = try await URLSession.shared.data(from: metricsURL)
+        XCTAssertEqual((reply as? HTTPURLResponse)?.statusCode, 200)
+        let text = String(decoding: body, as: UTF8.self)
+        XCTAssertTrue(text.contains(#"p2pmq_messages_total{topic="prices",verdict="ACCEPT"} 1"#), text)
+        XCTAssertTrue(text.contains("p2pmq_peers 1"), text)
+        XCTAssertTrue(text.contains("p2pmq_store_append_seconds_bucket"), text)
         XCTAssertEqual(a.terminate(), 0, (try? String(contentsOfFile: dir.sub("a.err"), encoding: .utf8)) ?? "")
         XCTAssertEqual(b.terminate(), 0, (try? String(contentsOfFile: dir.sub("b.err"), encoding: .utf8)) ?? "")
         let history = try Executable.run(["history", "--data-dir", dir.sub("a-data"), "--topic", "prices", "--json"])

@@ -17,6 +17,7 @@ public actor AgentNode {
     public nonisolated let pubsub: PubsubService
     public nonisolated let store: ReportStore
     public nonisolated let validators: ValidatorPool
+    public nonisolated let metrics = AgentMetrics()
     private let logger: Logger
     private var listeners: [UInt64: (topics: Set<String>, sink: AsyncStream<Proto_Message>.Continuation)] = [:]
     private var nextListener: UInt64 = 1
@@ -102,6 +103,12 @@ public actor AgentNode {
         tasks.append(Task { [weak self] in
             for await d in deliveries { await self?.deliver(d) }
         })
+        tasks.append(Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self?.refreshGauges()
+            }
+        })
         let penalties = pubsub.penalties
         tasks.append(Task { [weak self] in
             for await p in penalties { await self?.recordPenalty(peer: p.peer, topic: p.topic, reason: p.reason) }
@@ -176,6 +183,19 @@ public actor AgentNode {
 
     // MARK: pipeline
 
+    /// Peers, mesh sizes, scores, queue depth and drops, sampled once a second.
+    private func refreshGauges() async {
+        let peers = Set(host.connections.compactMap(\.remotePeer))
+        metrics.peers.set(to: Double(peers.count))
+        metrics.validators.set(to: Double(await validators.count))
+        metrics.queueDepth.set(to: Double(await pubsub.validationQueueDepth()))
+        let stats = await pubsub.stats
+        metrics.droppedQueueFull.set(to: Double(stats.droppedQueueFull))
+        metrics.droppedTimeout.set(to: Double(stats.droppedTimeout))
+        for (topic, members) in await pubsub.meshPeers() { metrics.mesh(topic: topic, size: members.count) }
+        for peer in peers { metrics.score(peer: peer.description, await pubsub.score(peer.description)) }
+    }
+
     private func deliver(_ d: PubsubService.Delivery) {
         // (Remote messages are persisted before the router delivers them, so `offsets` has them.)
         // The router's local delivery of our own publish: `publish` delivers it, with its offset.
@@ -214,12 +234,18 @@ public actor AgentNode {
             penalty = PenaltyRecord(peer: r.from, at: now, topic: r.topic, messageID: r.idText, reason: reason, verdict: .reject,
                                     scoreDelta: (p?.invalidMessageDeliveriesWeight ?? 0) * (p?.topicWeight ?? 0))
         }
+        metrics.message(topic: r.topic, verdict: verdict.name)
+        if let elapsed = outcome.elapsed { metrics.validationLatency.record(elapsed) }
         do {
+            let clock = ContinuousClock(), started = clock.now
             let outcomes = try await store.append([AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)])
+            metrics.appendLatency.record(started.duration(to: clock.now))
+            metrics.appendBatch.record(1.0)
             if verdict == .accept, case .appended(let offset)? = outcomes.first { offsets[r.idText] = offset }
         } catch {
             // Never silently: the problem is reported on health and logged; the verdict stands.
             storeProblem = "store: \(error)"
+            metrics.storeHealthy.set(to: 0.0)
             logger.error("persisting \(r.idText) on \(r.topic) failed: \(error)")
         }
     }

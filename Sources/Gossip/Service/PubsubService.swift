@@ -30,9 +30,11 @@ public actor PubsubService {
         public var request: ValidationRequest
         public var verdict: GossipsubRouter.Verdict
         public var dropped: Dropped?
+        /// From the start of validation to the verdict (nil when it never started).
+        public var elapsed: Duration?
 
-        public init(request: ValidationRequest, verdict: GossipsubRouter.Verdict, dropped: Dropped?) {
-            (self.request, self.verdict, self.dropped) = (request, verdict, dropped)
+        public init(request: ValidationRequest, verdict: GossipsubRouter.Verdict, dropped: Dropped?, elapsed: Duration? = nil) {
+            (self.request, self.verdict, self.dropped, self.elapsed) = (request, verdict, dropped, elapsed)
         }
     }
 
@@ -312,7 +314,9 @@ public actor PubsubService {
             stats.droppedTimeout += 1
             entry.task.cancel()
         }
-        conclude(Outcome(request: entry.request, verdict: verdict ?? .ignore, dropped: verdict == nil ? .timeout : nil))
+        let started = entry.deadline.advanced(by: .zero - validationTimeout)
+        conclude(Outcome(request: entry.request, verdict: verdict ?? .ignore, dropped: verdict == nil ? .timeout : nil,
+                         elapsed: started.duration(to: ContinuousClock.now)))
         if !validationQueue.isEmpty, validationsRunning < maxConcurrentValidations {
             startValidation(validationQueue.removeFirst())
         }

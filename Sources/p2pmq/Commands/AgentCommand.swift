@@ -50,6 +50,7 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "Data dir (overrides the config's dataDir).") var dataDir: String?
     @Option(help: "gRPC address host:port (overrides the config's grpc; port 0 picks one).") var grpc: String?
+    @Option(help: "Serve Prometheus metrics at http://ADDR/metrics (host:port; overrides the config's metrics).") var metrics: String?
 
     var configPath: String? { config ?? ProcessInfo.processInfo.environment["P2PMQ_CONFIG"] }
 
@@ -69,7 +70,7 @@ struct AgentCommand: AsyncParsableCommand {
             return
         }
         if !stdio, let path = configPath {
-            try await AgentDaemon(configPath: path, dataDir: dataDir, grpc: grpc, logLevel: log).run()
+            try await AgentDaemon(configPath: path, dataDir: dataDir, grpc: grpc, metrics: metrics, logLevel: log).run()
             return
         }
         let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()

@@ -9,12 +9,21 @@ struct AgentDaemon {
     var configPath: String
     var dataDir: String?
     var grpc: String?
+    var metrics: String?
     var logLevel: LogOptions
+
+    static func hostPort(_ address: String, _ what: String) throws -> (String, Int) {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw AgentError(.invalidConfig, "\(what) address \(address) is not host:port")
+        }
+        return (String(address[..<colon]), port)
+    }
 
     func run() async throws {
         var config = try AgentConfig.load(path: configPath)
         if let dataDir { config.dataDir = dataDir }
         if let grpc { config.grpcAddress = grpc }
+        if let metrics { config.metricsAddress = metrics }
         let logger = logLevel.logger("p2pmq.agent")
         for warning in config.warnings { logger.warning("\(warning)") }
         let identity: PrivateKey
@@ -24,10 +33,7 @@ struct AgentDaemon {
             identity = PrivateKey.generate()
             logger.warning("no privateKey in the config: this run's peer id is \(identity.peerID); set privateKey to keep it")
         }
-        guard let colon = config.grpcAddress.lastIndex(of: ":"), let port = Int(config.grpcAddress[config.grpcAddress.index(after: colon)...]) else {
-            throw AgentError(.invalidConfig, "grpc address \(config.grpcAddress) is not host:port")
-        }
-        let host = String(config.grpcAddress[..<colon])
+        let (host, port) = try Self.hostPort(config.grpcAddress, "grpc")
         let node = try AgentNode(config: config, identity: identity, logger: logger)
         let addresses = try await node.start()
         let server = AgentServer(node: node, host: host, port: port)
@@ -37,12 +43,20 @@ struct AgentDaemon {
             boundPort = try await server.port()
             if boundPort == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
+        var metricsServer: MetricsServer?
+        if let address = config.metricsAddress {
+            let (mhost, mport) = try Self.hostPort(address, "metrics")
+            metricsServer = try await MetricsServer(host: mhost, port: mport, metrics: node.metrics)
+        }
         var ready = JSONLine()
         ready.add("event", "ready")
         ready.add("peer_id", identity.peerID.description)
         ready.addRaw("listen", "[" + addresses.map { JSONLine.quote($0.description) }.joined(separator: ",") + "]")
         ready.add("grpc", "\(host):\(boundPort ?? port)")
         ready.add("data_dir", config.dataDir)
+        if let metricsServer, let (mhost, _) = try? Self.hostPort(config.metricsAddress ?? "", "metrics") {
+            ready.add("metrics", "\(mhost):\(metricsServer.port ?? 0)")
+        }
         print(ready.text)
         fflush(nil)
 
@@ -55,6 +69,7 @@ struct AgentDaemon {
             await server.stop()  // ends the serving task, which the group waits for
             group.cancelAll()
         }
+        await metricsServer?.close()
         await node.stop()
         if let problem = await node.storeProblem { throw AgentError(.storeFailed, "the store failed while running: \(problem)") }
     }

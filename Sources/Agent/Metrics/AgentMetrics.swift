@@ -1,0 +1,54 @@
+import Prometheus
+
+/// The agent's Prometheus metrics: messages by topic and verdict, validation latency, queue
+/// depth, drops, peers, mesh sizes, peer scores, store append latency and batch size.
+public final class AgentMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    let validationLatency: DurationHistogram
+    let appendLatency: DurationHistogram
+    let appendBatch: ValueHistogram
+    let queueDepth: Gauge
+    let peers: Gauge
+    let validators: Gauge
+    let droppedQueueFull: Gauge
+    let droppedTimeout: Gauge
+    let storeHealthy: Gauge
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5), .milliseconds(5),
+        .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+        .seconds(1), .seconds(2.5), .seconds(5),
+    ]
+
+    public init() {
+        validationLatency = registry.makeDurationHistogram(
+            name: "p2pmq_validation_seconds", buckets: Self.latencyBuckets, help: "From handing a message to validation to its verdict")
+        appendLatency = registry.makeDurationHistogram(
+            name: "p2pmq_store_append_seconds", buckets: Self.latencyBuckets, help: "Persisting one validated message (group commit included)")
+        appendBatch = registry.makeValueHistogram(
+            name: "p2pmq_store_append_batch_items", buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096],
+            help: "Items per store append call")
+        queueDepth = registry.makeGauge(name: "p2pmq_validation_queue_depth", help: "Messages waiting for a validation slot")
+        peers = registry.makeGauge(name: "p2pmq_peers", help: "Connected peers")
+        validators = registry.makeGauge(name: "p2pmq_validators", help: "Validators connected over ValidationRouter.Handle")
+        droppedQueueFull = registry.makeGauge(name: "p2pmq_validation_dropped_queue_full", help: "Messages given IGNORE because the validation queue was full (since start)")
+        droppedTimeout = registry.makeGauge(name: "p2pmq_validation_dropped_timeout", help: "Messages given IGNORE because no verdict came in time (since start)")
+        storeHealthy = registry.makeGauge(name: "p2pmq_store_healthy", help: "1 while the store takes writes, 0 after a write failed")
+        storeHealthy.set(to: 1.0)
+    }
+
+    func message(topic: String, verdict: String) {
+        registry.makeCounter(name: "p2pmq_messages_total", labels: [("topic", topic), ("verdict", verdict)],
+                             help: "Messages validated, by topic and verdict").increment()
+    }
+
+    func mesh(topic: String, size: Int) {
+        registry.makeGauge(name: "p2pmq_mesh_peers", labels: [("topic", topic)], help: "Mesh members per topic").set(to: Double(size))
+    }
+
+    func score(peer: String, _ value: Double) {
+        registry.makeGauge(name: "p2pmq_peer_score", labels: [("peer", peer)], help: "Gossipsub score of each connected peer").set(to: value)
+    }
+
+    public func text() -> String { registry.emitToString() }
+}
