@@ -125,3 +125,18 @@ final class PythonGRPCClientTests: XCTestCase {
         XCTAssertEqual(history.stdout.components(separatedBy: "\"REJECT\"").count - 1, 2, history.stdout)
     }
 }
+
+/// A second agent on a data dir in use fails at start with a clear error, and the first goes on.
+final class AgentDataDirTests: XCTestCase {
+    func testADataDirInUseIsRefused() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        try "listenAddrs: [/ip4/127.0.0.1/tcp/0]\ngrpc: 127.0.0.1:0\n".write(toFile: dir.sub("a.yaml"), atomically: true, encoding: .utf8)
+        let first = try AgentProcess(arguments: ["agent", "--config", dir.sub("a.yaml"), "--data-dir", dir.sub("data")], ready: "grpc")
+        let second = try Executable.run(["agent", "--config", dir.sub("a.yaml"), "--data-dir", dir.sub("data")], timeout: 30)
+        XCTAssertEqual(second.status, 1)
+        XCTAssertTrue(second.stderr.contains("locked"), second.stderr)
+        XCTAssertTrue(first.process.isRunning)
+        XCTAssertEqual(first.terminate(), 0)
+    }
+}
