@@ -138,6 +138,11 @@ let package = Package(
         .executableTarget(
             name: "p2pmq-bench",
             dependencies: [
+                "Agent",
+                "Gossip",
+                "AgentAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 "Store",
                 "Host",
                 "Wire",

@@ -48,6 +48,9 @@ public struct AgentConfig: Sendable {
     /// DON config files (don.json), relative to the config file.
     public var dons: [String] = []
 
+    /// false only for benchmarks measuring the bare gossip path (nothing is stored).
+    public var persistVerdicts = true
+
     public var grpcAddress = "127.0.0.1:8001"
     public var metricsAddress: String?
     public var dataDir = "./p2pmq-data"

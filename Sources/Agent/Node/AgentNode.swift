@@ -213,6 +213,7 @@ public actor AgentNode {
 
     /// Writes the message with its verdict (and the penalty a REJECT costs its sender).
     func persist(_ outcome: PubsubService.Outcome) async {
+        guard config.persistVerdicts else { return }
         let r = outcome.request
         let now = wallClockNanoseconds()
         let fields = ReportFields.extract(r.data, topic: r.topic)
