@@ -67,14 +67,7 @@ struct AgentBench: AsyncParsableCommand {
         let servers = [AgentServer(node: a, host: "127.0.0.1", port: 0), AgentServer(node: b, host: "127.0.0.1", port: 0)]
         let serving = servers.map { s in Task { try await s.serve() } }
         var ports: [Int] = []
-        for s in servers {
-            var port: Int?
-            while port == nil {
-                port = try await s.port()
-                if port == nil { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            ports.append(port!)
-        }
+        for s in servers { ports.append(try await s.port()) }
         defer { serving.forEach { $0.cancel() } }
         try await Task.sleep(for: .milliseconds(1500))  // meshes form
 

@@ -31,12 +31,7 @@ final class AgentPipelineTests: XCTestCase {
         let server = AgentServer(node: a, host: "127.0.0.1", port: 0)
         let serving = Task { try await server.serve() }
         defer { serving.cancel() }
-        var port: Int?
-        for _ in 0..<50 where port == nil {
-            port = try await server.port()
-            if port == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        let grpcPort = try XCTUnwrap(port)
+        let grpcPort = try await server.port()
         try await Task.sleep(for: .milliseconds(1500))  // meshes form at the first heartbeat
 
         try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: grpcPort), transportSecurity: .plaintext)) { client in
@@ -171,12 +166,8 @@ final class ListenReplayTests: XCTestCase {
         let server = AgentServer(node: node, host: "127.0.0.1", port: 0)
         let serving = Task { try await server.serve() }
         defer { serving.cancel() }
-        var port: Int?
-        for _ in 0..<50 where port == nil {
-            port = try await server.port()
-            if port == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
-        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: try XCTUnwrap(port)), transportSecurity: .plaintext)) { client in
+        let port = try await server.port()
+        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
             let router = Proto_MsgRouter.Client(wrapping: client)
             let publisher = Task {
                 for i in 0..<30 {

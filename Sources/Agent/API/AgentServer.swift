@@ -21,10 +21,13 @@ public struct AgentServer: Sendable {
     /// Serves until `stop()`.
     public func serve() async throws { try await server.serve() }
 
-    /// The bound port (after `serve()` started), e.g. when configured with port 0.
-    public func port() async throws -> Int? {
-        guard let address = try await server.listeningAddress else { return nil }
-        return address.ipv4?.port ?? address.ipv6?.port
+    /// The bound port once `serve()` has bound (e.g. when configured with port 0).
+    public func port() async throws -> Int {
+        let address = try await server.listeningAddress
+        guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
+            throw AgentError(.invalidConfig, "the gRPC server did not bind")
+        }
+        return port
     }
 
     /// Graceful: no new RPCs, open Listen and Handle streams ended, then the server returns.

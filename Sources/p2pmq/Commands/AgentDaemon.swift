@@ -38,11 +38,7 @@ struct AgentDaemon {
         let addresses = try await node.start()
         let server = AgentServer(node: node, host: host, port: port)
         let serving = Task { try await server.serve() }
-        var boundPort: Int?
-        for _ in 0..<100 where boundPort == nil {
-            boundPort = try await server.port()
-            if boundPort == nil { try await Task.sleep(for: .milliseconds(20)) }
-        }
+        let boundPort = try await server.port()
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {
             let (mhost, mport) = try Self.hostPort(address, "metrics")
@@ -52,7 +48,7 @@ struct AgentDaemon {
         ready.add("event", "ready")
         ready.add("peer_id", identity.peerID.description)
         ready.addRaw("listen", "[" + addresses.map { JSONLine.quote($0.description) }.joined(separator: ",") + "]")
-        ready.add("grpc", "\(host):\(boundPort ?? port)")
+        ready.add("grpc", "\(host):\(boundPort)")
         ready.add("data_dir", config.dataDir)
         if let metricsServer, let (mhost, _) = try? Self.hostPort(config.metricsAddress ?? "", "metrics") {
             ready.add("metrics", "\(mhost):\(metricsServer.port ?? 0)")
