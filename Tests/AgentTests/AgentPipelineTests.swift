@@ -204,3 +204,56 @@ actor Counter {
     private(set) var value = 0
     func add() { value += 1 }
 }
+
+/// When the store fails (here: closed under the running agent, as a dead disk would fail every
+/// write), the agent says so on health, stops accepting (messages get IGNORE and are not
+/// delivered or forwarded; publishing fails), and never drops a message silently.
+final class StoreFailureTests: XCTestCase {
+    func testAFailedStoreStopsAcceptingAndIsReported() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        func node(_ name: String) throws -> AgentNode {
+            var config = AgentConfig()
+            config.dataDir = dir.sub(name)
+            config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
+            config.topics = [AgentConfig.TopicConfig(name: "t")]
+            config.whenNoValidator = .accept
+            return try AgentNode(config: config, identity: PrivateKey.generate())
+        }
+        let a = try node("a"), b = try node("b")
+        let addr = try await a.start()
+        _ = try await b.start()
+        _ = try await b.host.dial(addr[0])
+        try await Task.sleep(for: .milliseconds(1500))
+        let (_, heard) = await a.listen(topics: ["t"])
+        _ = try await b.publish(topic: "t", data: Array("before".utf8))
+        var it = heard.makeAsyncIterator()
+        let first = await it.next()
+        XCTAssertEqual(first?.data, Data("before".utf8))
+
+        a.store.close()  // every write fails from now on
+        _ = try await b.publish(topic: "t", data: Array("after".utf8))
+        var problem: String?
+        for _ in 0..<50 where problem == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            problem = await a.storeProblem
+        }
+        XCTAssertNotNil(problem, "the failure is reported (Admin.Health: serving false)")
+        let stats = await a.pubsub.stats
+        XCTAssertEqual(stats.validated, 2, "the second message was judged, then given IGNORE")
+        do {
+            _ = try await a.publish(topic: "t", data: Array("mine".utf8))
+            XCTFail("publishing with a failed store succeeded")
+        } catch let error as AgentError {
+            XCTAssertEqual(error.code, .storeFailed)
+        }
+        let delivered = Task { await it.next() }
+        try await Task.sleep(for: .milliseconds(300))
+        delivered.cancel()
+        let late = await delivered.value
+        XCTAssertNil(late, "nothing unrecorded was delivered")
+        await a.pubsub.stop()
+        await a.host.close()
+        await b.stop()
+    }
+}

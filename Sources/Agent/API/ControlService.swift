@@ -27,7 +27,12 @@ func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as AgentError {
-        throw RPCError(code: error.code == .invalidArgument ? .invalidArgument : .internalError, message: "\(error)")
+        let code: RPCError.Code = switch error.code {
+        case .invalidArgument: .invalidArgument
+        case .storeFailed: .unavailable
+        default: .internalError
+        }
+        throw RPCError(code: code, message: "\(error)")
     } catch let error as RPCError {
         throw error
     } catch {

@@ -69,7 +69,7 @@ public actor AgentNode {
                     }
                 }
             },
-            verdictSink: { outcome in await sinkBox.node?.persist(outcome) })
+            verdictSink: { outcome in await sinkBox.node?.persist(outcome) ?? .ignore })
         sinkBox.node = self
     }
 
@@ -149,6 +149,7 @@ public actor AgentNode {
     }
 
     public func publish(topic: String, data: [UInt8]) async throws -> String {
+        if let storeProblem { throw AgentError(.storeFailed, "not accepting messages: \(storeProblem)") }
         guard data.count <= config.maxMessageSize else {
             throw AgentError(.invalidArgument, "message of \(data.count) bytes is over the \(config.maxMessageSize)-byte limit")
         }
@@ -174,7 +175,9 @@ public actor AgentNode {
     public func listen(topics: Set<String>) -> (id: UInt64, messages: AsyncStream<Proto_Message>) {
         let id = nextListener
         nextListener += 1
-        let (stream, sink) = AsyncStream.makeStream(of: Proto_Message.self, bufferingPolicy: .bufferingNewest(65536))
+        // msgRouterQueueSize (Go agent's key): how far a listener may fall behind before the
+        // oldest undelivered messages are dropped for it.
+        let (stream, sink) = AsyncStream.makeStream(of: Proto_Message.self, bufferingPolicy: .bufferingNewest(max(1, config.msgRouterQueueSize)))
         listeners[id] = (topics, sink)
         return (id, stream)
     }
@@ -211,9 +214,12 @@ public actor AgentNode {
         for (_, l) in listeners where l.topics.isEmpty || l.topics.contains(d.topic) { l.sink.yield(m) }
     }
 
-    /// Writes the message with its verdict (and the penalty a REJECT costs its sender).
-    func persist(_ outcome: PubsubService.Outcome) async {
-        guard config.persistVerdicts else { return }
+    /// Writes the message with its verdict (and the penalty a REJECT costs its sender). Returns
+    /// the verdict to act on: IGNORE when the store failed, so nothing unrecorded is forwarded.
+    @discardableResult
+    func persist(_ outcome: PubsubService.Outcome) async -> GossipsubRouter.Verdict {
+        guard config.persistVerdicts else { return outcome.verdict }
+        guard storeProblem == nil else { return .ignore }
         let r = outcome.request
         let now = wallClockNanoseconds()
         let fields = ReportFields.extract(r.data, topic: r.topic)
@@ -243,11 +249,13 @@ public actor AgentNode {
             metrics.appendLatency.record(started.duration(to: clock.now))
             metrics.appendBatch.record(1.0)
             if verdict == .accept, case .appended(let offset)? = outcomes.first { offsets[r.idText] = offset }
+            return outcome.verdict
         } catch {
             // Never silently: the problem is reported on health and logged; the verdict stands.
             storeProblem = "store: \(error)"
             metrics.storeHealthy.set(to: 0.0)
-            logger.error("persisting \(r.idText) on \(r.topic) failed: \(error)")
+            logger.error("persisting \(r.idText) on \(r.topic) failed: \(error); no longer accepting messages")
+            return .ignore
         }
     }
 

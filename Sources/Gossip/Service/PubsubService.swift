@@ -38,7 +38,9 @@ public actor PubsubService {
         }
     }
 
-    public typealias VerdictSink = @Sendable (Outcome) async -> Void
+    /// Returns the verdict the router applies: the outcome's, or IGNORE when the sink could not
+    /// record it (an ACCEPT that is not stored is not forwarded).
+    public typealias VerdictSink = @Sendable (Outcome) async -> GossipsubRouter.Verdict
 
     /// A message accepted on a subscribed topic.
     public struct Delivery: Sendable {
@@ -329,8 +331,8 @@ public actor PubsubService {
             return
         }
         Task {
-            await verdictSink(outcome)
-            self.perform(self.router.validationResult(outcome.request.id, outcome.verdict, now: Self.now()))
+            let verdict = await verdictSink(outcome)
+            self.perform(self.router.validationResult(outcome.request.id, verdict, now: Self.now()))
         }
     }
 
