@@ -55,6 +55,7 @@ struct AgentBench: AsyncParsableCommand {
             c.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
             c.topics = [AgentConfig.TopicConfig(name: "bench")]
             c.persistVerdicts = pipeline
+            c.msgRouterQueueSize = max(1024, messages)
             c.whenNoValidator = pipeline ? .ignore : .accept
             var logger = Logger(label: "p2pmq.bench")
             logger.logLevel = .error
