@@ -257,3 +257,34 @@ final class StoreFailureTests: XCTestCase {
         await b.stop()
     }
 }
+
+final class PublishTopicTests: XCTestCase {
+    /// Publishing to a topic the agent has not subscribed works (fanout, stored); a topic outside
+    /// pubsub.subFilter is unknown: refused.
+    func testUnsubscribedAndUnknownTopics() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var config = try AgentConfig.parse(yaml: "pubsub: {subFilter: {pattern: \"don-.*\"}}\n")
+        config.dataDir = dir.sub("a")
+        config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
+        let node = try AgentNode(config: config, identity: PrivateKey.generate())
+        _ = try await node.start()
+        let id = try await node.publish(topic: "don-x", data: Array("to nobody yet".utf8))
+        XCTAssertNotNil(try node.store.offset(topic: "don-x", messageID: id))
+        for topic in ["spam", ""] {
+            do {
+                _ = try await node.publish(topic: topic, data: [1])
+                XCTFail("published to '\(topic)'")
+            } catch let error as AgentError {
+                XCTAssertEqual(error.code, .invalidArgument)
+            }
+        }
+        do {
+            try await node.subscribe("spam")
+            XCTFail("subscribed to an unknown topic")
+        } catch let error as AgentError {
+            XCTAssertTrue(error.message.contains("subFilter"), error.message)
+        }
+        await node.stop()
+    }
+}

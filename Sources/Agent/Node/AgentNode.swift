@@ -153,7 +153,7 @@ public actor AgentNode {
         guard data.count <= config.maxMessageSize else {
             throw AgentError(.invalidArgument, "message of \(data.count) bytes is over the \(config.maxMessageSize)-byte limit")
         }
-        guard !topic.isEmpty else { throw AgentError(.invalidArgument, "topic is empty") }
+        try checkTopic(topic)
         let id = await pubsub.publish(topic, data: data)
         let text = MessageIDFunction.text(of: id)
         await persist(.init(request: .init(id: id, topic: topic, data: data, from: "local"), verdict: .accept, dropped: nil))
@@ -164,8 +164,17 @@ public actor AgentNode {
         return text
     }
 
-    public func subscribe(_ topic: String) async throws {
+    /// Topics outside `pubsub.subFilter` are unknown to this network: refused. Any other topic
+    /// may be published to without subscribing (fanout), as with the Go agent.
+    private func checkTopic(_ topic: String) throws {
         guard !topic.isEmpty else { throw AgentError(.invalidArgument, "topic is empty") }
+        guard config.gossip.subscriptionFilter.allows(topic) else {
+            throw AgentError(.invalidArgument, "unknown topic '\(topic)': outside pubsub.subFilter")
+        }
+    }
+
+    public func subscribe(_ topic: String) async throws {
+        try checkTopic(topic)
         await pubsub.subscribe(topic)
     }
 
