@@ -66,6 +66,12 @@ final class AgentDaemonTests: XCTestCase {
         XCTAssertTrue(text.contains(#"p2pmq_messages_total{topic="prices",verdict="ACCEPT"} 1"#), text)
         XCTAssertTrue(text.contains("p2pmq_peers 1"), text)
         XCTAssertTrue(text.contains("p2pmq_store_append_seconds_bucket"), text)
+        // Queries work on the running agent's data dir (read-only, beside the writer).
+        let live = try Executable.run(["history", "--data-dir", dir.sub("a-data"), "--topic", "prices", "--json"])
+        XCTAssertEqual(live.status, 0, live.stderr)
+        XCTAssertTrue(live.stdout.contains(id), live.stdout)
+        let heads = try Executable.run(["heads", "--data-dir", dir.sub("a-data")])
+        XCTAssertEqual(heads.status, 0, heads.stderr)
         XCTAssertEqual(a.terminate(), 0, (try? String(contentsOfFile: dir.sub("a.err"), encoding: .utf8)) ?? "")
         XCTAssertEqual(b.terminate(), 0, (try? String(contentsOfFile: dir.sub("b.err"), encoding: .utf8)) ?? "")
         let history = try Executable.run(["history", "--data-dir", dir.sub("a-data"), "--topic", "prices", "--json"])
