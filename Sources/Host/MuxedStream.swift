@@ -16,7 +16,10 @@ public final class MuxedStream: Sendable {
         var finished = false
         var error: Error?
         var waiter: CheckedContinuation<[UInt8]?, Error>?
-        var leftover: [UInt8] = []
+        /// Bytes received but not yet handed out: what followed the last message `readMessage`
+        /// returned (or what `read(exactly:)` read too far). One reader for the stream's life,
+        /// so a chunk holding many small messages is split in linear time.
+        var framer = LengthPrefixedReader(maxLength: Int.max)
     }
 
     /// Whether this side dialed the connection the stream runs on.
@@ -62,12 +65,14 @@ public final class MuxedStream: Sendable {
 
     /// The next bytes, or nil once the remote closed its side.
     public func read() async throws -> [UInt8]? {
-        if let left = inbox.withLockedValue({ box -> [UInt8]? in
-            guard !box.leftover.isEmpty else { return nil }
-            defer { box.leftover = [] }
-            return box.leftover
-        }) { return left }
-        return try await withCheckedThrowingContinuation { cont in
+        let left = inbox.withLockedValue { $0.framer.takeRemainder() }
+        if !left.isEmpty { return left }
+        return try await nextChunk()
+    }
+
+    /// The next chunk from the connection, past anything held back in `framer`.
+    private func nextChunk() async throws -> [UInt8]? {
+        try await withCheckedThrowingContinuation { cont in
             enum Next { case chunk([UInt8]), end, failed(Error), wait }
             let next: Next = inbox.withLockedValue { box in
                 if !box.chunks.isEmpty { return .chunk(box.chunks.removeFirst()) }
@@ -102,24 +107,27 @@ public final class MuxedStream: Sendable {
 
     /// One uvarint-length-prefixed message of at most `maxLength` bytes; nil at a clean end.
     public func readMessage(maxLength: Int) async throws -> [UInt8]? {
-        var reader = LengthPrefixedReader(maxLength: maxLength)
         while true {
-            if let message = try reader.next() {
-                let rest = reader.takeRemainder()
-                if !rest.isEmpty { unread(rest) }
-                return message
+            let message = try inbox.withLockedValue { box in
+                box.framer.maxLength = maxLength
+                return try box.framer.next()
             }
-            guard let chunk = try await read() else {
-                let rest = reader.takeRemainder()
-                if rest.isEmpty { return nil }
+            if let message { return message }
+            guard let chunk = try await nextChunk() else {
+                if inbox.withLockedValue({ $0.framer.takeRemainder() }).isEmpty { return nil }
                 throw WireError(.truncated, "stream \(protocolID) ended inside a message")
             }
-            reader.append(chunk)
+            inbox.withLockedValue { $0.framer.append(chunk) }
         }
     }
 
+    /// Puts bytes back in front of anything held back (rare: `read(exactly:)` reading too far).
     private func unread(_ bytes: [UInt8]) {
-        inbox.withLockedValue { $0.leftover = bytes + $0.leftover }
+        inbox.withLockedValue { box in
+            let rest = box.framer.takeRemainder()
+            box.framer.append(bytes)
+            box.framer.append(rest)
+        }
     }
 
     public func write(_ bytes: [UInt8]) async throws {

@@ -1,7 +1,8 @@
 /// Splits a byte stream into uvarint-length-prefixed messages (multistream-select lines,
 /// identify messages, sync frames), refusing any message over `maxLength`.
 public struct LengthPrefixedReader: Sendable {
-    public let maxLength: Int
+    /// The largest message accepted; may change between messages.
+    public var maxLength: Int
     /// Unread bytes are `buffer[start...]`: taking a message moves `start` (compacted when the
     /// buffer runs dry or half of it is read), so a chunk holding many small messages is split in
     /// linear time.
