@@ -24,9 +24,6 @@ public actor AgentNode {
     /// Offsets of accepted messages, from persistence to delivery.
     private var offsets: [String: UInt64] = [:]
     private var tasks: [Task<Void, Never>] = []
-    /// REJECTs persisted with their penalty, whose echo from the router's penalty stream is
-    /// not recorded a second time (key: peer, topic, reason).
-    private var rejectEchoes: [String: Int] = [:]
     /// Why the store stopped taking writes, if it did (reported by Admin.Health).
     public private(set) var storeProblem: String?
 
@@ -245,7 +242,6 @@ public actor AgentNode {
                                seq: fields?.seq ?? 0, verdict: verdict, reason: reason, data: r.data)
         var penalty: PenaltyRecord?
         if verdict == .reject {
-            rejectEchoes["\(r.from)|\(r.topic)|\(reason)", default: 0] += 1
             let p = config.scoring.topicParams(r.topic)
             penalty = PenaltyRecord(peer: r.from, at: now, topic: r.topic, messageID: r.idText, reason: reason, verdict: .reject,
                                     scoreDelta: (p?.invalidMessageDeliveriesWeight ?? 0) * (p?.topicWeight ?? 0))
@@ -268,13 +264,9 @@ public actor AgentNode {
         }
     }
 
-    /// A penalty the router gave (protocol misbehaviour), for the penalty history.
+    /// A penalty the router gave outside validation (protocol misbehaviour, signing policy), for
+    /// the penalty history; validator REJECTs are recorded by `persist` with their message.
     private func recordPenalty(peer: String, topic: String, reason: String) async {
-        let key = "\(peer)|\(topic)|\(reason)"
-        if let n = rejectEchoes[key] {
-            rejectEchoes[key] = n > 1 ? n - 1 : nil
-            return  // already recorded with its message by `persist`
-        }
         let penalty = PenaltyRecord(peer: peer, at: wallClockNanoseconds(), topic: topic, messageID: "", reason: reason, verdict: .reject,
                                     scoreDelta: config.scoring.behaviourPenaltyWeight)
         do { try await store.appendPenalty(penalty) } catch {

@@ -39,7 +39,8 @@ public actor PubsubService {
     }
 
     /// Returns the verdict the router applies: the outcome's, or IGNORE when the sink could not
-    /// record it (an ACCEPT that is not stored is not forwarded).
+    /// record it (an ACCEPT that is not stored is not forwarded). With a sink, validator REJECTs
+    /// reach it only, not the `penalties` stream.
     public typealias VerdictSink = @Sendable (Outcome) async -> GossipsubRouter.Verdict
 
     /// A message accepted on a subscribed topic.
@@ -214,20 +215,9 @@ public actor PubsubService {
             perform(router.addPeer(peer.description, protocol: proto, outbound: stream.isOnOutboundConnection,
                                    ip: stream.remoteAddress?.hostAndPort?.host))
         }
-        // One reader for the stream's life: a chunk carries many small RPCs when traffic is high,
-        // and splitting it must not copy the rest of the chunk per RPC.
-        var reader = LengthPrefixedReader(maxLength: maxRPCSize)
         while true {
-            let frame: [UInt8]
-            do {
-                if let next = try reader.next() {
-                    frame = next
-                } else {
-                    guard let chunk = try await stream.read() else { return }
-                    reader.append(chunk)
-                    continue
-                }
-            } catch let error as WireError {
+            let frame: [UInt8]?
+            do { frame = try await stream.readMessage(maxLength: maxRPCSize) } catch let error as WireError {
                 // A frame over the limit or a broken length prefix: the stream cannot be resynced.
                 if error.code == .tooLarge { stats.oversizeRPCs += 1 } else { stats.malformedRPCs += 1 }
                 router.penalizeBehaviour(peer.description)
@@ -237,6 +227,7 @@ public actor PubsubService {
             } catch {
                 return  // the connection went away
             }
+            guard let frame else { return }
             guard let rpc = try? GossipsubRouter.RPC(serializedBytes: frame) else {
                 stats.malformedRPCs += 1
                 router.penalizeBehaviour(peer.description)
@@ -332,7 +323,10 @@ public actor PubsubService {
         }
         Task {
             let verdict = await verdictSink(outcome)
-            self.perform(self.router.validationResult(outcome.request.id, verdict, now: Self.now()))
+            // The sink has the REJECT with its message: the router's penalty for it is not
+            // repeated on `penalties`, which then carries only what the sink never sees.
+            let actions = self.router.validationResult(outcome.request.id, verdict, now: Self.now())
+            self.perform(actions.filter { if case .penalize = $0 { return false }; return true })
         }
     }
 
