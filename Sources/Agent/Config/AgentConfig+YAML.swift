@@ -93,11 +93,15 @@ extension AgentConfig {
 
     static func hostPort(_ n: ConfigNode) throws -> String {
         let text = try n.string()
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port),
-              colon > text.startIndex else {
-            throw n.fail("expected host:port, e.g. 127.0.0.1:8001, got '\(text)'")
-        }
+        guard splitHostPort(text) != nil else { throw n.fail("expected host:port, e.g. 127.0.0.1:8001, got '\(text)'") }
         return text
+    }
+
+    /// `host:port` with a non-empty host and a port in 0...65535 (0: pick one), else nil.
+    public static func splitHostPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), colon > text.startIndex,
+              let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        return (String(text[..<colon]), port)
     }
 
     /// 64 hex characters, or the contents of a /key/swarm/psk/1.0.0/ file.

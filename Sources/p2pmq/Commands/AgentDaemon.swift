@@ -13,10 +13,10 @@ struct AgentDaemon {
     var logLevel: LogOptions
 
     static func hostPort(_ address: String, _ what: String) throws -> (String, Int) {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+        guard let split = AgentConfig.splitHostPort(address) else {
             throw AgentError(.invalidConfig, "\(what) address \(address) is not host:port")
         }
-        return (String(address[..<colon]), port)
+        return split
     }
 
     func run() async throws {
@@ -39,10 +39,10 @@ struct AgentDaemon {
         let server = AgentServer(node: node, host: host, port: port)
         let serving = Task { try await server.serve() }
         let boundPort = try await server.port()
-        var metricsServer: MetricsServer?
+        var metricsServer: (host: String, server: MetricsServer)?
         if let address = config.metricsAddress {
             let (mhost, mport) = try Self.hostPort(address, "metrics")
-            metricsServer = try await MetricsServer(host: mhost, port: mport, metrics: node.metrics)
+            metricsServer = (mhost, try await MetricsServer(host: mhost, port: mport, metrics: node.metrics))
         }
         var ready = JSONLine()
         ready.add("event", "ready")
@@ -50,9 +50,7 @@ struct AgentDaemon {
         ready.addRaw("listen", "[" + addresses.map { JSONLine.quote($0.description) }.joined(separator: ",") + "]")
         ready.add("grpc", "\(host):\(boundPort)")
         ready.add("data_dir", config.dataDir)
-        if let metricsServer, let (mhost, _) = try? Self.hostPort(config.metricsAddress ?? "", "metrics") {
-            ready.add("metrics", "\(mhost):\(metricsServer.port ?? 0)")
-        }
+        if let metricsServer { ready.add("metrics", "\(metricsServer.host):\(metricsServer.server.port ?? 0)") }
         print(ready.text)
         fflush(nil)
 
@@ -65,7 +63,7 @@ struct AgentDaemon {
             await server.stop()  // ends the serving task, which the group waits for
             group.cancelAll()
         }
-        await metricsServer?.close()
+        await metricsServer?.server.close()
         await node.stop()
         if let problem = await node.storeProblem { throw AgentError(.storeFailed, "the store failed while running: \(problem)") }
     }
