@@ -8,15 +8,22 @@ import TestSupport
 import Wire
 import XCTest
 
+/// An agent config for in-process tests: its data dir under `dir`, an ephemeral port on
+/// 127.0.0.1, subscribed to topic "t".
+func localConfig(_ dir: TemporaryDirectory, _ name: String, base: AgentConfig = AgentConfig()) throws -> AgentConfig {
+    var config = base
+    config.dataDir = dir.sub(name)
+    config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
+    config.topics = [AgentConfig.TopicConfig(name: "t")]
+    return config
+}
+
 /// Two agents over TCP; agent A serves the Go p2pmq's gRPC API on 127.0.0.1 and has a validator
 /// connected over ValidationRouter.Handle. Messages B publishes are judged by A's validator,
 /// persisted with their verdicts in A's store, and the accepted ones reach A's listener.
 final class AgentPipelineTests: XCTestCase {
     func makeNode(_ dir: TemporaryDirectory, _ name: String) throws -> AgentNode {
-        var config = AgentConfig()
-        config.dataDir = dir.sub(name)
-        config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
-        config.topics = [AgentConfig.TopicConfig(name: "t")]
+        var config = try localConfig(dir, name)
         config.validationTimeout = .seconds(2)
         return try AgentNode(config: config, identity: PrivateKey.generate())
     }
@@ -156,10 +163,7 @@ final class ListenReplayTests: XCTestCase {
     func testReplayThenLiveWithoutGapOrDuplicate() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        var config = AgentConfig()
-        config.dataDir = dir.sub("a")
-        config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
-        config.topics = [AgentConfig.TopicConfig(name: "t")]
+        let config = try localConfig(dir, "a")
         let node = try AgentNode(config: config, identity: PrivateKey.generate())
         _ = try await node.start()
         for i in 0..<5 { _ = try await node.publish(topic: "t", data: Array("before \(i)".utf8)) }
@@ -213,10 +217,7 @@ final class StoreFailureTests: XCTestCase {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         func node(_ name: String) throws -> AgentNode {
-            var config = AgentConfig()
-            config.dataDir = dir.sub(name)
-            config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
-            config.topics = [AgentConfig.TopicConfig(name: "t")]
+            var config = try localConfig(dir, name)
             config.whenNoValidator = .accept
             return try AgentNode(config: config, identity: PrivateKey.generate())
         }
@@ -264,9 +265,8 @@ final class PublishTopicTests: XCTestCase {
     func testUnsubscribedAndUnknownTopics() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
-        var config = try AgentConfig.parse(yaml: "pubsub: {subFilter: {pattern: \"don-.*\"}}\n")
-        config.dataDir = dir.sub("a")
-        config.listenAddrs = [try Multiaddr("/ip4/127.0.0.1/tcp/0")]
+        var config = try localConfig(dir, "a", base: AgentConfig.parse(yaml: "pubsub: {subFilter: {pattern: \"don-.*\"}}\n"))
+        config.topics = []
         let node = try AgentNode(config: config, identity: PrivateKey.generate())
         _ = try await node.start()
         let id = try await node.publish(topic: "don-x", data: Array("to nobody yet".utf8))
