@@ -89,6 +89,7 @@ let package = Package(
             dependencies: [
                 "Store",
                 "Wire",
+                "CSodium",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// Checks a signed report's signatures against its DON's configuration.
@@ -20,9 +19,9 @@ enum QuorumVerifier {
         }
         for s in signed.signatures {
             // Keys were checked to be 32 bytes when the config was loaded.
-            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: config.signers[Int(s.signer)]),
-                  key.isValidSignature(s.signature, for: digest)
-            else { return (.badSignature, "signature of signer \(s.signer) does not verify") }
+            guard Ed25519.isValid(signature: s.signature, message: digest, publicKey: config.signers[Int(s.signer)]) else {
+                return (.badSignature, "signature of signer \(s.signer) does not verify")
+            }
         }
         return nil
     }

@@ -6,6 +6,8 @@ public enum ReportReason: String, Sendable, CaseIterable {
     case newHead = "new_head"
     case firstReport = "first_report"
     case lateFill = "late_fill"
+    /// Fetched by range sync: quorum checked; the sequence rules of live gossip do not apply.
+    case synced
     // IGNORE
     case duplicate
     case equivocation
@@ -23,7 +25,7 @@ public enum ReportReason: String, Sendable, CaseIterable {
 
     public var verdict: Verdict {
         switch self {
-        case .newHead, .firstReport, .lateFill: .accept
+        case .newHead, .firstReport, .lateFill, .synced: .accept
         case .duplicate, .equivocation, .tooLate: .ignore
         default: .reject
         }

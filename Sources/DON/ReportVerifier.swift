@@ -36,35 +36,68 @@ public struct ReportVerifier: Sendable {
     public func verify(
         data: [UInt8], topic: String, state: SequenceState?, bestKnownHead: UInt64? = nil
     ) throws -> ReportDecision {
+        try verify(data: data, topic: topic, state: state, knownHead: { _ in bestKnownHead })
+    }
+
+    /// - Parameter knownHead: the highest head peers reported for a DON (by id), if any.
+    public func verify(
+        data: [UInt8], topic: String, state: SequenceState?, knownHead: (String) -> UInt64?
+    ) throws -> ReportDecision {
+        let checked: (report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig)
+        switch checkQuorum(data: data, topic: topic) {
+        case .failure(let failed): return failed.decision
+        case .success(let ok): checked = ok
+        }
+        let (report, digest, config) = checked
+        let local = try state?.headSeq(topic: topic, don: report.donID)
+        let head = [local, knownHead(report.donID)].compactMap { $0 }.max()
+        let stored = try state?.storedDigests(topic: topic, don: report.donID, seq: report.seq) ?? []
+        let r = SequencePolicy.decide(seq: report.seq, digest: digest, head: head, stored: stored, thresholds: config.thresholds)
+        return ReportDecision(reason: r.0, detail: r.1, don: report.donID, seq: report.seq, reportDigest: digest)
+    }
+
+    /// The check for a record fetched by range sync: everything but the sequence rules, which
+    /// judge live gossip only (history fills gaps whatever its age).
+    public func verifyHistorical(data: [UInt8], topic: String) -> ReportDecision {
+        switch checkQuorum(data: data, topic: topic) {
+        case .failure(let failed): return failed.decision
+        case .success(let ok):
+            return ReportDecision(reason: .synced, detail: "quorum of \(ok.config.requiredSignatures) verified", don: ok.report.donID, seq: ok.report.seq, reportDigest: ok.digest)
+        }
+    }
+
+    private struct Failed: Error {
+        var decision: ReportDecision
+    }
+
+    /// Decodes the report and checks DON, config digest and quorum signatures.
+    private func checkQuorum(data: [UInt8], topic: String) -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
         guard data.count <= maxReportBytes else {
-            return ReportDecision(reason: .malformed, detail: "report is \(data.count) bytes, over the \(maxReportBytes)-byte limit", don: "", seq: 0)
+            return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "report is \(data.count) bytes, over the \(maxReportBytes)-byte limit", don: "", seq: 0)))
         }
         let signed: P2pmq_Don_SignedReport
         do {
             signed = try P2pmq_Don_SignedReport(serializedBytes: data)
         } catch {
-            return ReportDecision(reason: .malformed, detail: "data is not a SignedReport protobuf", don: "", seq: 0)
+            return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "data is not a SignedReport protobuf", don: "", seq: 0)))
         }
         guard signed.hasReport else {
-            return ReportDecision(reason: .malformed, detail: "SignedReport has no report", don: "", seq: 0)
+            return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "SignedReport has no report", don: "", seq: 0)))
         }
         let report = signed.report
         let digest = ReportDigest.of(report, topic: topic)
-        func decision(_ r: (ReportReason, String)) -> ReportDecision {
-            ReportDecision(reason: r.0, detail: r.1, don: report.donID, seq: report.seq, reportDigest: digest)
+        func failed(_ r: (ReportReason, String)) -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
+            .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: report.donID, seq: report.seq, reportDigest: digest)))
         }
         guard let config = registry[report.donID] else {
-            return decision((.unknownDON, "DON '\(report.donID)' is not in the registry"))
+            return failed((.unknownDON, "DON '\(report.donID)' is not in the registry"))
         }
         guard Array(report.configDigest) == config.digest else {
-            return decision((.wrongConfigDigest, "report names config \(Hex.encode(report.configDigest.prefix(8))), DON \(config.id) has \(Hex.encode(config.digest.prefix(8)))"))
+            return failed((.wrongConfigDigest, "report names config \(Hex.encode(report.configDigest.prefix(8))), DON \(config.id) has \(Hex.encode(config.digest.prefix(8)))"))
         }
         if let failure = QuorumVerifier.check(signed, digest: digest, config: config) {
-            return decision(failure)
+            return failed(failure)
         }
-        let local = try state?.headSeq(topic: topic, don: report.donID)
-        let head = [local, bestKnownHead].compactMap { $0 }.max()
-        let stored = try state?.storedDigests(topic: topic, don: report.donID, seq: report.seq) ?? []
-        return decision(SequencePolicy.decide(seq: report.seq, digest: digest, head: head, stored: stored, thresholds: config.thresholds))
+        return .success((report, digest, config))
     }
 }

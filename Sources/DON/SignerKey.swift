@@ -6,11 +6,14 @@ import Foundation
 public struct SignerKey {
     public let index: Int
     let key: Curve25519.Signing.PrivateKey
+    /// libsodium's form of the same key, which signs (see `Ed25519`).
+    private let secretKey: [UInt8]
 
     public init(index: Int, seed: [UInt8]) throws {
         guard seed.count == 32 else { throw DONError(.invalidKey, "signer \(index): seed is \(seed.count) bytes, expected 32") }
         self.index = index
         self.key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
+        self.secretKey = Ed25519.keyPair(seed: seed).secretKey
     }
 
     public static func generate(index: Int) -> SignerKey {
@@ -22,7 +25,7 @@ public struct SignerKey {
     public var seedBase64: String { key.rawRepresentation.base64EncodedString() }
 
     public func sign(_ digest: [UInt8]) throws -> [UInt8] {
-        Array(try key.signature(for: digest))
+        Ed25519.sign(digest, secretKey: secretKey)
     }
 
     public static func load(path: String, index: Int) throws -> SignerKey {

@@ -24,7 +24,7 @@ extension AgentConfig {
         let f = try ConfigNode.parse(yaml: yaml).fields([
             "privateKey", "listenAddrs", "psk", "dialTimeout", "disablePing", "userAgent", "natPortMap", "autoNat",
             "connManager", "discovery", "pubsub", "mdnsTag", "msgRouterQueueSize", "msgRouterWorkers", "pprof",
-            "store", "validation", "dons", "grpc", "metrics", "dataDir",
+            "store", "validation", "dons", "grpc", "metrics", "dataDir", "sync",
         ])
         if let n = f["privateKey"] {
             let text = try n.string()
@@ -74,6 +74,7 @@ extension AgentConfig {
         if c.whenNoValidator == .don, c.dons.isEmpty, let n = f["validation"] {
             throw n.fail("whenNoValidator: don needs DON configs under 'dons'")
         }
+        if let n = f["sync"] { try syncSection(n, &c) }
         if let n = f["grpc"] { c.grpcAddress = try hostPort(n) }
         if let n = f["metrics"] { c.metricsAddress = try hostPort(n) }
         if let n = f["dataDir"] { c.dataDir = try n.string() }
@@ -144,6 +145,24 @@ extension AgentConfig {
                 if let r = t["retention"] { c.store.topicRetention[topic] = try retention(r) }
             }
         }
+    }
+
+    static func syncSection(_ n: ConfigNode, _ c: inout AgentConfig) throws {
+        let s = try n.fields(["enabled", "serveRate", "serveBurst", "maxConcurrentServes", "stallTimeout", "parallelRequests", "statusPeers", "gapFillDelay"])
+        if let v = s["enabled"] { c.sync.enabled = try v.bool() }
+        if let v = s["serveRate"] {
+            c.sync.serveRate = try v.double()
+            guard c.sync.serveRate >= 0 else { throw v.fail("must be 0 (no limit) or more") }
+        }
+        if let v = s["serveBurst"] {
+            c.sync.serveBurst = try v.double()
+            guard c.sync.serveBurst >= 1 else { throw v.fail("must be at least 1") }
+        }
+        if let v = s["maxConcurrentServes"] { c.sync.maxConcurrentServes = try v.int(in: 1...64) }
+        if let v = s["stallTimeout"] { c.sync.stallTimeout = try positive(v) }
+        if let v = s["parallelRequests"] { c.sync.parallelRequests = try v.int(in: 1...64) }
+        if let v = s["statusPeers"] { c.sync.statusPeers = try v.int(in: 1...1024) }
+        if let v = s["gapFillDelay"] { c.sync.gapFillDelay = try v.duration() }
     }
 
     static func retention(_ n: ConfigNode) throws -> RetentionPolicy {

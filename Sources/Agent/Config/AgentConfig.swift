@@ -6,7 +6,7 @@ import Wire
 
 /// The agent's configuration: the Go p2pmq's keys (`listenAddrs`, `privateKey`, `psk`,
 /// `dialTimeout`, `connManager`, `discovery`, `pubsub`, `msgRouterQueueSize`, `msgRouterWorkers`,
-/// `mdnsTag`) plus `store`, `validation`, `dons`, `grpc`, `metrics`, `dataDir`. Values are already
+/// `mdnsTag`) plus `store`, `validation`, `dons`, `sync`, `grpc`, `metrics`, `dataDir`. Values are already
 /// mapped onto the layers' own types (HostConfig, GossipsubConfig, PeerScoreParams, StoreOptions).
 public struct AgentConfig: Sendable {
     public enum DiscoveryMode: String, Sendable { case boot, server, client }
@@ -40,6 +40,8 @@ public struct AgentConfig: Sendable {
     public var msgRouterWorkers = 10
 
     public var store = StoreOptions()
+    /// Catch-up from peers and serving them (`/p2pmq/sync/1.0.0`).
+    public var sync = SyncOptions()
     public var validationTimeout: Duration = .seconds(5)
     public var validationConcurrency = 64
     public var validationQueueSize = 1024

@@ -52,3 +52,11 @@ public final class AgentMetrics: Sendable {
 
     public func text() -> String { registry.emitToString() }
 }
+
+extension AgentMetrics {
+    func synced(_ what: String, _ n: Int) {
+        guard n > 0 else { return }
+        registry.makeCounter(name: "p2pmq_sync_records_total", labels: [("what", what)],
+                             help: "Range sync records: fetched, appended, served, ignored, forged, corrupt_skipped").increment(by: Int64(n))
+    }
+}

@@ -17,8 +17,13 @@ public actor AgentNode {
     public nonisolated let pubsub: PubsubService
     public nonisolated let store: ReportStore
     public nonisolated let validators: ValidatorPool
-    public nonisolated let metrics = AgentMetrics()
-    private let logger: Logger
+    public nonisolated let metrics: AgentMetrics
+    /// Catch-up from peers and serving them (`/p2pmq/sync/1.0.0`).
+    nonisolated let sync: SyncService
+    /// Application-specific score (P5) per peer: the sync penalties it earned, kept across
+    /// restarts through the penalty history.
+    private var appScores: [String: Double] = [:]
+    let logger: Logger
     private var listeners: [UInt64: (topics: Set<String>, sink: AsyncStream<Proto_Message>.Continuation)] = [:]
     private var nextListener: UInt64 = 1
     /// Offsets of accepted messages, from persistence to delivery.
@@ -40,7 +45,20 @@ public actor AgentNode {
         for path in config.dons { registry.add(try DONConfig.load(path: path)) }
         let verifier = config.effectiveWhenNoValidator == .don ? ReportVerifier(registry: registry, maxReportBytes: config.maxMessageSize) : nil
         let fallback = config.effectiveWhenNoValidator
-        let sinkBox = VerdictSinkBox()
+        let sinkBox = NodeBox()
+        let metrics = AgentMetrics()
+        self.metrics = metrics
+        let contentIDs = config.gossip.messageIDFunction == .contentHash
+        let sync = SyncService(
+            store: store, host: host, options: config.sync, maxRecordBytes: config.maxMessageSize, metrics: metrics, logger: logger,
+            subscriptions: { await sinkBox.node?.pubsub.subscriptions() ?? [] },
+            check: { topic, don, seq, id, data, peer in
+                await SyncedRecordCheck(pool: pool, verifier: verifier, fallback: fallback, contentIDs: contentIDs)
+                    .check(topic: topic, don: don, seq: seq, messageID: id, data: data, peer: peer)
+            },
+            penalize: { peer, topic, id, code, detail in await sinkBox.node?.syncPenalty(peer: peer, topic: topic, messageID: id, code: code, detail: detail) },
+            appended: { records in await sinkBox.node?.deliverSynced(records) })
+        self.sync = sync
         self.pubsub = PubsubService(
             host: host, config: config.gossip, scoreParams: config.scoring, maxRPCSize: config.maxMessageSize,
             validationTimeout: config.validationTimeout, maxConcurrentValidations: config.validationConcurrency,
@@ -56,7 +74,9 @@ public actor AgentNode {
                 case .accept: return .accept
                 case .ignore: return .ignore
                 case .don:
-                    guard let verifier, let decision = try? verifier.verify(data: request.data, topic: request.topic, state: store) else {
+                    guard let verifier, let decision = try? verifier.verify(
+                        data: request.data, topic: request.topic, state: store, knownHead: { sync.bestKnownHead(topic: request.topic, don: $0) })
+                    else {
                         return .ignore
                     }
                     switch decision.verdict {
@@ -77,6 +97,8 @@ public actor AgentNode {
         for addr in config.listenAddrs { bound.append(try await host.listen(addr)) }
         for topic in config.topics { await pubsub.subscribe(topic.name) }
         await pubsub.addDirectPeerAddresses(config.directPeerAddresses)
+        await restoreApplicationScores()
+        await sync.start()
         let host = self.host, logger = self.logger
         for addr in config.bootstrappers {
             // Re-dialed with backoff (1 s doubling to 1 min) whenever not connected.
@@ -122,6 +144,7 @@ public actor AgentNode {
 
     /// Stops networking, then flushes and closes the store (nothing acknowledged is lost).
     public func stop() async {
+        await sync.stop()
         for t in tasks { t.cancel() }
         await endStreams()
         await pubsub.stop()
@@ -173,6 +196,7 @@ public actor AgentNode {
     public func subscribe(_ topic: String) async throws {
         try checkTopic(topic)
         await pubsub.subscribe(topic)
+        await sync.requestRound(after: .seconds(1))
     }
 
     public func unsubscribe(_ topic: String) async { await pubsub.unsubscribe(topic) }
@@ -205,6 +229,21 @@ public actor AgentNode {
         for peer in peers { metrics.score(peer: peer.description, await pubsub.score(peer.description)) }
     }
 
+    func addApplicationScore(_ peer: String, _ delta: Double) -> Double {
+        appScores[peer, default: 0] += delta
+        return appScores[peer]!
+    }
+
+    func noteStoreProblem(_ what: String) {
+        storeProblem = "store: \(what)"
+        metrics.storeHealthy.set(to: 0.0)
+        logger.error("\(what); no longer accepting messages")
+    }
+
+    func deliverToListeners(_ m: Proto_Message) {
+        for (_, l) in listeners where l.topics.isEmpty || l.topics.contains(m.topic) { l.sink.yield(m) }
+    }
+
     private func deliver(_ d: PubsubService.Delivery) {
         // (Remote messages are persisted before the router delivers them, so `offsets` has them.)
         // The router's local delivery of our own publish: `publish` delivers it, with its offset.
@@ -217,7 +256,7 @@ public actor AgentNode {
         m.from = d.from
         m.receivedNs = Int64(clamping: d.receivedNanoseconds)
         if let offset = offsets.removeValue(forKey: idText) { m.offset = offset }
-        for (_, l) in listeners where l.topics.isEmpty || l.topics.contains(d.topic) { l.sink.yield(m) }
+        deliverToListeners(m)
     }
 
     /// Writes the message with its verdict (and the penalty a REJECT costs its sender). Returns
@@ -248,6 +287,11 @@ public actor AgentNode {
         }
         metrics.message(topic: r.topic, verdict: verdict.name)
         if let elapsed = outcome.elapsed { metrics.validationLatency.record(elapsed) }
+        // A live report more than one ahead of our head: fetch the seqs in between by range sync
+        // (the verifier accepted it, so it is within maxSeqGap; nobody is penalized for the gap).
+        var gap = false
+        if verdict == .accept, let fields, let head = try? store.head(topic: r.topic, don: fields.don)?.seq, fields.seq > head + 1 { gap = true }
+        defer { if gap { Task { await sync.gapSeen() } } }
         do {
             let clock = ContinuousClock(), started = clock.now
             let outcomes = try await store.append([AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)])
@@ -276,8 +320,8 @@ public actor AgentNode {
     }
 }
 
-/// Lets the pubsub service's verdict sink reach the node, which exists only after the service.
-private final class VerdictSinkBox: @unchecked Sendable {
-    // @unchecked: set once in AgentNode.init before the service starts, read afterwards.
+/// Lets the pubsub and sync services reach the node, which exists only after them.
+private final class NodeBox: @unchecked Sendable {
+    // @unchecked: set once in AgentNode.init before the services start, read afterwards.
     weak var node: AgentNode?
 }

@@ -42,6 +42,14 @@ enum Keys {
         return w.bytes
     }
 
+    /// The part of a `donseq` key shared by every seq of one (topic, DON).
+    static func donSeqPrefix(_ topic: UInt32, _ don: String) -> [UInt8] {
+        var w = BinaryWriter(capacity: 6 + don.utf8.count)
+        w.u32(topic)
+        w.short(don.utf8)
+        return w.bytes
+    }
+
     static func number(_ n: UInt64) -> [UInt8] {
         var w = BinaryWriter(capacity: 8)
         w.u64(n)

@@ -215,7 +215,7 @@ public final class ReportStore: Sendable {
     /// Bytes in use in the map and the current map size.
     public func usage() -> (usedBytes: Int, mapSize: Int) { env.usage() }
 
-    private func topicsIn(_ txn: some LMDBReadable) throws -> [TopicInfo] {
+    func topicsIn(_ txn: some LMDBReadable) throws -> [TopicInfo] {
         var result: [TopicInfo] = []
         try txn.scan(dbs.topics, prefix: []) { key, value in
             result.append(try TopicInfo(name: String(decoding: key, as: UTF8.self), encoded: value))

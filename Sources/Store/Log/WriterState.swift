@@ -79,8 +79,14 @@ extension WriterState {
             var info = try topic(item.topic, txn, dbs)
             let msgKey = Keys.messageID(info.id, item.messageID)
             if let existing = try txn.get(dbs.messageIDs, msgKey), existing.count == 8 {
-                outcomes.append(.duplicate(existingOffset: Keys.decodeU64(existing)))
-                continue
+                let existingOffset = Keys.decodeU64(existing)
+                // A message stored without ACCEPT (too late, dropped, rejected) may be appended
+                // again as ACCEPT, e.g. when range sync brings it as history: the log keeps both
+                // records and the id now points at the accepted one.
+                guard item.verdict == .accept, let verdict = try storedVerdict(txn, dbs, info.id, existingOffset), verdict != .accept else {
+                    outcomes.append(.duplicate(existingOffset: existingOffset))
+                    continue
+                }
             }
             let offset = info.nextOffset
             let offsetBytes = Keys.number(offset)
@@ -113,6 +119,13 @@ extension WriterState {
             try txn.put(dbs.topics, Array(name.utf8), topics[name]!.encoded())
         }
         return outcomes
+    }
+
+    /// The verdict byte of a stored record (right after its version and checksum), nil when the
+    /// record is gone (retention) or too short to hold one.
+    private func storedVerdict(_ txn: WriteTransaction, _ dbs: Databases, _ topic: UInt32, _ offset: UInt64) throws -> Verdict? {
+        guard let value = try txn.get(dbs.log, Keys.log(topic, offset)), value.count > 5 else { return .ignore }
+        return Verdict(rawValue: value[5])
     }
 
     private mutating func topic(_ name: String, _ txn: WriteTransaction, _ dbs: Databases) throws -> TopicInfo {

@@ -1,0 +1,66 @@
+import AgentAPI
+import Foundation
+import Gossip
+import Store
+
+/// The node's side of range sync: penalties for peers that serve bad data, the P5 scores those
+/// penalties set (rebuilt from the penalty history at start), and delivering fetched records.
+extension AgentNode {
+    /// What one sync penalty costs in P5 (before `appSpecificWeight`).
+    static let syncPenaltyValue = -10.0
+
+    func syncPenalty(peer: String, topic: String, messageID: String, code: String, detail: String) async {
+        let score = addApplicationScore(peer, Self.syncPenaltyValue)
+        await pubsub.setApplicationScore(peer, score)
+        let penalty = PenaltyRecord(peer: peer, at: wallClockNanoseconds(), topic: topic, messageID: messageID, reason: "\(code): \(detail)",
+                                    verdict: .reject, scoreDelta: Self.syncPenaltyValue * config.scoring.appSpecificWeight)
+        logger.warning("penalized \(peer) on \(topic): \(code): \(detail)")
+        do { try await store.appendPenalty(penalty) } catch {
+            noteStoreProblem("recording a sync penalty for \(peer) failed: \(error)")
+        }
+    }
+
+    /// Sets every peer's P5 from the sync penalties of the last `retainScore`, so a restart does
+    /// not whitewash a peer that served forged records.
+    func restoreApplicationScores() async {
+        let since = wallClockNanoseconds() &- UInt64(clamping: config.scoring.retainScore.nanosecondsClamped)
+        var scores: [String: Double] = [:]
+        try? store.penalties { p in
+            if p.at >= since, p.reason.hasPrefix("sync_") { scores[p.peer, default: 0] += Self.syncPenaltyValue }
+            return true
+        }
+        for (peer, score) in scores {
+            _ = addApplicationScore(peer, score)
+            await pubsub.setApplicationScore(peer, score)
+        }
+    }
+
+    /// Records fetched by sync reach live listeners too (with their offsets), after the log.
+    func deliverSynced(_ records: [LogRecord]) {
+        for r in records {
+            var m = Proto_Message()
+            m.messageID = r.messageID
+            m.topic = r.topic
+            m.data = Data(r.data)
+            m.from = r.from
+            m.receivedNs = Int64(clamping: r.receivedAt)
+            m.offset = r.offset
+            deliverToListeners(m)
+        }
+    }
+
+    /// Starts a catch-up round now and waits until no round is running or queued.
+    public func catchUp() async {
+        await sync.requestRound()
+        await sync.idle()
+    }
+
+    /// Waits for catch-up rounds started by connections, subscriptions or gaps to end.
+    public func syncIdle() async { await sync.idle() }
+
+    /// What the last catch-up round did, for logs, tests and `Admin.Health`.
+    public func lastCatchUp() async -> CatchUpReport? { await sync.lastRound }
+
+    /// The application-specific score this node gives `peer`.
+    public func applicationScore(_ peer: String) -> Double { addApplicationScore(peer, 0) }
+}

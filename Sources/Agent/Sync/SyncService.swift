@@ -1,0 +1,444 @@
+import Foundation
+import Host
+import Logging
+import NIOConcurrencyHelpers
+import Store
+import SwiftProtobuf
+import Wire
+
+/// `/p2pmq/sync/1.0.0` at the I/O edge: serves peers' Status and Range requests from the store
+/// (rate-limited per peer), and runs catch-up rounds: ask peers for their heads, work out the
+/// seqs this node lacks, fetch them (`CatchUpPlan` picks who from), re-validate every record
+/// through the node's own validation path, append the valid ones, and penalize peers that send
+/// forged or misordered data.
+actor SyncService {
+    typealias Checker = @Sendable (_ topic: String, _ don: String, _ seq: UInt64, _ messageID: String, _ data: [UInt8], _ peer: String) async -> SyncCheck
+    typealias Penalizer = @Sendable (_ peer: String, _ topic: String, _ messageID: String, _ code: String, _ detail: String) async -> Void
+    typealias Appended = @Sendable (_ records: [LogRecord]) async -> Void
+
+    nonisolated let store: ReportStore
+    nonisolated let host: P2PHost
+    nonisolated let options: SyncOptions
+    nonisolated let maxRecordBytes: Int
+    nonisolated let check: Checker
+    nonisolated let penalize: Penalizer
+    nonisolated let appended: Appended
+    nonisolated let subscriptions: @Sendable () async -> Set<String>
+    nonisolated let metrics: AgentMetrics
+    nonisolated let logger: Logger
+    /// Highest head per (topic, DON) that peers reported: the verifier's best known head.
+    private nonisolated let peerHeads = NIOLockedValueBox<[String: UInt64]>([:])
+
+    private var buckets: [String: TokenBucket] = [:]
+    private var serving: [String: Int] = [:]
+    private var roundTask: Task<Void, Never>?
+    private var roundAgain = false
+    private var watcher: Task<Void, Never>?
+    private let started = ContinuousClock.now
+    /// What the last catch-up round did (for logs, Admin and tests).
+    private(set) var lastRound: CatchUpReport?
+    private(set) var rounds = 0
+
+    init(store: ReportStore, host: P2PHost, options: SyncOptions, maxRecordBytes: Int, metrics: AgentMetrics, logger: Logger,
+         subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
+         appended: @escaping Appended) {
+        self.store = store
+        self.host = host
+        self.options = options
+        self.maxRecordBytes = maxRecordBytes
+        self.metrics = metrics
+        self.logger = logger
+        self.subscriptions = subscriptions
+        self.check = check
+        self.penalize = penalize
+        self.appended = appended
+    }
+
+    /// Registers the protocol handler and starts catching up: now, and whenever a peer connects.
+    func start() {
+        guard options.enabled else { return }
+        host.registry.set(SyncProtocol.id) { [weak self] stream in await self?.serve(stream) }
+        let events = host.subscribeEvents()
+        watcher = Task { [weak self] in
+            for await event in events {
+                if case .connected = event { await self?.requestRound(after: .seconds(1)) }
+            }
+        }
+        requestRound(after: .seconds(1))
+    }
+
+    func stop() {
+        host.registry.remove(SyncProtocol.id)
+        watcher?.cancel()
+        roundTask?.cancel()
+    }
+
+    /// The highest head peers reported for (topic, DON), if any reported one.
+    nonisolated func bestKnownHead(topic: String, don: String) -> UInt64? {
+        peerHeads.withLockedValue { $0[topic + "\u{0}" + don] }
+    }
+
+    /// Live gossip skipped seqs: fetch them unless gossip fills them in the meantime.
+    func gapSeen() { requestRound(after: options.gapFillDelay) }
+
+    /// Runs a round after `delay`; a request while one runs makes another run after it.
+    func requestRound(after delay: Duration = .zero) {
+        guard options.enabled else { return }
+        if roundTask != nil {
+            roundAgain = true
+            return
+        }
+        roundTask = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            while let self, !Task.isCancelled {
+                await self.runRound()
+                guard await self.takeAgain() else { break }
+                // Rounds asked for meanwhile (gaps, connections) wait too: under live traffic
+                // a gap is seen every few messages, and most fill themselves within the delay.
+                try? await Task.sleep(for: self.options.gapFillDelay)
+            }
+            await self?.roundFinished()
+        }
+    }
+
+    private func takeAgain() -> Bool {
+        defer { roundAgain = false }
+        return roundAgain
+    }
+
+    private func roundFinished() { roundTask = nil }
+
+    /// Waits until no round runs or is queued (tests and tools).
+    func idle() async {
+        while let task = roundTask { await task.value }
+    }
+
+    // MARK: catch-up
+
+    func runRound() async {
+        let clock = ContinuousClock(), began = clock.now
+        var report = CatchUpReport()
+        let topics = await subscriptions()
+        let peers = Array(Set(host.connections.compactMap(\.remotePeer))).prefix(options.statusPeers)
+        guard !topics.isEmpty, !peers.isEmpty else { return }
+        report.peersAsked = peers.count
+        let statuses = await withTaskGroup(of: (String, [P2pmq_Sync_StreamHead]?).self) { group in
+            for peer in peers { group.addTask { (peer.description, await self.status(of: peer, topics: topics.sorted())) } }
+            var all: [(String, [P2pmq_Sync_StreamHead]?)] = []
+            for await s in group { all.append(s) }
+            return all
+        }
+        var holders: [CatchUpPlan.Stream: [CatchUpPlan.Holder]] = [:]
+        for (peer, heads) in statuses {
+            for h in heads ?? [] where topics.contains(h.topic) && !h.don.isEmpty && h.firstSeq <= h.headSeq {
+                holders[.init(topic: h.topic, don: h.don), default: []].append(.init(peer: peer, first: h.firstSeq, head: h.headSeq))
+            }
+        }
+        peerHeads.withLockedValue { known in
+            for (stream, hs) in holders {
+                let key = stream.topic + "\u{0}" + stream.don
+                known[key] = max(known[key] ?? 0, hs.map(\.head).max() ?? 0)
+            }
+        }
+        var missing: [CatchUpPlan.Stream: SeqRanges] = [:]
+        for (stream, hs) in holders {
+            let low = hs.map(\.first).min()!, high = hs.map(\.head).max()!
+            var held: [UInt64] = []
+            try? store.scanSeqs(topic: stream.topic, don: stream.don, from: low) { seq in
+                held.append(seq)
+                return seq <= high
+            }
+            missing[stream] = SeqRanges.missing(low: low, high: high, held: held)
+            report.missing += missing[stream]!.count
+        }
+        report.streams = holders.count
+        let initial = CatchUpPlan(missing: missing, holders: holders)
+        guard !initial.isDone else { return finish(report, began) }
+        let parallel = max(1, options.parallelRequests)
+        let plan = await withTaskGroup(of: (CatchUpPlan.Request, CatchUpPlan.Result, Int).self) { group in
+            var plan = initial
+            var running = 0
+            var appended = 0
+            while true {
+                while running < parallel, !Task.isCancelled, let r = plan.next() {
+                    group.addTask { await self.fetch(r) }
+                    running += 1
+                }
+                guard let (request, result, n) = await group.next() else { break }
+                running -= 1
+                appended += n
+                plan.completed(request, result)
+            }
+            return (plan, appended)
+        }
+        report.appended = plan.1
+        report.excluded = plan.0.excluded.sorted()
+        for (stream, ranges) in plan.0.unavailable where !ranges.isEmpty { report.unavailable[stream.description] = ranges.description }
+        finish(report, began)
+    }
+
+    private func finish(_ report: CatchUpReport, _ began: ContinuousClock.Instant) {
+        var report = report
+        report.seconds = (ContinuousClock.now - began).seconds
+        lastRound = report
+        rounds += 1
+        if report.appended > 0 || !report.excluded.isEmpty || !report.unavailable.isEmpty {
+            logger.info("catch-up: \(report.appended) of \(report.missing) missing records fetched from \(report.peersAsked) peers in \(String(format: "%.2f", report.seconds)) s; excluded \(report.excluded); unavailable \(report.unavailable)")
+        }
+    }
+
+    /// A peer's heads for `topics`; nil when it does not speak sync or does not answer in time.
+    nonisolated func status(of peer: PeerID, topics: [String]) async -> [P2pmq_Sync_StreamHead]? {
+        do {
+            let stream = try await openStream(to: peer)
+            var request = P2pmq_Sync_SyncRequest()
+            request.status = .with { $0.topics = topics }
+            try await stream.writeMessage(try request.serializedBytes())
+            await stream.close()
+            let watchdog = StallWatchdog(limit: options.stallTimeout) { await stream.reset() }
+            defer { watchdog.cancel() }
+            guard let bytes = try await stream.readMessage(maxLength: 16 << 20) else { return nil }
+            return try P2pmq_Sync_StatusResponse(serializedBytes: bytes).heads
+        } catch {
+            logger.debug("no sync status from \(peer): \(error)")
+            return nil
+        }
+    }
+
+    private nonisolated func openStream(to peer: PeerID) async throws -> MuxedStream {
+        guard let connection = host.connections(to: peer).first else { throw HostError(.closed, "not connected to \(peer)") }
+        return try await withTimeout(options.stallTimeout) { try await connection.openStream([SyncProtocol.id]) }
+    }
+
+    /// Sends one range request and takes in its answer. Returns what the plan should learn and
+    /// how many records were appended.
+    nonisolated func fetch(_ request: CatchUpPlan.Request) async -> (CatchUpPlan.Request, CatchUpPlan.Result, Int) {
+        let peer = request.peer
+        var records: [(seq: UInt64, id: String, data: [UInt8])] = []
+        var lacking = SeqRanges()
+        var violation: RangeReceiver.Violation?
+        var exclude = false
+        do {
+            guard let peerID = try? PeerID(request.peer) else { throw HostError(.closed, "bad peer id") }
+            let stream = try await openStream(to: peerID)
+            var message = P2pmq_Sync_SyncRequest()
+            message.range = .with {
+                $0.topic = request.stream.topic
+                $0.don = request.stream.don
+                $0.startSeq = request.start
+                $0.count = request.count
+            }
+            try await stream.writeMessage(try message.serializedBytes())
+            await stream.close()
+            var receiver = RangeReceiver(start: request.start, count: request.count)
+            let watchdog = StallWatchdog(limit: options.stallTimeout) { await stream.reset() }
+            defer { watchdog.cancel() }
+            reading: while true {
+                let bytes: [UInt8]?
+                do { bytes = try await stream.readMessage(maxLength: maxRecordBytes + 4096) } catch {
+                    if watchdog.didFire { throw TimeoutError() }
+                    throw error
+                }
+                watchdog.progress()
+                guard let bytes else {
+                    logger.info("sync: \(peer) ended its range response early; asking others")
+                    exclude = true
+                    break
+                }
+                let frame: SyncProtocol.Frame
+                do { frame = try SyncProtocol.Frame(serializedBytes: bytes) } catch {
+                    violation = .init(code: "sync_malformed", detail: "a range frame does not decode")
+                    break
+                }
+                do {
+                    switch try receiver.receive(frame) {
+                    case .record(let seq, let id, let data): records.append((seq, id, data))
+                    case .gap(let range, _): lacking.insert(range)
+                    case .end(_, let refused):
+                        if let refused { logger.debug("sync: \(peer) refused \(request.stream) from \(request.start): \(refused.status) \(refused.error)") }
+                        break reading
+                    }
+                } catch let v {
+                    violation = v
+                    break
+                }
+            }
+            if violation != nil || exclude { await stream.reset() }
+        } catch is TimeoutError {
+            logger.info("sync: \(peer) stalled serving \(request.stream) from \(request.start); asking others")
+            exclude = true
+        } catch {
+            logger.debug("sync: range request to \(peer) failed: \(error)")
+            exclude = true
+        }
+        metrics.synced("fetched", records.count)
+
+        let checks = await checkAll(records, stream: request.stream, peer: peer)
+        var covered = SeqRanges()
+        var items: [AppendItem] = []
+        var forged: [(seq: UInt64, id: String, code: String, detail: String)] = []
+        var ignored = 0
+        let now = Clock.nowNanoseconds()
+        for (record, verdict) in zip(records, checks) {
+            switch verdict {
+            case .accept(let digest):
+                let stored = (try? store.reports(topic: request.stream.topic, don: request.stream.don, seq: record.seq)) ?? []
+                if stored.contains(where: { $0.digest == digest }) {
+                    covered.insert(record.seq...record.seq)
+                    continue
+                }
+                // A different report already stored for this seq: keep this one as evidence only.
+                let equivocation = !stored.isEmpty
+                items.append(AppendItem(
+                    record: LogRecord(topic: request.stream.topic, messageID: record.id, receivedAt: now, from: peer, don: request.stream.don,
+                                      seq: record.seq, verdict: equivocation ? .ignore : .accept, reason: equivocation ? "equivocation" : "synced",
+                                      data: record.data),
+                    reportDigest: digest))
+            case .ignore:
+                ignored += 1
+                lacking.insert(record.seq...record.seq)
+            case .forged(let code, let detail):
+                forged.append((record.seq, record.id, code, detail))
+                lacking.insert(record.seq...record.seq)
+            }
+        }
+        var appendedRecords: [LogRecord] = []
+        if !items.isEmpty {
+            do {
+                let outcomes = try await store.append(items)
+                for (item, outcome) in zip(items, outcomes) {
+                    covered.insert(item.record.seq...item.record.seq)
+                    if case .appended(let offset) = outcome, item.record.verdict == .accept {
+                        var r = item.record
+                        r.offset = offset
+                        appendedRecords.append(r)
+                    }
+                }
+            } catch {
+                logger.error("sync: appending \(items.count) fetched records failed: \(error)")
+            }
+        }
+        metrics.synced("appended", appendedRecords.count)
+        metrics.synced("ignored", ignored)
+        metrics.synced("forged", forged.count)
+        if !appendedRecords.isEmpty { await appended(appendedRecords) }
+        if let first = forged.first {
+            exclude = true
+            await penalize(peer, request.stream.topic, first.id, first.code,
+                           "\(first.detail) (seq \(first.seq); \(forged.count) of \(records.count) records in the response failed)")
+        }
+        if let violation {
+            exclude = true
+            await penalize(peer, request.stream.topic, "", violation.code, violation.detail)
+        }
+        return (request, CatchUpPlan.Result(covered: covered, lacking: lacking, excludePeer: exclude), appendedRecords.count)
+    }
+
+    /// Runs the checker over the records on all cores, keeping their order.
+    private nonisolated func checkAll(_ records: [(seq: UInt64, id: String, data: [UInt8])], stream: CatchUpPlan.Stream, peer: String) async -> [SyncCheck] {
+        guard !records.isEmpty else { return [] }
+        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let chunk = (records.count + width - 1) / width
+        return await withTaskGroup(of: (Int, [SyncCheck]).self) { group in
+            for start in stride(from: 0, to: records.count, by: chunk) {
+                let slice = records[start..<min(start + chunk, records.count)]
+                group.addTask {
+                    var out: [SyncCheck] = []
+                    out.reserveCapacity(slice.count)
+                    for r in slice { out.append(await self.check(stream.topic, stream.don, r.seq, r.id, r.data, peer)) }
+                    return (start, out)
+                }
+            }
+            var parts: [(Int, [SyncCheck])] = []
+            for await p in group { parts.append(p) }
+            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
+        }
+    }
+
+    // MARK: serving
+
+    nonisolated func serve(_ stream: MuxedStream) async {
+        let peer = stream.remotePeer.description
+        do {
+            let watchdog = StallWatchdog(limit: options.stallTimeout) { await stream.reset() }
+            let first = try await stream.readMessage(maxLength: SyncProtocol.maxRequestBytes)
+            watchdog.cancel()
+            guard let bytes = first else { return await stream.close() }
+            let request = try P2pmq_Sync_SyncRequest(serializedBytes: bytes)
+            switch request.kind {
+            case .status(let s):
+                var response = P2pmq_Sync_StatusResponse()
+                let stored = Set(try store.topics().map(\.name))
+                let topics = s.topics.filter(stored.contains)
+                if s.topics.isEmpty || !topics.isEmpty {
+                    response.heads = try store.extents(topics: topics).map { e in
+                        .with {
+                            $0.topic = e.topic
+                            $0.don = e.don
+                            $0.headSeq = e.headSeq
+                            $0.firstSeq = e.firstSeq
+                            $0.logLength = e.logLength
+                        }
+                    }
+                }
+                try await stream.writeMessage(try response.serializedBytes())
+            case .range(let r):
+                guard await admit(peer) else {
+                    try await stream.writeMessage(try SyncProtocol.end(.busy, next: r.startSeq, "more than \(options.maxConcurrentServes) range requests at once").serializedBytes())
+                    return await stream.close()
+                }
+                defer { Task { await self.release(peer) } }
+                try await send(RangeServer(store: store).answer(r), to: stream, peer: peer)
+            case nil:
+                try await stream.writeMessage(try SyncProtocol.end(.badRequest, next: 0, "empty request").serializedBytes())
+            }
+            await stream.close()
+        } catch {
+            logger.debug("sync: serving \(peer) failed: \(error)")
+            await stream.reset()
+        }
+    }
+
+    /// Writes an answer's frames, a batch at a time, pacing records by the peer's token bucket.
+    private nonisolated func send(_ answer: RangeServer.Answer, to stream: MuxedStream, peer: String) async throws {
+        for problem in answer.corrupt { logger.error("sync: skipped a damaged record while serving \(peer): \(problem)") }
+        metrics.synced("corrupt_skipped", answer.corrupt.count)
+        metrics.synced("served", answer.records)
+        var batch: [UInt8] = []
+        var records = 0
+        func flush() async throws {
+            guard !batch.isEmpty else { return }
+            let wait = await reserve(peer, records)
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+            try await stream.write(batch)
+            batch.removeAll(keepingCapacity: true)
+            records = 0
+        }
+        for frame in answer.frames {
+            batch += LengthPrefixedReader.frame(try frame.serializedBytes())
+            if case .record = frame.kind { records += 1 }
+            if records >= 64 || batch.count >= 256 << 10 { try await flush() }
+        }
+        try await flush()
+    }
+
+    private func admit(_ peer: String) -> Bool {
+        guard serving[peer, default: 0] < options.maxConcurrentServes else { return false }
+        serving[peer, default: 0] += 1
+        return true
+    }
+
+    private func release(_ peer: String) {
+        serving[peer, default: 1] -= 1
+        if serving[peer] == 0 { serving[peer] = nil }
+    }
+
+    /// Seconds to wait before sending `n` more records to `peer`.
+    private func reserve(_ peer: String, _ n: Int) -> Double {
+        let now = (ContinuousClock.now - started).seconds
+        var bucket = buckets[peer] ?? TokenBucket(rate: options.serveRate, burst: options.serveBurst, now: now)
+        let wait = bucket.take(Double(n), now: now)
+        buckets[peer] = bucket
+        return wait
+    }
+}

@@ -1,0 +1,50 @@
+import AgentAPI
+import DON
+import Foundation
+import Gossip
+
+/// The joiner's validation path for a record fetched by sync: the record must be the report it
+/// claims to be (DON, seq, message id), then the same judge as live messages decides: a
+/// connected validator, else the `whenNoValidator` policy (the built-in DON verifier checks the
+/// quorum; sequence rules do not apply to history).
+struct SyncedRecordCheck: Sendable {
+    let pool: ValidatorPool
+    let verifier: ReportVerifier?
+    let fallback: AgentConfig.WhenNoValidator
+    /// Message ids are content hashes (StrictNoSign), so the id can be checked against the data.
+    let contentIDs: Bool
+
+    func check(topic: String, don: String, seq: UInt64, messageID: String, data: [UInt8], peer: String) async -> SyncCheck {
+        guard let fields = ReportFields.extract(data, topic: topic) else {
+            return .forged(code: "sync_forged_record", detail: "record for \(don) seq \(seq) is not a signed report")
+        }
+        guard fields.don == don, fields.seq == seq else {
+            return .forged(code: "sync_forged_record", detail: "record sent as \(don) seq \(seq) holds \(fields.don) seq \(fields.seq)")
+        }
+        if contentIDs, messageID != MessageIDFunction.contentHash(of: data) {
+            return .forged(code: "sync_forged_record", detail: "message id \(messageID) does not match the data of \(don) seq \(seq)")
+        }
+        var m = Proto_Message()
+        m.messageID = messageID
+        m.topic = topic
+        m.data = Data(data)
+        m.from = peer
+        if let verdict = await pool.validate(m) {
+            switch verdict {
+            case .accept: return .accept(digest: fields.digest)
+            case .ignore: return .ignore("validator said IGNORE")
+            case .reject(let reason): return .forged(code: "sync_rejected_record", detail: "validator rejected \(don) seq \(seq): \(reason)")
+            }
+        }
+        switch fallback {
+        case .accept: return .accept(digest: fields.digest)
+        case .ignore: return .ignore("no validator connected and whenNoValidator is ignore")
+        case .don:
+            guard let verifier else { return .ignore("no DON verifier configured") }
+            let d = verifier.verifyHistorical(data: data, topic: topic)
+            return d.verdict == .accept
+                ? .accept(digest: fields.digest)
+                : .forged(code: "sync_forged_record", detail: "\(d.reason.rawValue): \(d.detail)")
+        }
+    }
+}

@@ -1,0 +1,261 @@
+@testable import Agent
+import DON
+import Foundation
+import Gossip
+import Host
+import Store
+import TestSupport
+import Wire
+import XCTest
+
+/// Range sync between real agents over TCP on 127.0.0.1, with DON reports checked by the
+/// built-in verifier: a late joiner catches up, a gap in live gossip is fetched, and peers that
+/// serve forged records or stall are dropped (the forger penalized) while the joiner completes.
+final class CatchUpTests: XCTestCase {
+    let don = DONFixture(id: "don-a", nodes: 4, topic: "don-a/prices", thresholds: SequenceThresholds(skip: 50, validity: 500, maxSeqGap: 1000))
+
+    func makeNode(_ dir: TemporaryDirectory, _ name: String) throws -> AgentNode {
+        let donPath = dir.sub("don.json")
+        if !FileManager.default.fileExists(atPath: donPath) {
+            try don.config.json().write(to: URL(fileURLWithPath: donPath))
+        }
+        var base = AgentConfig()
+        base.dons = [donPath]
+        base.sync.stallTimeout = .seconds(1)
+        base.validationQueueSize = 1 << 16
+        var config = try localConfig(dir, name, base: base)
+        config.topics = [.init(name: don.topic)]
+        return try AgentNode(config: config, identity: PrivateKey.generate())
+    }
+
+    func acceptedIDs(_ node: AgentNode) -> Set<String> {
+        var ids = Set<String>()
+        try? node.store.scanViews(topic: don.topic) { _, v in
+            if v.verdict == .accept { ids.insert(v.messageID) }
+            return true
+        }
+        return ids
+    }
+
+    func heads(_ node: AgentNode) -> [String: UInt64] {
+        Dictionary(uniqueKeysWithValues: ((try? node.store.heads(topic: don.topic)) ?? []).map { ($0.don, $0.seq) })
+    }
+
+    /// Polls until `condition` holds, failing after `seconds`.
+    func eventually(_ what: String, seconds: Double, _ condition: () async -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        XCTFail("timed out after \(seconds) s waiting for \(what)")
+        throw CancellationError()
+    }
+
+    func testLateJoinerCatchesUpTenThousandReportsFromThreeAgents() async throws {
+        let dir = TemporaryDirectory("catchup")
+        defer { dir.remove() }
+        let nodes = try ["a", "b", "c"].map { try makeNode(dir, $0) }
+        var addrs: [Multiaddr] = []
+        for n in nodes { addrs.append(try await n.start()[0]) }
+        _ = try await nodes[0].host.dial(addrs[1])
+        _ = try await nodes[0].host.dial(addrs[2])
+        _ = try await nodes[1].host.dial(addrs[2])
+        try await Task.sleep(for: .milliseconds(1500))  // meshes form at the first heartbeat
+
+        let total = UInt64(ProcessInfo.processInfo.environment["CATCHUP_TOTAL"] ?? "10000")!
+        // Published 20 at a time (reports of one DON come roughly in order), by the three agents in turn.
+        for batch in stride(from: UInt64(1), through: total, by: 20) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for seq in batch..<min(batch + 20, total + 1) {
+                    let node = nodes[Int(seq % 3)], data = don.signed(seq: seq, payload: "p=\(seq)"), topic = don.topic
+                    group.addTask { _ = try await node.publish(topic: topic, data: data) }
+                }
+                try await group.waitForAll()
+            }
+            // Flow control: no agent's validation falls more than ~200 behind, so nobody's own
+            // publishes push its head past reports still queued (which would make them stale).
+            try await eventually("the agents to keep up", seconds: 60) {
+                nodes.allSatisfy { ((try? $0.store.topic(don.topic))??.recordCount ?? 0) + 200 >= batch }
+            }
+            if batch % 2000 == 1 { print("published \(batch - 1) at \(Date())") }
+        }
+        try await eventually("the three agents to hold all reports", seconds: 120) {
+            nodes.allSatisfy { acceptedIDs($0).count == Int(total) }
+        }
+
+        let joiner = try makeNode(dir, "d")
+        _ = try await joiner.start()
+        let began = ContinuousClock.now
+        for a in addrs { _ = try await joiner.host.dial(a) }
+        try await eventually("the joiner to catch up", seconds: 90) { acceptedIDs(joiner).count == Int(total) }
+        print("late joiner caught up \(total) reports in \(ContinuousClock.now - began)")
+        await joiner.syncIdle()
+
+        let reference = acceptedIDs(nodes[0])
+        XCTAssertEqual(acceptedIDs(joiner), reference)
+        XCTAssertEqual(heads(joiner), heads(nodes[0]))
+        XCTAssertEqual(heads(joiner), ["don-a": total])
+        for n in nodes + [joiner] {
+            var reasons: [String: Int] = [:]
+            try n.store.penalties { p in
+                if reasons.isEmpty { print("first penalty: \(p)") }
+                reasons[p.reason.prefix(40).description, default: 0] += 1
+                return true
+            }
+            XCTAssertEqual(reasons, [:], "nobody honest is penalized")
+        }
+        for n in nodes + [joiner] { await n.stop() }
+    }
+
+    func testGapInLiveGossipIsFetchedNotPenalized() async throws {
+        let dir = TemporaryDirectory("gap")
+        defer { dir.remove() }
+        let a = try makeNode(dir, "a"), b = try makeNode(dir, "b")
+        let addrA = try await a.start()
+        _ = try await b.start()
+        _ = try await b.host.dial(addrA[0])
+        try await Task.sleep(for: .milliseconds(1500))
+        for seq: UInt64 in 1...20 { _ = try await a.publish(topic: don.topic, data: don.signed(seq: seq)) }
+        try await eventually("b to hold 20", seconds: 20) { acceptedIDs(b).count == 20 }
+        // Seqs 21...30 reach a's log without being gossiped (as if b had missed them).
+        var items: [AppendItem] = []
+        for seq: UInt64 in 21...30 {
+            let data = don.signed(seq: seq)
+            let fields = try XCTUnwrap(ReportFields.extract(data, topic: don.topic))
+            items.append(AppendItem(
+                record: LogRecord(topic: don.topic, messageID: MessageIDFunction.contentHash(of: data), receivedAt: 1, from: "local",
+                                  don: fields.don, seq: seq, verdict: .accept, reason: "", data: data),
+                reportDigest: fields.digest))
+        }
+        _ = try await a.store.append(items)
+        _ = try await a.publish(topic: don.topic, data: don.signed(seq: 31))
+        try await eventually("b to fetch the gap", seconds: 20) { acceptedIDs(b).count == 31 }
+        XCTAssertEqual(acceptedIDs(b), acceptedIDs(a))
+        XCTAssertEqual(try b.store.penaltyCount(), 0)
+        await a.stop()
+        await b.stop()
+    }
+
+    /// A peer that answers Status like `source` and serves ranges through `serve`.
+    func fakePeer(_ source: AgentNode, serve: @escaping @Sendable (P2pmq_Sync_RangeRequest, MuxedStream) async throws -> Void) async throws -> (P2PHost, Multiaddr) {
+        let host = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
+        let store = source.store
+        host.registry.set(SyncProtocol.id) { stream in
+            guard let bytes = try? await stream.readMessage(maxLength: 1 << 16), let request = try? P2pmq_Sync_SyncRequest(serializedBytes: bytes) else { return }
+            switch request.kind {
+            case .status:
+                let heads = (try? store.extents()) ?? []
+                let response = P2pmq_Sync_StatusResponse.with {
+                    $0.heads = heads.map { e in .with { $0.topic = e.topic; $0.don = e.don; $0.headSeq = e.headSeq; $0.firstSeq = e.firstSeq; $0.logLength = e.logLength } }
+                }
+                try? await stream.writeMessage(try response.serializedBytes())
+                await stream.close()
+            case .range(let r): try? await serve(r, stream)
+            default: await stream.reset()
+            }
+        }
+        let addr = try await host.listen(try Multiaddr("/ip4/127.0.0.1/tcp/0"))
+        return (host, addr.appending(.p2p(host.peerID)))
+    }
+
+    func testForgedAndStallingServersAreDroppedAndTheForgerPenalized() async throws {
+        let dir = TemporaryDirectory("forged")
+        defer { dir.remove() }
+        let honest = try makeNode(dir, "honest")
+        let honestAddr = try await honest.start()[0]
+        let total: UInt64 = 3000
+        for seq in 1...total { _ = try await honest.publish(topic: don.topic, data: don.signed(seq: seq)) }
+
+        let store = honest.store
+        // The forger serves the honest records with their payload changed (and the message id
+        // recomputed, so only the signatures give it away).
+        let (forger, forgerAddr) = try await fakePeer(honest) { r, stream in
+            for var frame in RangeServer(store: store).answer(r).frames {
+                if case .record(var rec) = frame.kind {
+                    var signed = try P2pmq_Don_SignedReport(serializedBytes: rec.data)
+                    signed.report.payload = Data("price=1000000".utf8)
+                    rec.data = try signed.serializedData()
+                    rec.messageID = MessageIDFunction.contentHash(of: Array(rec.data))
+                    frame.record = rec
+                }
+                try await stream.writeMessage(try frame.serializedBytes())
+            }
+            await stream.close()
+        }
+        // The staller sends two records, then nothing.
+        let (staller, stallerAddr) = try await fakePeer(honest) { r, stream in
+            for frame in RangeServer(store: store).answer(r).frames.prefix(2) { try await stream.writeMessage(try frame.serializedBytes()) }
+            try await Task.sleep(for: .seconds(3))
+        }
+
+        let joiner = try makeNode(dir, "joiner")
+        _ = try await joiner.start()
+        for addr in [honestAddr, forgerAddr, stallerAddr] { _ = try await joiner.host.dial(addr) }
+        await joiner.catchUp()
+        try await eventually("the joiner to complete from the honest peer", seconds: 30) { acceptedIDs(joiner).count == Int(total) }
+        XCTAssertEqual(acceptedIDs(joiner), acceptedIDs(honest))
+
+        var penalties: [PenaltyRecord] = []
+        try joiner.store.penalties { penalties.append($0); return true }
+        let forgerID = forger.peerID.description
+        XCTAssertFalse(penalties.isEmpty)
+        XCTAssertEqual(Set(penalties.map(\.peer)), [forgerID], "only the forger is penalized: \(penalties)")
+        XCTAssertTrue(penalties.allSatisfy { $0.reason.hasPrefix("sync_forged_record: bad_signature") }, "\(penalties.map(\.reason))")
+        let forgerScore = await joiner.applicationScore(forgerID)
+        XCTAssertLessThanOrEqual(forgerScore, -10)
+        let routerScore = await joiner.pubsub.score(forgerID)
+        XCTAssertLessThanOrEqual(routerScore, -10)
+        _ = staller
+        await joiner.stop()
+        await honest.stop()
+        await forger.close()
+        await staller.close()
+    }
+
+    func testBadRangeRequestsOverTheWireGetClearRefusals() async throws {
+        let dir = TemporaryDirectory("badrange")
+        defer { dir.remove() }
+        let node = try makeNode(dir, "a")
+        let addr = try await node.start()[0]
+        for seq: UInt64 in 1...5 { _ = try await node.publish(topic: don.topic, data: don.signed(seq: seq)) }
+        let client = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
+        let connection = try await client.dial(addr)
+        func ask(_ topic: String, _ donID: String, _ start: UInt64, _ count: UInt32) async throws -> P2pmq_Sync_RangeEnd {
+            let stream = try await connection.openStream([SyncProtocol.id])
+            var request = P2pmq_Sync_SyncRequest()
+            request.range = .with { $0.topic = topic; $0.don = donID; $0.startSeq = start; $0.count = count }
+            try await stream.writeMessage(try request.serializedBytes())
+            await stream.close()
+            while let bytes = try await stream.readMessage(maxLength: 1 << 20) {
+                let frame = try P2pmq_Sync_RangeFrame(serializedBytes: bytes)
+                if case .end(let e) = frame.kind { return e }
+            }
+            throw CancellationError()
+        }
+        let zero = try await ask(don.topic, "don-a", 1, 0)
+        XCTAssertEqual(zero.status, .badRequest)
+        let huge = try await ask(don.topic, "don-a", 1, 5000)
+        XCTAssertEqual(huge.status, .badRequest)
+        XCTAssertEqual(huge.error, "count must be 1 to 1024, got 5000")
+        let unknownTopic = try await ask("nope", "don-a", 1, 5)
+        XCTAssertEqual(unknownTopic.status, .unknownTopic)
+        let unknownDON = try await ask(don.topic, "don-z", 1, 5)
+        XCTAssertEqual(unknownDON.status, .unknownDon)
+        let beyond = try await ask(don.topic, "don-a", 6, 5)
+        XCTAssertEqual(beyond.status, .beyondHead)
+        XCTAssertEqual(beyond.error, "start seq 6 is beyond head 5")
+        let ok = try await ask(don.topic, "don-a", 1, 5)
+        XCTAssertEqual(ok.status, .ok)
+        XCTAssertEqual(ok.nextSeq, 6)
+        // A request that is not a SyncRequest resets the stream; the agent keeps serving.
+        let junk = try await connection.openStream([SyncProtocol.id])
+        try await junk.write([0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        await junk.close()
+        _ = try? await junk.readMessage(maxLength: 1 << 20)
+        let again = try await ask(don.topic, "don-a", 1, 5)
+        XCTAssertEqual(again.status, .ok)
+        await client.close()
+        await node.stop()
+    }
+}

@@ -1,0 +1,138 @@
+@testable import Agent
+import Foundation
+import XCTest
+
+/// The pure parts of range sync, driven directly: the seq-set arithmetic, the check of a range
+/// response's frames, the choice of peers during catch-up, and the serving rate limit.
+final class SyncStateMachineTests: XCTestCase {
+    func testSeqRangesMergeRemoveAndMissing() {
+        var s = SeqRanges([1...3, 7...9])
+        s.insert(4...6)
+        XCTAssertEqual(s.ranges, [1...9])
+        s.remove(3...4)
+        XCTAssertEqual(s.ranges, [1...2, 5...9])
+        XCTAssertEqual(s.firstMember(atOrAfter: 3), 5)
+        XCTAssertTrue(s.contains(9))
+        XCTAssertFalse(s.contains(10))
+        XCTAssertEqual(s.count, 7)
+        XCTAssertEqual(SeqRanges.missing(low: 1, high: 10, held: [2, 2, 3, 7, 12]).ranges, [1...1, 4...6, 8...10])
+        XCTAssertEqual(SeqRanges.missing(low: 5, high: 4, held: []).ranges, [])
+        XCTAssertEqual(SeqRanges.missing(low: 0, high: .max, held: [0, .max]).ranges, [1...(.max - 1)])
+    }
+
+    private func record(_ seq: UInt64) -> SyncProtocol.Frame {
+        var f = SyncProtocol.Frame()
+        f.record = .with { $0.seq = seq; $0.messageID = "m\(seq)"; $0.data = Data([1]) }
+        return f
+    }
+
+    func testRangeReceiverAcceptsRecordsAndGapsInOrder() throws {
+        var r = RangeReceiver(start: 10, count: 5)
+        XCTAssertEqual(try r.receive(record(10)), .record(seq: 10, messageID: "m10", data: [1]))
+        XCTAssertEqual(try r.receive(SyncProtocol.gap(11, 12, "not stored")), .gap(11...12, reason: "not stored"))
+        XCTAssertEqual(try r.receive(record(13)), .record(seq: 13, messageID: "m13", data: [1]))
+        XCTAssertEqual(r.remaining, 14...14)
+        XCTAssertEqual(try r.receive(SyncProtocol.end(.ok, next: 14)), .end(next: 14, refused: nil))
+        XCTAssertThrowsError(try r.receive(record(14))) { XCTAssertEqual(($0 as? RangeReceiver.Violation)?.code, "sync_after_end") }
+    }
+
+    func testRangeReceiverNamesEachViolation() {
+        func violation(_ frames: [SyncProtocol.Frame]) -> String? {
+            var r = RangeReceiver(start: 10, count: 5)
+            do {
+                for f in frames { _ = try r.receive(f) }
+                return nil
+            } catch { return (error as? RangeReceiver.Violation)?.code }
+        }
+        XCTAssertEqual(violation([record(9)]), "sync_out_of_range")
+        XCTAssertEqual(violation([record(15)]), "sync_out_of_range")
+        XCTAssertEqual(violation([record(11)]), "sync_non_contiguous")
+        XCTAssertEqual(violation([record(10), record(10)]), "sync_non_contiguous")
+        XCTAssertEqual(violation([SyncProtocol.gap(10, 20, "x")]), "sync_out_of_range")
+        XCTAssertEqual(violation([SyncProtocol.gap(11, 12, "x")]), "sync_non_contiguous")
+        XCTAssertEqual(violation([record(10), SyncProtocol.end(.ok, next: 12)]), "sync_bad_end")
+        XCTAssertEqual(violation([SyncProtocol.Frame()]), "sync_malformed")
+        XCTAssertNil(violation([record(10), SyncProtocol.end(.busy, next: 10, "busy")]))
+    }
+
+    private let stream = CatchUpPlan.Stream(topic: "t", don: "d")
+
+    func testPlanTakesEachStreamInSeqOrderAndSpreadsPeers() {
+        let other = CatchUpPlan.Stream(topic: "t", don: "e")
+        var plan = CatchUpPlan(
+            missing: [stream: SeqRanges([1...3000]), other: SeqRanges([1...10])],
+            holders: [stream: [.init(peer: "a", first: 1, head: 3000), .init(peer: "b", first: 1, head: 3000)],
+                      other: [.init(peer: "a", first: 1, head: 10), .init(peer: "b", first: 1, head: 10)]])
+        let r1 = plan.next()!, r2 = plan.next()!
+        XCTAssertEqual(r1.stream, stream)
+        XCTAssertEqual(r1.range, 1...1024)
+        XCTAssertEqual(r2.stream, other, "one request per stream at a time; other streams go in parallel")
+        XCTAssertNotEqual(r1.peer, r2.peer)
+        XCTAssertNil(plan.next())
+        plan.completed(r1, .init(covered: SeqRanges([r1.range])))
+        let r3 = plan.next()!
+        XCTAssertEqual(r3.range, 1025...2048)
+        XCTAssertEqual(r3.peer, r2.peer == "a" ? "b" : "a", "the least used free peer")
+        plan.completed(r3, .init(covered: SeqRanges([r3.range])))
+        let r4 = plan.next()!
+        XCTAssertEqual(r4.range, 2049...3000)
+        plan.completed(r4, .init(covered: SeqRanges([r4.range])))
+        plan.completed(r2, .init(covered: SeqRanges([r2.range])))
+        XCTAssertNil(plan.next())
+        XCTAssertTrue(plan.isDone)
+        XCTAssertTrue(plan.unavailable.isEmpty)
+    }
+
+    func testPlanAsksAnotherPeerForWhatOneLacksOrForged() {
+        var plan = CatchUpPlan(
+            missing: [stream: SeqRanges([1...100])],
+            holders: [stream: [.init(peer: "a", first: 1, head: 100), .init(peer: "b", first: 1, head: 100)]], perPeerLimit: 1)
+        var first = plan.next()!
+        var second = plan.next()
+        XCTAssertNil(second, "the first request takes all 100 seqs")
+        // The first peer sent 1...40, declared 41...50 missing, then stalled.
+        plan.completed(first, .init(covered: SeqRanges([1...40]), lacking: SeqRanges([41...50]), excludePeer: true))
+        second = plan.next()
+        XCTAssertNotEqual(second?.peer, first.peer)
+        XCTAssertEqual(second?.range, 41...100)
+        plan.completed(second!, .init(covered: SeqRanges([41...100])))
+        XCTAssertTrue(plan.isDone)
+        XCTAssertEqual(plan.excluded, [first.peer])
+
+        // Seqs nobody has end up unavailable rather than asked for forever.
+        plan = CatchUpPlan(missing: [stream: SeqRanges([1...10])], holders: [stream: [.init(peer: "a", first: 1, head: 10)]])
+        first = plan.next()!
+        plan.completed(first, .init(covered: SeqRanges([1...4, 6...10]), lacking: SeqRanges([5...5])))
+        XCTAssertNil(plan.next())
+        XCTAssertTrue(plan.isDone)
+        XCTAssertEqual(plan.unavailable[stream]?.ranges, [5...5])
+    }
+
+    func testPlanNeverAsksBeyondWhatAPeerHolds() {
+        var plan = CatchUpPlan(
+            missing: [stream: SeqRanges([1...100])],
+            holders: [stream: [.init(peer: "old", first: 1, head: 50), .init(peer: "new", first: 60, head: 100)]], perPeerLimit: 1)
+        let a = plan.next()!
+        XCTAssertEqual(a.peer, "old")
+        XCTAssertEqual(a.range, 1...50)
+        // A refusal that covers nothing marks the range as lacking at that peer.
+        plan.completed(a, .init())
+        let b = plan.next()!
+        XCTAssertEqual(b.peer, "new")
+        XCTAssertEqual(b.range, 60...100)
+        XCTAssertEqual(plan.unavailable[stream]?.ranges, [1...59])
+        plan.completed(b, .init(covered: SeqRanges([60...100])))
+        XCTAssertNil(plan.next())
+        XCTAssertEqual(plan.unavailable[stream]?.ranges, [1...59])
+    }
+
+    func testTokenBucketPacesARequesterWithoutRefusing() {
+        var bucket = TokenBucket(rate: 1000, burst: 100, now: 0)
+        XCTAssertEqual(bucket.take(100, now: 0), 0)
+        XCTAssertEqual(bucket.take(100, now: 0), 0.1, accuracy: 1e-9)
+        // After the wait the tokens were earned; nothing is owed.
+        XCTAssertEqual(bucket.take(50, now: 0.15), 0, accuracy: 1e-9)
+        var unlimited = TokenBucket(rate: 0, burst: 1, now: 0)
+        XCTAssertEqual(unlimited.take(1e9, now: 0), 0, "rate 0: no limit")
+    }
+}
