@@ -120,6 +120,7 @@ let package = Package(
                 "Host",
                 "Store",
                 "Wire",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -13,7 +13,7 @@ public struct AgentServer: Sendable {
         server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
             services: [
-                ControlService(node: node), MsgRouterService(node: node), ValidationRouterService(node: node),
+                ControlService(node: node), MsgRouterService(node: node), ValidationRouterService(pool: node.validators),
                 HistoryService(node: node), AdminService(node: node),
             ])
     }
@@ -34,5 +34,34 @@ public struct AgentServer: Sendable {
     public func stop() async {
         server.beginGracefulShutdown()
         await node.endStreams()
+    }
+}
+
+/// A gRPC server with only `ValidationRouter.Handle`, in front of a validator pool: what
+/// `p2pmq replay` serves, so a validator connects to it exactly as to a live agent.
+public struct ValidationEndpoint: Sendable {
+    public let pool: ValidatorPool
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+
+    public init(pool: ValidatorPool, host: String, port: Int) {
+        self.pool = pool
+        server = GRPCServer(
+            transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
+            services: [ValidationRouterService(pool: pool)])
+    }
+
+    public func serve() async throws { try await server.serve() }
+
+    public func port() async throws -> Int {
+        let address = try await server.listeningAddress
+        guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
+            throw AgentError(.invalidConfig, "the gRPC server did not bind")
+        }
+        return port
+    }
+
+    public func stop() async {
+        server.beginGracefulShutdown()
+        await pool.disconnectAll()
     }
 }

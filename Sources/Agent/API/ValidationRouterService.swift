@@ -5,11 +5,10 @@ import GRPCCore
 /// judge; the validator writes back `ValidatedMessage`s with the message id. When the stream
 /// ends, the validator's unanswered messages go to the other validators (see ValidatorPool).
 struct ValidationRouterService: Proto_ValidationRouter.SimpleServiceProtocol {
-    let node: AgentNode
+    let pool: ValidatorPool
 
     func handle(request: RPCAsyncSequence<Proto_ValidatedMessage, any Error>, response: RPCWriter<Proto_Message>,
                 context: ServerContext) async throws {
-        let pool = node.validators
         let (id, messages) = await pool.connect()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
