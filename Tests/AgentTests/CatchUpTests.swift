@@ -206,6 +206,10 @@ final class CatchUpTests: XCTestCase {
         XCTAssertLessThanOrEqual(forgerScore, -10)
         let routerScore = await joiner.pubsub.score(forgerID)
         XCTAssertLessThanOrEqual(routerScore, -10)
+        // The forged record was kept as evidence, and re-checking it confirms the penalty.
+        let findings = try EvidenceCheck(registry: DONRegistry([don.config])).run(store: joiner.store)
+        XCTAssertEqual(findings.count, penalties.count)
+        XCTAssertTrue(findings.allSatisfy { $0.outcome == .confirmed && $0.detail.hasPrefix("bad_signature") }, "\(findings.map(\.detail))")
         _ = staller
         await joiner.stop()
         await honest.stop()

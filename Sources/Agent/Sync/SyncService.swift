@@ -1,4 +1,5 @@
 import Foundation
+import Gossip
 import Host
 import Logging
 import NIOConcurrencyHelpers
@@ -276,7 +277,7 @@ actor SyncService {
         let checks = await checkAll(records, stream: request.stream, peer: peer)
         var covered = SeqRanges()
         var items: [AppendItem] = []
-        var forged: [(seq: UInt64, id: String, code: String, detail: String)] = []
+        var forged: [(seq: UInt64, id: String, code: String, detail: String, data: [UInt8])] = []
         var ignored = 0
         let now = Clock.nowNanoseconds()
         for (record, verdict) in zip(records, checks) {
@@ -298,15 +299,25 @@ actor SyncService {
                 ignored += 1
                 lacking.insert(record.seq...record.seq)
             case .forged(let code, let detail):
-                forged.append((record.seq, record.id, code, detail))
+                forged.append((record.seq, record.id, code, detail, record.data))
                 lacking.insert(record.seq...record.seq)
             }
+        }
+        // The first forged record is kept as the evidence for the penalty (`p2pmq audit replay`
+        // re-checks it); its id is the hash of what was actually sent.
+        var evidenceID = ""
+        if let first = forged.first {
+            evidenceID = MessageIDFunction.contentHash(of: first.data)
+            let why = first.detail.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+            items.append(AppendItem(record: LogRecord(
+                topic: request.stream.topic, messageID: evidenceID, receivedAt: now, from: peer, don: request.stream.don, seq: first.seq,
+                verdict: .reject, reason: "\(first.code): \(why)", data: first.data)))
         }
         var appendedRecords: [LogRecord] = []
         if !items.isEmpty {
             do {
                 let outcomes = try await store.append(items)
-                for (item, outcome) in zip(items, outcomes) {
+                for (item, outcome) in zip(items, outcomes) where item.record.verdict != .reject {
                     covered.insert(item.record.seq...item.record.seq)
                     if case .appended(let offset) = outcome, item.record.verdict == .accept {
                         var r = item.record
@@ -324,7 +335,7 @@ actor SyncService {
         if !appendedRecords.isEmpty { await appended(appendedRecords) }
         if let first = forged.first {
             exclude = true
-            await penalize(peer, request.stream.topic, first.id, first.code,
+            await penalize(peer, request.stream.topic, evidenceID, first.code,
                            "\(first.detail) (seq \(first.seq); \(forged.count) of \(records.count) records in the response failed)")
         }
         if let violation {

@@ -16,13 +16,13 @@ struct SyncedRecordCheck: Sendable {
 
     func check(topic: String, don: String, seq: UInt64, messageID: String, data: [UInt8], peer: String) async -> SyncCheck {
         guard let fields = ReportFields.extract(data, topic: topic) else {
-            return .forged(code: "sync_forged_record", detail: "record for \(don) seq \(seq) is not a signed report")
+            return .forged(code: "sync_forged_record", detail: "not_a_report: record for \(don) seq \(seq) is not a signed report")
         }
         guard fields.don == don, fields.seq == seq else {
-            return .forged(code: "sync_forged_record", detail: "record sent as \(don) seq \(seq) holds \(fields.don) seq \(fields.seq)")
+            return .forged(code: "sync_forged_record", detail: "wrong_report: record sent as \(don) seq \(seq) holds \(fields.don) seq \(fields.seq)")
         }
         if contentIDs, messageID != MessageIDFunction.contentHash(of: data) {
-            return .forged(code: "sync_forged_record", detail: "message id \(messageID) does not match the data of \(don) seq \(seq)")
+            return .forged(code: "sync_forged_record", detail: "message_id_mismatch: message id \(messageID) does not match the data of \(don) seq \(seq)")
         }
         var m = Proto_Message()
         m.messageID = messageID
@@ -33,7 +33,7 @@ struct SyncedRecordCheck: Sendable {
             switch verdict {
             case .accept: return .accept(digest: fields.digest)
             case .ignore: return .ignore("validator said IGNORE")
-            case .reject(let reason): return .forged(code: "sync_rejected_record", detail: "validator rejected \(don) seq \(seq): \(reason)")
+            case .reject(let reason): return .forged(code: "sync_rejected_record", detail: "\(reason): the validator rejected \(don) seq \(seq)")
             }
         }
         switch fallback {

@@ -1,3 +1,5 @@
+import Agent
+import DON
 import ArgumentParser
 import Store
 
@@ -5,7 +7,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Explain penalties given to peers.",
-        subcommands: [Peers.self, Peer.self])
+        subcommands: [Peers.self, Peer.self, Replay.self])
 
     struct Peers: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,6 +63,49 @@ struct AuditCommand: ParsableCommand {
             print(table.render(format.format), terminator: "")
             if penalties.isEmpty, delivered.total == 0, format.format == .table {
                 note("nothing recorded for peer \(id)")
+            }
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-check stored penalties against the evidence kept with them.",
+            discussion: """
+                Each penalty's message is judged again by the built-in DON verifier (signatures, quorum,
+                config digest; for stale or unrealistic sequence numbers, against the log as it stood
+                when the message arrived). Outcomes: confirmed, not_reproduced (look closer), external
+                (judged by an external validator: re-judge with `p2pmq replay`), no_evidence (protocol
+                penalties keep no message), evidence_gone (retention), unchecked (DON config not given).
+                DON configs come from --dons files or from the agent's --config.
+                """)
+
+        @OptionGroup var store: DataDirOptions
+        @OptionGroup var format: FormatOptions
+        @Option(name: .customLong("dons"), parsing: .upToNextOption, help: "DON config files (don.json).") var donFiles: [String] = []
+        @Option(help: "Take the DON configs of this agent config file.") var config: String?
+        @Option(help: "Only this peer's penalties.") var peer: String?
+
+        func run() throws {
+            var registry = DONRegistry()
+            var files = donFiles
+            if let config { files += try AgentConfig.load(path: config).dons }
+            for path in files { registry.add(try DONConfig.load(path: path)) }
+            let store = try StoreAccess.openReadOnly(self.store.dataDir)
+            defer { store.close() }
+            let findings = try EvidenceCheck(registry: registry).run(store: store) { p in peer.map { p.peer == $0 } ?? true }
+            var table = Table(["n", "at", "peer", "topic", "offset", "reason", "outcome", "detail"])
+            var totals: [String: Int] = [:]
+            for f in findings {
+                totals[f.outcome.rawValue, default: 0] += 1
+                table.add([
+                    .number(f.penalty.number), .text(RFC3339.format(f.penalty.at)), .text(f.penalty.peer), .text(f.penalty.topic),
+                    f.offset.map { .number($0) } ?? .text(""), .text(f.penalty.reason), .text(f.outcome.rawValue), .text(f.detail),
+                ])
+            }
+            print(table.render(format.format), terminator: "")
+            if format.format == .table {
+                note(findings.isEmpty ? "no penalties recorded" : "checked \(findings.count) penalties: "
+                    + totals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
         }
     }
