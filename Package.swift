@@ -149,6 +149,8 @@ let package = Package(
                 "Host",
                 "Wire",
                 "CLMDBBaseline",
+                "DON",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

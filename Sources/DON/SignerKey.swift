@@ -3,17 +3,18 @@ import Foundation
 
 /// One DON node's Ed25519 signing key. On disk: the 32-byte seed, base64, one line
 /// (`signer-<index>.key`, written by `p2pmq don init`, mode 0600).
-public struct SignerKey {
+public struct SignerKey: Sendable {
     public let index: Int
-    let key: Curve25519.Signing.PrivateKey
-    /// libsodium's form of the same key, which signs (see `Ed25519`).
+    private let seed: [UInt8]
+    public let publicKey: [UInt8]
+    /// libsodium's 64-byte form of the key, which signs (see `Ed25519`).
     private let secretKey: [UInt8]
 
     public init(index: Int, seed: [UInt8]) throws {
         guard seed.count == 32 else { throw DONError(.invalidKey, "signer \(index): seed is \(seed.count) bytes, expected 32") }
         self.index = index
-        self.key = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        self.secretKey = Ed25519.keyPair(seed: seed).secretKey
+        self.seed = seed
+        (publicKey, secretKey) = Ed25519.keyPair(seed: seed)
     }
 
     public static func generate(index: Int) -> SignerKey {
@@ -21,11 +22,15 @@ public struct SignerKey {
         return try! SignerKey(index: index, seed: Array(key.rawRepresentation))
     }
 
-    public var publicKey: [UInt8] { Array(key.publicKey.rawRepresentation) }
-    public var seedBase64: String { key.rawRepresentation.base64EncodedString() }
+    public var seedBase64: String { Data(seed).base64EncodedString() }
 
     public func sign(_ digest: [UInt8]) throws -> [UInt8] {
         Ed25519.sign(digest, secretKey: secretKey)
+    }
+
+    /// Verifies an Ed25519 signature the way the quorum check does (libsodium).
+    public static func verify(_ signature: [UInt8], for message: [UInt8], publicKey: [UInt8]) -> Bool {
+        Ed25519.isValid(signature: signature, message: message, publicKey: publicKey)
     }
 
     public static func load(path: String, index: Int) throws -> SignerKey {

@@ -34,6 +34,8 @@ actor SyncService {
     private var serving: [String: Int] = [:]
     private var roundTask: Task<Void, Never>?
     private var roundAgain = false
+    /// When the scheduled round starts; nil once it runs.
+    private var roundDue: ContinuousClock.Instant?
     private var watcher: Task<Void, Never>?
     private let started = ContinuousClock.now
     /// What the last catch-up round did (for logs, Admin and tests).
@@ -85,12 +87,21 @@ actor SyncService {
     /// Runs a round after `delay`; a request while one runs makes another run after it.
     func requestRound(after delay: Duration = .zero) {
         guard options.enabled else { return }
-        if roundTask != nil {
-            roundAgain = true
-            return
+        let due = ContinuousClock.now + delay
+        if let task = roundTask {
+            // A round that is only waiting to start is moved earlier if asked for sooner.
+            if let start = roundDue, due < start {
+                task.cancel()
+            } else {
+                if roundDue == nil { roundAgain = true }
+                return
+            }
         }
+        roundDue = due
         roundTask = Task { [weak self] in
-            try? await Task.sleep(for: delay)
+            try? await Task.sleep(until: due, clock: .continuous)
+            guard !Task.isCancelled else { return }
+            await self?.roundStarted()
             while let self, !Task.isCancelled {
                 await self.runRound()
                 guard await self.takeAgain() else { break }
@@ -106,6 +117,8 @@ actor SyncService {
         defer { roundAgain = false }
         return roundAgain
     }
+
+    private func roundStarted() { roundDue = nil }
 
     private func roundFinished() { roundTask = nil }
 
