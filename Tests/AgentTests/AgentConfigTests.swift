@@ -145,6 +145,9 @@ final class AgentConfigTests: XCTestCase {
             ("grpc: localhost\n", ["'grpc'", "host:port"]),
             ("msgRouterWorkers: 0\n", ["'msgRouterWorkers'", "out of range"]),
             ("pubsub: [1, 2]\n", ["'pubsub'", "mapping"]),
+            ("sync:\n  serveRate: -1\n", ["'sync.serveRate'", "0 (no limit) or more"]),
+            ("sync:\n  stallTimeout: 0s\n", ["'sync.stallTimeout'", "more than zero"]),
+            ("sync:\n  parallel: 4\n", ["'sync.parallel'", "unknown key"]),
             ("pubsub:\n  overlay: {d: 6\n", ["not valid YAML"]),
         ]
         for (yaml, expect) in cases {
@@ -158,6 +161,21 @@ final class AgentConfigTests: XCTestCase {
                 XCTFail("\(yaml): unexpected \(error)")
             }
         }
+    }
+
+    func testSyncSection() throws {
+        let c = try AgentConfig.parse(yaml: "sync:\n  enabled: false\n  serveRate: 500\n  serveBurst: 64\n  maxConcurrentServes: 1\n  stallTimeout: 2s\n  parallelRequests: 2\n  statusPeers: 3\n  gapFillDelay: 100ms\n")
+        var expected = SyncOptions()
+        expected.enabled = false
+        expected.serveRate = 500
+        expected.serveBurst = 64
+        expected.maxConcurrentServes = 1
+        expected.stallTimeout = .seconds(2)
+        expected.parallelRequests = 2
+        expected.statusPeers = 3
+        expected.gapFillDelay = .milliseconds(100)
+        XCTAssertEqual(c.sync, expected)
+        XCTAssertEqual(try AgentConfig.parse(yaml: "").sync, SyncOptions())
     }
 
     func testLoadingAFileNamesIt() throws {

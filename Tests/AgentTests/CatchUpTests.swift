@@ -212,6 +212,12 @@ final class CatchUpTests: XCTestCase {
         XCTAssertTrue(findings.allSatisfy { $0.outcome == .confirmed && $0.detail.hasPrefix("bad_signature") }, "\(findings.map(\.detail))")
         _ = staller
         await joiner.stop()
+        // A restart does not whitewash the forger: its P5 comes back from the penalty history.
+        let restarted = try AgentNode(config: joiner.config, identity: PrivateKey.generate())
+        _ = try await restarted.start()
+        let restored = await restarted.applicationScore(forgerID)
+        XCTAssertEqual(restored, forgerScore)
+        await restarted.stop()
         await honest.stop()
         await forger.close()
         await staller.close()

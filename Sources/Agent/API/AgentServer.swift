@@ -22,13 +22,7 @@ public struct AgentServer: Sendable {
     public func serve() async throws { try await server.serve() }
 
     /// The bound port once `serve()` has bound (e.g. when configured with port 0).
-    public func port() async throws -> Int {
-        let address = try await server.listeningAddress
-        guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
-            throw AgentError(.invalidConfig, "the gRPC server did not bind")
-        }
-        return port
-    }
+    public func port() async throws -> Int { try await server.boundPort() }
 
     /// Graceful: no new RPCs, open Listen and Handle streams ended, then the server returns.
     public func stop() async {
@@ -52,16 +46,21 @@ public struct ValidationEndpoint: Sendable {
 
     public func serve() async throws { try await server.serve() }
 
-    public func port() async throws -> Int {
-        let address = try await server.listeningAddress
-        guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
-            throw AgentError(.invalidConfig, "the gRPC server did not bind")
-        }
-        return port
-    }
+    public func port() async throws -> Int { try await server.boundPort() }
 
     public func stop() async {
         server.beginGracefulShutdown()
         await pool.disconnectAll()
+    }
+}
+
+extension GRPCServer where Transport == HTTP2ServerTransport.Posix {
+    /// The bound port once `serve()` has bound (e.g. when configured with port 0).
+    func boundPort() async throws -> Int {
+        let address = try await listeningAddress
+        guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
+            throw AgentError(.invalidConfig, "the gRPC server did not bind")
+        }
+        return port
     }
 }

@@ -69,6 +69,7 @@ struct Pacer {
 }
 
 extension Proto_Message {
+    /// A logged record as the message a listener or validator receives (with offset and time).
     static func replayed(_ r: LogRecord) -> Proto_Message {
         .with {
             $0.messageID = r.messageID

@@ -37,16 +37,7 @@ extension AgentNode {
 
     /// Records fetched by sync reach live listeners too (with their offsets), after the log.
     func deliverSynced(_ records: [LogRecord]) {
-        for r in records {
-            var m = Proto_Message()
-            m.messageID = r.messageID
-            m.topic = r.topic
-            m.data = Data(r.data)
-            m.from = r.from
-            m.receivedNs = Int64(clamping: r.receivedAt)
-            m.offset = r.offset
-            deliverToListeners(m)
-        }
+        for r in records { deliverToListeners(.replayed(r)) }
     }
 
     /// Starts a catch-up round now and waits until no round is running or queued.

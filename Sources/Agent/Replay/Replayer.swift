@@ -101,14 +101,7 @@ public struct Replayer: Sendable {
                     sent[r.offset] = clock.now
                     inFlight.insert(r.messageID)
                     running += 1
-                    var m = Proto_Message()
-                    m.messageID = r.messageID
-                    m.topic = r.topic
-                    m.data = Data(r.data)
-                    m.from = r.from
-                    m.receivedNs = Int64(clamping: r.receivedAt)
-                    m.offset = r.offset
-                    let offset = r.offset, message = m
+                    let offset = r.offset, message = Proto_Message.replayed(r)
                     group.addTask {
                         do {
                             let verdict = try await withTimeout(timeout) { await pool.validate(message) }
