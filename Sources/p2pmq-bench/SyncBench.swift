@@ -96,6 +96,7 @@ struct SyncBench: AsyncParsableCommand {
         }
         let scanRate = Double(reports) / scanSeconds
         let replayRate = try await replay(joiner.store)
+        let inProcessRate = try await replayInProcess(joiner.store)
         await joiner.stop()
         await source.stop()
 
@@ -106,6 +107,7 @@ struct SyncBench: AsyncParsableCommand {
         print(String(format: "late-joiner catch-up:      %.0f reports/s   = %.0f%% of the ceiling (goal: at least 50%%)", catchUp, catchUp / ceiling * 100))
         print(String(format: "raw LMDB scan:             %.0f records/s (baseline)", scanRate))
         print(String(format: "replay, instant, gRPC:     %.0f records/s   = %.1f%% of the scan (goal: at least 50%%), window %d", replayRate, replayRate / scanRate * 100, window))
+        print(String(format: "replay, in-process judge:  %.0f records/s   = %.1f%% of the scan (no gRPC: the replay engine alone)", inProcessRate, inProcessRate / scanRate * 100))
     }
 
     private func node(_ root: String, _ name: String, _ donPath: String) throws -> AgentNode {
@@ -146,6 +148,23 @@ struct SyncBench: AsyncParsableCommand {
         let result = try await Replayer(store: store, pool: pool).run(options)
         precondition(result.replayed == reports && result.stoppedAt == nil, "replay stopped: \(result.stopReason ?? "")")
         await endpoint.stop()
+        return result.rate
+    }
+
+    /// The same replay with the validator attached to the pool in-process: what the replay engine
+    /// costs without the gRPC round trip.
+    private func replayInProcess(_ store: ReportStore) async throws -> Double {
+        let pool = ValidatorPool()
+        let (_, messages) = await pool.connect()
+        let judge = Task {
+            for await m in messages { await pool.verdict(.with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept }) }
+        }
+        defer { judge.cancel() }
+        var options = Replayer.Options(topic: Self.topic)
+        options.window = window
+        let result = try await Replayer(store: store, pool: pool).run(options)
+        precondition(result.replayed == reports && result.stoppedAt == nil, "replay stopped: \(result.stopReason ?? "")")
+        await pool.disconnectAll()
         return result.rate
     }
 

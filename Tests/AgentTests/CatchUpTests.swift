@@ -268,4 +268,50 @@ final class CatchUpTests: XCTestCase {
         await client.close()
         await node.stop()
     }
+
+    func testServingIsPacedPerPeerAndExtraRequestsGetBusy() async throws {
+        let dir = TemporaryDirectory("busy")
+        defer { dir.remove() }
+        let donPath = dir.sub("don.json")
+        try don.config.json().write(to: URL(fileURLWithPath: donPath))
+        var base = AgentConfig()
+        base.dons = [donPath]
+        base.sync.serveRate = 20
+        base.sync.serveBurst = 1
+        base.sync.maxConcurrentServes = 2
+        var config = try localConfig(dir, "slow", base: base)
+        config.topics = [.init(name: don.topic)]
+        let node = try AgentNode(config: config, identity: PrivateKey.generate())
+        let addr = try await node.start()[0]
+        for seq: UInt64 in 1...10 { _ = try await node.publish(topic: don.topic, data: don.signed(seq: seq)) }
+        let client = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
+        let connection = try await client.dial(addr)
+        let topic = don.topic
+        // Three requests of 10 records at once, paced at 20 records/s: two are served, one is BUSY.
+        let ends = try await withThrowingTaskGroup(of: (P2pmq_Sync_RangeEnd, Int).self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    let stream = try await connection.openStream([SyncProtocol.id])
+                    var request = P2pmq_Sync_SyncRequest()
+                    request.range = .with { $0.topic = topic; $0.don = "don-a"; $0.startSeq = 1; $0.count = 10 }
+                    try await stream.writeMessage(try request.serializedBytes())
+                    await stream.close()
+                    var records = 0
+                    while let bytes = try await stream.readMessage(maxLength: 1 << 20) {
+                        let frame = try P2pmq_Sync_RangeFrame(serializedBytes: bytes)
+                        if case .record = frame.kind { records += 1 }
+                        if case .end(let e) = frame.kind { return (e, records) }
+                    }
+                    throw CancellationError()
+                }
+            }
+            var all: [(P2pmq_Sync_RangeEnd, Int)] = []
+            for try await e in group { all.append(e) }
+            return all
+        }
+        XCTAssertEqual(ends.filter { $0.0.status == .busy }.count, 1, "\(ends.map(\.0.status))")
+        XCTAssertEqual(ends.filter { $0.0.status == .ok }.map(\.1), [10, 10])
+        await client.close()
+        await node.stop()
+    }
 }

@@ -42,7 +42,7 @@ final class SyncStateMachineTests: XCTestCase {
             do {
                 for f in frames { _ = try r.receive(f) }
                 return nil
-            } catch { return (error as? RangeReceiver.Violation)?.code }
+            } catch { return error.code }
         }
         XCTAssertEqual(violation([record(9)]), "sync_out_of_range")
         XCTAssertEqual(violation([record(15)]), "sync_out_of_range")

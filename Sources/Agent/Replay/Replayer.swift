@@ -1,6 +1,7 @@
 import AgentAPI
 import Foundation
 import Gossip
+import NIOConcurrencyHelpers
 import Store
 
 /// Feeds a topic's recorded messages, in log order, to the validators of a `ValidatorPool`
@@ -67,6 +68,17 @@ public struct Replayer: Sendable {
         var next = range.lowerBound
         let pool = self.pool, timeout = options.verdictTimeout, topic = options.topic
 
+        // One watchdog for the whole replay, not a timer per message: it abandons a message
+        // whose verdict is overdue, which ends its `validate` with nil.
+        let watch = VerdictWatch()
+        let sweeper = Task {
+            let tick = min(timeout, .milliseconds(200))
+            while !Task.isCancelled {
+                try? await Task.sleep(for: tick)
+                for id in watch.overdue(after: timeout) { await pool.abandon(id) }
+            }
+        }
+        defer { sweeper.cancel() }
         try await withThrowingTaskGroup(of: (UInt64, Answer).self) { group in
             var cursor = range.lowerBound
             var chunk: [LogRecord] = []
@@ -102,13 +114,13 @@ public struct Replayer: Sendable {
                     inFlight.insert(r.messageID)
                     running += 1
                     let offset = r.offset, message = Proto_Message.replayed(r)
+                    watch.sent(offset, id: r.messageID)
                     group.addTask {
-                        do {
-                            let verdict = try await withTimeout(timeout) { await pool.validate(message) }
-                            return (offset, verdict.map(Answer.verdict) ?? .noValidator)
-                        } catch {
-                            return (offset, .timedOut)
+                        guard let verdict = await pool.validate(message) else {
+                            return (offset, watch.timedOut(offset) ? .timedOut : .noValidator)
                         }
+                        watch.answered(offset)
+                        return (offset, .verdict(verdict))
                     }
                 }
                 guard running > 0, let (offset, answer) = try await group.next() else { break }
@@ -190,5 +202,40 @@ public struct Replayer: Sendable {
         report.p95Error = errors[min(errors.count - 1, Int(Double(errors.count) * 0.95))]
         report.maxError = errors.last!
         return report
+    }
+}
+
+/// The messages of a replay waiting for a verdict, with when they were sent, so one sweeper can
+/// find the overdue ones.
+private final class VerdictWatch: Sendable {
+    private struct State {
+        var waiting: [UInt64: (id: String, sent: ContinuousClock.Instant)] = [:]
+        var timedOut: Set<UInt64> = []
+    }
+    private let state = NIOLockedValueBox(State())
+
+    func sent(_ offset: UInt64, id: String) { state.withLockedValue { $0.waiting[offset] = (id, .now) } }
+    func answered(_ offset: UInt64) { _ = state.withLockedValue { $0.waiting.removeValue(forKey: offset) } }
+
+    /// Whether `offset` was abandoned as overdue (and forgets it either way).
+    func timedOut(_ offset: UInt64) -> Bool {
+        state.withLockedValue { s in
+            s.waiting[offset] = nil
+            return s.timedOut.remove(offset) != nil
+        }
+    }
+
+    /// Ids of the messages sent more than `limit` ago, now marked as timed out.
+    func overdue(after limit: Duration) -> [String] {
+        let now = ContinuousClock.now
+        return state.withLockedValue { s in
+            var ids: [String] = []
+            for (offset, w) in s.waiting where now - w.sent > limit {
+                ids.append(w.id)
+                s.timedOut.insert(offset)
+                s.waiting[offset] = nil
+            }
+            return ids
+        }
     }
 }

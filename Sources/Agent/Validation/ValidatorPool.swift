@@ -89,7 +89,9 @@ public actor ValidatorPool {
         }
     }
 
-    private func abandon(_ id: String) {
+    /// Stops waiting for the verdict on `id` (its `validate` returns nil); a late verdict for it
+    /// is then counted as unknown.
+    public func abandon(_ id: String) {
         pending.removeValue(forKey: id)?.waiter.resume(returning: nil)
     }
 
