@@ -31,6 +31,9 @@ worst=$($p2pmq audit peers --data-dir "$data/store" --json --limit 1 | sed -E 's
 section "audit: timeline of $worst (first 12 lines)"
 $p2pmq audit peer "$worst" --data-dir "$data/store" > "$data/timeline.txt"
 head -12 "$data/timeline.txt"
+section "audit replay: every penalty re-checked against its stored evidence (first 8 lines)"
+$p2pmq audit replay --data-dir "$data/store" --dons "$data"/dons/*.json > "$data/audit-replay.txt"
+head -8 "$data/audit-replay.txt" | cut -c1-160
 section "verify one report by hand"
 $p2pmq don init --id demo-don --nodes 4 --out "$data/demo-don"
 $p2pmq report sign --don "$data/demo-don" --topic demo --seq 1 --payload "hello" --out "$data/report.bin"

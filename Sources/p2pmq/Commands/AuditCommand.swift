@@ -71,11 +71,11 @@ struct AuditCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-check stored penalties against the evidence kept with them.",
             discussion: """
-                Each penalty's message is judged again by the built-in DON verifier (signatures, quorum,
-                config digest; for stale or unrealistic sequence numbers, against the log as it stood
-                when the message arrived). Outcomes: confirmed, not_reproduced (look closer), external
-                (judged by an external validator: re-judge with `p2pmq replay`), no_evidence (protocol
-                penalties keep no message), evidence_gone (retention), unchecked (DON config not given).
+                Each penalty's message is judged again by the built-in DON verifier (signatures, quorum, \
+                config digest; for stale or unrealistic sequence numbers, against the log as it stood \
+                when the message arrived). Outcomes: confirmed, not_reproduced (look closer), external \
+                (judged by an external validator: re-judge with `p2pmq replay`), no_evidence (protocol \
+                penalties keep no message), evidence_gone (retention), unchecked (DON config not given). \
                 DON configs come from --dons files or from the agent's --config.
                 """)
 

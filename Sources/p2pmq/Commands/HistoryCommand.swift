@@ -7,8 +7,8 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history",
         abstract: "Show stored records matching filters, newest last.",
         discussion: """
-            Filters combine with AND. Times are RFC 3339 (2026-11-26T10:00:00Z), nanoseconds since
-            the epoch, or an age such as 15m, 2h, 7d. --json prints each record in the export format
+            Filters combine with AND. Times are RFC 3339 (2026-11-26T10:00:00Z), nanoseconds since \
+            the epoch, or an age such as 15m, 2h, 7d. --json prints each record in the export format \
             (with data_b64); the table shows the data size instead.
             """)
 

@@ -15,16 +15,16 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Feed a topic's recorded messages to a validator and compare its verdicts with the recorded ones.",
         discussion: """
-            Messages go out in log order over the ValidationRouter protocol, as from a live agent: with
-            --serve this command listens on ADDR and an unchanged validator connects to it; with
-            --validator-cmd it starts the validator itself (the address is in $P2PMQ_GRPC and replaces
-            {addr} in the command). It prints the verdict counts, every record whose verdict differs from
-            the recorded one, and a digest chained over (offset, message id, verdict): the same log and
+            Messages go out in log order over the ValidationRouter protocol, as from a live agent: with \
+            --serve this command listens on ADDR and an unchanged validator connects to it; with \
+            --validator-cmd it starts the validator itself (the address is in $P2PMQ_GRPC and replaces \
+            {addr} in the command). It prints the verdict counts, every record whose verdict differs from \
+            the recorded one, and a digest chained over (offset, message id, verdict): the same log and \
             the same validator give the same digest, every time.
 
-            --from and --to (inclusive) take an offset (1200), an RFC 3339 time (2026-11-27T10:00:00Z),
-            or a DON's report (don-a:42). If the validator stops answering, the replay prints where it
-            stopped; run again with --from that offset to go on (the digest then covers the rest).
+            --from and --to (inclusive) take an offset (1200), an RFC 3339 time (2026-11-27T10:00:00Z), \
+            or a DON's report (don-a:42). If the validator stops answering, the replay prints where it \
+            stopped; run again with --from that offset to go on (the digest then covers the rest). \
             Exit status: 0 when every record got a verdict, 3 when the replay stopped early.
             """)
 
