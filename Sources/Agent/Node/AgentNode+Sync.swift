@@ -38,6 +38,17 @@ extension AgentNode {
     /// Records fetched by sync reach live listeners too (with their offsets), after the log.
     func deliverSynced(_ records: [LogRecord]) {
         for r in records { deliverToListeners(.replayed(r)) }
+        // Fetched records may have moved heads on: note it for judging live reports by arrival.
+        var highest: [String: (topic: String, don: String, seq: UInt64)] = [:]
+        for r in records where !r.don.isEmpty {
+            let key = r.topic + "\u{0}" + r.don
+            if (highest[key]?.seq ?? 0) <= r.seq { highest[key] = (r.topic, r.don, r.seq) }
+        }
+        for h in highest.values {
+            if let head = try? store.head(topic: h.topic, don: h.don), head.seq == h.seq {
+                headHistory.advancedIfTracked(topic: h.topic, don: h.don, to: h.seq)
+            }
+        }
     }
 
     /// Starts a catch-up round now and waits until no round is running or queued.

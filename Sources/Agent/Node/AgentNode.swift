@@ -18,6 +18,8 @@ public actor AgentNode {
     public nonisolated let store: ReportStore
     public nonisolated let validators: ValidatorPool
     public nonisolated let metrics: AgentMetrics
+    /// Recent head advances, so live reports are judged as of their arrival.
+    nonisolated let headHistory = HeadHistory()
     /// Catch-up from peers and serving them (`/p2pmq/sync/1.0.0`).
     nonisolated let sync: SyncService
     /// Application-specific score (P5) per peer: the sync penalties it earned, kept across
@@ -46,6 +48,7 @@ public actor AgentNode {
         let verifier = config.effectiveWhenNoValidator == .don ? ReportVerifier(registry: registry, maxReportBytes: config.maxMessageSize) : nil
         let fallback = config.effectiveWhenNoValidator
         let sinkBox = NodeBox()
+        let history = headHistory
         let metrics = AgentMetrics()
         self.metrics = metrics
         let contentIDs = config.gossip.messageIDFunction == .contentHash
@@ -74,8 +77,9 @@ public actor AgentNode {
                 case .accept: return .accept
                 case .ignore: return .ignore
                 case .don:
+                    let state = ArrivalSequenceState(store: store, history: history, arrivedAt: request.arrivedAt)
                     guard let verifier, let decision = try? verifier.verify(
-                        data: request.data, topic: request.topic, state: store, knownHead: { sync.bestKnownHead(topic: request.topic, don: $0) })
+                        data: request.data, topic: request.topic, state: state, knownHead: { sync.bestKnownHead(topic: request.topic, don: $0) })
                     else {
                         return .ignore
                     }
@@ -290,14 +294,20 @@ public actor AgentNode {
         // A live report more than one ahead of our head: fetch the seqs in between by range sync
         // (the verifier accepted it, so it is within maxSeqGap; nobody is penalized for the gap).
         var gap = false
-        if verdict == .accept, let fields, let head = try? store.head(topic: r.topic, don: fields.don)?.seq, fields.seq > head + 1 { gap = true }
+        let previousHead = verdict == .accept && fields != nil ? try? store.head(topic: r.topic, don: fields!.don)?.seq : nil
+        if let fields, let head = previousHead, fields.seq > head + 1 { gap = true }
         defer { if gap { Task { await sync.gapSeen() } } }
         do {
             let clock = ContinuousClock(), started = clock.now
             let outcomes = try await store.append([AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)])
             metrics.appendLatency.record(started.duration(to: clock.now))
             metrics.appendBatch.record(1.0)
-            if verdict == .accept, case .appended(let offset)? = outcomes.first { offsets[r.idText] = offset }
+            if verdict == .accept, case .appended(let offset)? = outcomes.first {
+                offsets[r.idText] = offset
+                if let fields, previousHead.map({ fields.seq > $0 }) ?? true {
+                    headHistory.advanced(topic: r.topic, don: fields.don, from: previousHead, to: fields.seq)
+                }
+            }
             return outcome.verdict
         } catch {
             // Never silently: the problem is reported on health and logged; the verdict stands.

@@ -13,10 +13,14 @@ public actor PubsubService {
         public var topic: String
         public var data: [UInt8]
         public var from: String
+        /// When the router asked for validation: a verdict that depends on time or state (e.g.
+        /// a report's staleness) judges the message as of its arrival, not as of when a
+        /// validation slot freed up.
+        public var arrivedAt: ContinuousClock.Instant
         public var idText: String { MessageIDFunction.text(of: id) }
 
-        public init(id: [UInt8], topic: String, data: [UInt8], from: String) {
-            (self.id, self.topic, self.data, self.from) = (id, topic, data, from)
+        public init(id: [UInt8], topic: String, data: [UInt8], from: String, arrivedAt: ContinuousClock.Instant = .now) {
+            (self.id, self.topic, self.data, self.from, self.arrivedAt) = (id, topic, data, from, arrivedAt)
         }
     }
 
