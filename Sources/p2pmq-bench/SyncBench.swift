@@ -143,11 +143,17 @@ struct SyncBench: AsyncParsableCommand {
         }
         defer { validator.cancel() }
         while await pool.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let rate = try await replayAll(store, pool)
+        await endpoint.stop()
+        return rate
+    }
+
+    /// Replays the whole topic through `pool`; returns records/s.
+    private func replayAll(_ store: ReportStore, _ pool: ValidatorPool) async throws -> Double {
         var options = Replayer.Options(topic: Self.topic)
         options.window = window
         let result = try await Replayer(store: store, pool: pool).run(options)
         precondition(result.replayed == reports && result.stoppedAt == nil, "replay stopped: \(result.stopReason ?? "")")
-        await endpoint.stop()
         return result.rate
     }
 
@@ -160,12 +166,9 @@ struct SyncBench: AsyncParsableCommand {
             for await m in messages { await pool.verdict(.with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept }) }
         }
         defer { judge.cancel() }
-        var options = Replayer.Options(topic: Self.topic)
-        options.window = window
-        let result = try await Replayer(store: store, pool: pool).run(options)
-        precondition(result.replayed == reports && result.stoppedAt == nil, "replay stopped: \(result.stopReason ?? "")")
+        let rate = try await replayAll(store, pool)
         await pool.disconnectAll()
-        return result.rate
+        return rate
     }
 
     static func timed(_ body: () -> Void) -> Double {
