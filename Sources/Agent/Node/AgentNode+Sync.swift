@@ -16,7 +16,7 @@ extension AgentNode {
                                     verdict: .reject, scoreDelta: Self.syncPenaltyValue * config.scoring.appSpecificWeight)
         logger.warning("penalized \(peer) on \(topic): \(code): \(detail)")
         do { try await store.appendPenalty(penalty) } catch {
-            noteStoreProblem("recording a sync penalty for \(peer) failed: \(error)")
+            noteStoreProblem(error, while: "recording a sync penalty for \(peer)")
         }
     }
 

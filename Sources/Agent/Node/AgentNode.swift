@@ -238,10 +238,12 @@ public actor AgentNode {
         return appScores[peer]!
     }
 
-    func noteStoreProblem(_ what: String) {
-        storeProblem = "store: \(what)"
+    /// A write failed: never silently. Health (`storeProblem`, the gauge) and the log say so, and
+    /// the node stops accepting messages.
+    func noteStoreProblem(_ error: Error, while what: String) {
+        storeProblem = "store: \(error)"
         metrics.storeHealthy.set(to: 0.0)
-        logger.error("\(what); no longer accepting messages")
+        logger.error("\(what) failed: \(error); no longer accepting messages")
     }
 
     func deliverToListeners(_ m: Proto_Message) {
@@ -272,15 +274,8 @@ public actor AgentNode {
         let r = outcome.request
         let now = wallClockNanoseconds()
         let fields = ReportFields.extract(r.data, topic: r.topic)
-        let verdict: Verdict
-        var reason = outcome.dropped?.rawValue ?? ""
-        switch outcome.verdict {
-        case .accept: verdict = .accept
-        case .ignore: verdict = .ignore
-        case .reject(let why):
-            verdict = .reject
-            reason = why
-        }
+        let (verdict, rejectReason) = outcome.verdict.stored
+        let reason = rejectReason ?? outcome.dropped?.rawValue ?? ""
         let record = LogRecord(topic: r.topic, messageID: r.idText, receivedAt: now, from: r.from, don: fields?.don ?? "",
                                seq: fields?.seq ?? 0, verdict: verdict, reason: reason, data: r.data)
         var penalty: PenaltyRecord?
@@ -291,12 +286,8 @@ public actor AgentNode {
         }
         metrics.message(topic: r.topic, verdict: verdict.name)
         if let elapsed = outcome.elapsed { metrics.validationLatency.record(elapsed) }
-        // A live report more than one ahead of our head: fetch the seqs in between by range sync
-        // (the verifier accepted it, so it is within maxSeqGap; nobody is penalized for the gap).
-        var gap = false
-        let previousHead = verdict == .accept && fields != nil ? try? store.head(topic: r.topic, don: fields!.don)?.seq : nil
-        if let fields, let head = previousHead, fields.seq > head + 1 { gap = true }
-        defer { if gap { Task { await sync.gapSeen() } } }
+        var previousHead: UInt64?
+        if verdict == .accept, let fields { previousHead = try? store.head(topic: r.topic, don: fields.don)?.seq }
         do {
             let clock = ContinuousClock(), started = clock.now
             let outcomes = try await store.append([AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)])
@@ -307,13 +298,13 @@ public actor AgentNode {
                 if let fields, previousHead.map({ fields.seq > $0 }) ?? true {
                     headHistory.advanced(topic: r.topic, don: fields.don, from: previousHead, to: fields.seq)
                 }
+                // More than one past the head: fetch the seqs between by range sync (the verifier
+                // accepted it, so it is within maxSeqGap; nobody is penalized for the gap).
+                if let fields, let head = previousHead, fields.seq > head + 1 { Task { await sync.gapSeen() } }
             }
             return outcome.verdict
         } catch {
-            // Never silently: the problem is reported on health and logged; the verdict stands.
-            storeProblem = "store: \(error)"
-            metrics.storeHealthy.set(to: 0.0)
-            logger.error("persisting \(r.idText) on \(r.topic) failed: \(error); no longer accepting messages")
+            noteStoreProblem(error, while: "persisting \(r.idText) on \(r.topic)")
             return .ignore
         }
     }
@@ -324,8 +315,7 @@ public actor AgentNode {
         let penalty = PenaltyRecord(peer: peer, at: wallClockNanoseconds(), topic: topic, messageID: "", reason: reason, verdict: .reject,
                                     scoreDelta: config.scoring.behaviourPenaltyWeight)
         do { try await store.appendPenalty(penalty) } catch {
-            storeProblem = "store: \(error)"
-            logger.error("recording a penalty for \(peer) failed: \(error)")
+            noteStoreProblem(error, while: "recording a penalty for \(peer)")
         }
     }
 }

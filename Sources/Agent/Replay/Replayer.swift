@@ -35,9 +35,7 @@ public struct Replayer: Sendable {
     /// The offsets a replay with `options` covers; throws a clear error for an unknown topic or
     /// an empty or reversed range.
     public func range(_ options: Options) throws -> ClosedRange<UInt64> {
-        guard let info = try store.topic(options.topic) else {
-            throw StoreError(.unknownTopic, "unknown topic '\(options.topic)'; `p2pmq heads` lists the stored topics")
-        }
+        let info = try store.requireTopic(options.topic)
         guard info.nextOffset > 0 else { throw AgentError(.invalidArgument, "topic '\(options.topic)' has no records") }
         let from = max(options.from, info.firstOffset)
         guard from < info.nextOffset else {
@@ -61,9 +59,8 @@ public struct Replayer: Sendable {
         let total = Int(range.upperBound - range.lowerBound + 1)
         var result = ReplayResult(topic: options.topic, from: range.lowerBound, to: range.upperBound)
         let clock = ContinuousClock(), began = clock.now
-        var pending: [UInt64: (id: String, recorded: Verdict, receivedAt: UInt64)] = [:]
+        var pending: [UInt64: (id: String, recorded: Verdict, receivedAt: UInt64, sentAt: ContinuousClock.Instant)] = [:]
         var answers: [UInt64: Answer] = [:]
-        var sent: [UInt64: ContinuousClock.Instant] = [:]
         var recordedTimes: [(UInt64, ContinuousClock.Instant)] = []
         var next = range.lowerBound
         let pool = self.pool, timeout = options.verdictTimeout, topic = options.topic
@@ -109,8 +106,7 @@ public struct Replayer: Sendable {
                     }
                     chunkIndex += 1
                     cursor = r.offset + 1
-                    pending[r.offset] = (r.messageID, r.verdict, r.receivedAt)
-                    sent[r.offset] = clock.now
+                    pending[r.offset] = (r.messageID, r.verdict, r.receivedAt, clock.now)
                     inFlight.insert(r.messageID)
                     running += 1
                     let offset = r.offset, message = Proto_Message.replayed(r)
@@ -139,23 +135,15 @@ public struct Replayer: Sendable {
                         }
                         break
                     }
-                    let now: Verdict
-                    var reason = ""
-                    switch v {
-                    case .accept: now = .accept
-                    case .ignore: now = .ignore
-                    case .reject(let why):
-                        now = .reject
-                        reason = why
-                    }
+                    let (now, rejectReason) = v.stored
+                    let reason = rejectReason ?? ""
                     result.digest.add(offset: next, messageID: p.id, verdict: now)
                     result.counts[now, default: 0] += 1
                     result.recorded[p.recorded, default: 0] += 1
                     if now != p.recorded {
                         result.differences.append(ReplayDifference(offset: next, messageID: p.id, recorded: p.recorded, now: now, reason: reason))
                     }
-                    if options.timing == .original, let at = sent[next] { recordedTimes.append((p.receivedAt, at)) }
-                    sent[next] = nil
+                    if options.timing == .original { recordedTimes.append((p.receivedAt, p.sentAt)) }
                     result.replayed += 1
                     next += 1
                     if result.replayed % 1000 == 0 { progress(result.replayed, total) }

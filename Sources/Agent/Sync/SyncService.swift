@@ -28,7 +28,7 @@ actor SyncService {
     nonisolated let metrics: AgentMetrics
     nonisolated let logger: Logger
     /// Highest head per (topic, DON) that peers reported: the verifier's best known head.
-    private nonisolated let peerHeads = NIOLockedValueBox<[String: UInt64]>([:])
+    private nonisolated let peerHeads = NIOLockedValueBox<[CatchUpPlan.Stream: UInt64]>([:])
 
     private var buckets: [String: TokenBucket] = [:]
     private var serving: [String: Int] = [:]
@@ -40,7 +40,6 @@ actor SyncService {
     private let started = ContinuousClock.now
     /// What the last catch-up round did (for logs, Admin and tests).
     private(set) var lastRound: CatchUpReport?
-    private(set) var rounds = 0
 
     init(store: ReportStore, host: P2PHost, options: SyncOptions, maxRecordBytes: Int, metrics: AgentMetrics, logger: Logger,
          subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
@@ -78,7 +77,7 @@ actor SyncService {
 
     /// The highest head peers reported for (topic, DON), if any reported one.
     nonisolated func bestKnownHead(topic: String, don: String) -> UInt64? {
-        peerHeads.withLockedValue { $0[topic + "\u{0}" + don] }
+        peerHeads.withLockedValue { $0[CatchUpPlan.Stream(topic: topic, don: don)] }
     }
 
     /// Live gossip skipped seqs: fetch them unless gossip fills them in the meantime.
@@ -150,8 +149,7 @@ actor SyncService {
         }
         peerHeads.withLockedValue { known in
             for (stream, hs) in holders {
-                let key = stream.topic + "\u{0}" + stream.don
-                known[key] = max(known[key] ?? 0, hs.map(\.head).max() ?? 0)
+                known[stream] = max(known[stream] ?? 0, hs.map(\.head).max() ?? 0)
             }
         }
         var missing: [CatchUpPlan.Stream: SeqRanges] = [:]
@@ -195,7 +193,6 @@ actor SyncService {
         var report = report
         report.seconds = (ContinuousClock.now - began).seconds
         lastRound = report
-        rounds += 1
         if report.appended > 0 || !report.excluded.isEmpty || !report.unavailable.isEmpty {
             logger.info("catch-up: \(report.appended) of \(report.missing) missing records fetched from \(report.peersAsked) peers in \(String(format: "%.2f", report.seconds)) s; excluded \(report.excluded); unavailable \(report.unavailable)")
         }
@@ -392,17 +389,13 @@ actor SyncService {
             switch request.kind {
             case .status(let s):
                 var response = P2pmq_Sync_StatusResponse()
-                let stored = Set(try store.topics().map(\.name))
-                let topics = s.topics.filter(stored.contains)
-                if s.topics.isEmpty || !topics.isEmpty {
-                    response.heads = try store.extents(topics: topics).map { e in
-                        .with {
-                            $0.topic = e.topic
-                            $0.don = e.don
-                            $0.headSeq = e.headSeq
-                            $0.firstSeq = e.firstSeq
-                            $0.logLength = e.logLength
-                        }
+                response.heads = try store.extents(topics: s.topics.isEmpty ? nil : s.topics).map { e in
+                    .with {
+                        $0.topic = e.topic
+                        $0.don = e.don
+                        $0.headSeq = e.headSeq
+                        $0.firstSeq = e.firstSeq
+                        $0.logLength = e.logLength
                     }
                 }
                 try await stream.writeMessage(try response.serializedBytes())

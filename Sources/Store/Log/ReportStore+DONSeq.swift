@@ -11,11 +11,12 @@ extension ReportStore {
         public var logLength: UInt64
     }
 
-    /// Head, lowest held seq and log length of every DON on `topics` (empty: all topics).
-    public func extents(topics: [String] = []) throws -> [StreamExtent] {
+    /// Head, lowest held seq and log length of every DON on `topics` (nil: all topics); topics
+    /// that are not stored are left out.
+    public func extents(topics: [String]? = nil) throws -> [StreamExtent] {
         try env.read { txn in
             var result: [StreamExtent] = []
-            let infos = topics.isEmpty ? try topicsIn(txn) : try topics.compactMap { try self.topic($0, txn) }
+            let infos = try topics.map { try $0.compactMap { try self.topic($0, txn) } } ?? topicsIn(txn)
             for info in infos {
                 try txn.scan(dbs.heads, prefix: Keys.topicPrefix(info.id)) { key, value in
                     let don = String(decoding: key.dropFirst(4), as: UTF8.self)
@@ -57,9 +58,7 @@ extension ReportStore {
         topic: String, don: String, from fromSeq: UInt64, _ body: (UInt64, UInt64, SeqEntry) throws -> Bool
     ) throws {
         try env.read { txn in
-            guard let info = try self.topic(topic, txn) else {
-                throw StoreError(.unknownTopic, "unknown topic '\(topic)'")
-            }
+            let info = try requireTopic(topic, txn)
             try txn.scan(dbs.donSeq, prefix: Keys.donSeqPrefix(info.id, don), from: Keys.donSeq(info.id, don, fromSeq)) { key, value in
                 let seq = Keys.decodeU64(key, at: key.count - 8)
                 guard value.count >= 8 else {

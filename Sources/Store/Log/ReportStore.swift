@@ -114,7 +114,12 @@ public final class ReportStore: Sendable {
         try txn.get(dbs.topics, Array(name.utf8)).map { try TopicInfo(name: name, encoded: $0) }
     }
 
-    private func requireTopic(_ name: String, _ txn: some LMDBReadable) throws -> TopicInfo {
+    /// The topic, or an `unknownTopic` error that says how to list the stored ones.
+    public func requireTopic(_ name: String) throws -> TopicInfo {
+        try env.read { try requireTopic(name, $0) }
+    }
+
+    func requireTopic(_ name: String, _ txn: some LMDBReadable) throws -> TopicInfo {
         guard let info = try topic(name, txn) else {
             throw StoreError(.unknownTopic, "unknown topic '\(name)'; `p2pmq heads` lists the stored topics")
         }

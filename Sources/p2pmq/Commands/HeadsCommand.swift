@@ -13,12 +13,7 @@ struct HeadsCommand: ParsableCommand {
     func run() throws {
         let store = try StoreAccess.openReadOnly(self.store.dataDir)
         defer { store.close() }
-        let topics = try topic.map { name in
-            guard let info = try store.topic(name) else {
-                throw StoreError(.unknownTopic, "unknown topic '\(name)'; `p2pmq heads` lists the stored topics")
-            }
-            return [info]
-        } ?? store.topics().sorted { $0.name < $1.name }
+        let topics = try topic.map { [try store.requireTopic($0)] } ?? store.topics().sorted { $0.name < $1.name }
         let heads = try store.heads(topic: topic)
         var table = Table(["topic", "don", "head_seq", "head_offset", "log_length", "first_offset"])
         for info in topics {

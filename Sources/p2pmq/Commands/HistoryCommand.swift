@@ -27,9 +27,7 @@ struct HistoryCommand: ParsableCommand {
     func run() throws {
         let (store, index) = try StoreAccess.openForQuery(self.store.dataDir)
         defer { store.close() }
-        if let topic, try store.topic(topic) == nil {
-            throw StoreError(.unknownTopic, "unknown topic '\(topic)'; `p2pmq heads` lists the stored topics")
-        }
+        if let topic { _ = try store.requireTopic(topic) }
         var query = HistoryQuery()
         query.topic = topic
         query.don = don

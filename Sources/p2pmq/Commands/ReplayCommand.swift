@@ -59,9 +59,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let pool = ValidatorPool()
         let replayer = Replayer(store: store, pool: pool)
         var options = Replayer.Options(topic: topic)
-        guard try store.topic(topic) != nil else {
-            throw StoreError(.unknownTopic, "unknown topic '\(topic)'; `p2pmq heads` lists the stored topics")
-        }
+        _ = try store.requireTopic(topic)
         if let from { options.from = try from.firstOffset(in: store, topic: topic) }
         if let to {
             guard let last = try to.lastOffset(in: store, topic: topic) else {
