@@ -128,6 +128,9 @@ let package = Package(
             name: "p2pmq",
             dependencies: [
                 "Agent",
+                "AgentAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 "Store",
                 "DON",
                 "Gossip",

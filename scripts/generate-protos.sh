@@ -30,7 +30,7 @@ command -v protoc >/dev/null || { echo "protoc missing: apt-get install -y proto
 # DON reports -> Sources/DON/Generated
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/DON/Generated --swift_opt=Visibility=Public \
-  p2pmq/don/report.proto
+  p2pmq/don/report.proto p2pmq/don/registry.proto
 # libp2p wire messages (keys, Noise payload, identify) -> Sources/Wire/Generated
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/Wire/Generated --swift_opt=Visibility=Public \

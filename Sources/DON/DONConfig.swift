@@ -70,6 +70,10 @@ extension DONConfig {
         } catch {
             throw DONError(.invalidConfig, "DON config is not valid JSON of the expected shape: \(error)")
         }
+        try self.init(file: file)
+    }
+
+    init(file: File) throws {
         guard let rule = QuorumRule(text: file.quorum) else {
             throw DONError(.invalidConfig, "DON \(file.id): unknown quorum rule '\(file.quorum)' (use n-f, f+1 or 2f+1)")
         }
@@ -93,12 +97,14 @@ extension DONConfig {
         }
     }
 
+    var file: File {
+        File(id: id, signers: signers.map { Data($0).base64EncodedString() }, quorum: quorum.rawValue,
+             skipThreshold: thresholds.skip, validityThreshold: thresholds.validity, maxSeqGap: thresholds.maxSeqGap)
+    }
+
     public func json() -> Data {
-        let file = File(
-            id: id, signers: signers.map { Data($0).base64EncodedString() }, quorum: quorum.rawValue,
-            skipThreshold: thresholds.skip, validityThreshold: thresholds.validity, maxSeqGap: thresholds.maxSeqGap)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return (try? encoder.encode(file)) ?? Data()
+        return (try? encoder.encode(self.file)) ?? Data()
     }
 }

@@ -7,6 +7,16 @@ public struct DONDirectory {
     public init(path: String) { self.path = path }
 
     public var configPath: String { path + "/don.json" }
+    /// The config's version in its DON's chain (1 for `don init`; `don rotate` writes it).
+    public var versionPath: String { path + "/version" }
+    /// The signed config update that introduced this config (written by `don rotate`).
+    public var updatePath: String { path + "/update.bin" }
+
+    public func version() -> UInt64 {
+        FileManager.default.contents(atPath: versionPath)
+            .flatMap { String(data: $0, encoding: .utf8) }
+            .flatMap { UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 1
+    }
     public func keyPath(_ index: Int) -> String { path + "/signer-\(index).key" }
 
     /// Creates a new DON of `nodes` signers with fresh keys. Refuses to overwrite an existing DON.
@@ -34,6 +44,22 @@ public struct DONDirectory {
     }
 
     public func config() throws -> DONConfig { try DONConfig.load(path: configPath) }
+
+    /// Creates the DON's next config in `newPath` (fresh keys for `nodes` signers) and the
+    /// update that installs it from `effectiveSeq` on, signed by `signers` of this config.
+    public func rotate(to newPath: String, nodes: Int, quorum: QuorumRule, effectiveSeq: UInt64, signers: [Int]? = nil) throws -> (DONConfig, P2pmq_Don_ConfigUpdate) {
+        let current = try config()
+        let keys = try keys(signers ?? Array(0..<current.requiredSignatures))
+        let (next, _) = try DONDirectory.create(at: newPath, id: current.id, nodes: nodes, quorum: quorum, thresholds: current.thresholds)
+        let entry = DONRegistry.Entry(config: current, version: version(), effectiveSeq: 0)
+        let update = try ConfigUpdateCheck.make(replacing: entry, with: next, effectiveSeq: effectiveSeq, keys: keys)
+        let dir = DONDirectory(path: newPath)
+        let fm = FileManager.default
+        guard fm.createFile(atPath: dir.versionPath, contents: Data("\(update.version)\n".utf8)),
+              fm.createFile(atPath: dir.updatePath, contents: try update.serializedData())
+        else { throw DONError(.io, "cannot write \(dir.updatePath)") }
+        return (next, update)
+    }
 
     /// The signer keys with the given indexes (all present ones when nil).
     public func keys(_ indexes: [Int]? = nil) throws -> [SignerKey] {

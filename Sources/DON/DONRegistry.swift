@@ -1,12 +1,56 @@
-/// The DON configurations this node knows, by DON id.
+/// The DON configurations this node knows: per DON the chain of its configs, genesis first
+/// (version 1, from seq 0), each later one applying to reports from its `effectiveSeq` on.
 public struct DONRegistry: Sendable {
-    public private(set) var configs: [String: DONConfig] = [:]
+    public struct Entry: Sendable, Equatable {
+        public var config: DONConfig
+        public var version: UInt64
+        public var effectiveSeq: UInt64
 
-    public init(_ configs: [DONConfig] = []) {
-        for c in configs { self.configs[c.id] = c }
+        public init(config: DONConfig, version: UInt64, effectiveSeq: UInt64) {
+            self.config = config
+            self.version = version
+            self.effectiveSeq = effectiveSeq
+        }
     }
 
-    public subscript(id: String) -> DONConfig? { configs[id] }
+    public private(set) var chains: [String: [Entry]] = [:]
 
-    public mutating func add(_ config: DONConfig) { configs[config.id] = config }
+    public init(_ configs: [DONConfig] = []) {
+        for c in configs { add(c) }
+    }
+
+    /// The latest config of each DON.
+    public var configs: [String: DONConfig] { chains.mapValues { $0.last!.config } }
+
+    /// The latest config of `id`.
+    public subscript(id: String) -> DONConfig? { chains[id]?.last?.config }
+
+    /// Sets `config` as the genesis of its DON (replacing any chain it had).
+    public mutating func add(_ config: DONConfig) {
+        chains[config.id] = [Entry(config: config, version: 1, effectiveSeq: 0)]
+    }
+
+    /// The config that judges report `seq` of DON `id`: the last one effective at or before it.
+    public func config(don id: String, seq: UInt64) -> Entry? {
+        chains[id]?.last { $0.effectiveSeq <= seq }
+    }
+
+    /// The entry of `id` whose config has this digest, if any (to explain a mismatch).
+    public func entry(don id: String, digest: [UInt8]) -> Entry? {
+        chains[id]?.first { $0.config.digest == digest }
+    }
+
+    public func version(of id: String) -> UInt64 { chains[id]?.last?.version ?? 0 }
+
+    /// Updates applied over the genesis, all DONs together (the `registry_version` a validator is
+    /// told, so it knows whether it has caught up).
+    public var appliedUpdates: UInt64 { chains.values.reduce(0) { $0 + UInt64($1.count - 1) } }
+
+    /// Judges an update against the chain (see `ConfigUpdateCheck`) and appends it when valid.
+    @discardableResult
+    public mutating func apply(_ update: P2pmq_Don_ConfigUpdate) -> ConfigUpdateCheck.Outcome {
+        let outcome = ConfigUpdateCheck.judge(update, against: self)
+        if case .extends(let entry) = outcome { chains[update.donID]!.append(entry) }
+        return outcome
+    }
 }

@@ -42,6 +42,14 @@ public struct ReportDecision: Sendable, Equatable {
     /// Signing digest of the report, nil when the data did not decode.
     public var reportDigest: [UInt8]?
 
+    public init(reason: ReportReason, detail: String, don: String, seq: UInt64, reportDigest: [UInt8]? = nil) {
+        self.reason = reason
+        self.detail = detail
+        self.don = don
+        self.seq = seq
+        self.reportDigest = reportDigest
+    }
+
     public var verdict: Verdict { reason.verdict }
 
     /// Whether the store should index this report by (DON, seq): accepted reports, and a second

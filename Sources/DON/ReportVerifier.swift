@@ -89,11 +89,16 @@ public struct ReportVerifier: Sendable {
         func failed(_ r: (ReportReason, String)) -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
             .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: report.donID, seq: report.seq, reportDigest: digest)))
         }
-        guard let config = registry[report.donID] else {
+        guard let entry = registry.config(don: report.donID, seq: report.seq) else {
             return failed((.unknownDON, "DON '\(report.donID)' is not in the registry"))
         }
+        let config = entry.config
         guard Array(report.configDigest) == config.digest else {
-            return failed((.wrongConfigDigest, "report names config \(Hex.encode(report.configDigest.prefix(8))), DON \(config.id) has \(Hex.encode(config.digest.prefix(8)))"))
+            let named = Hex.encode(report.configDigest.prefix(8))
+            if let other = registry.entry(don: report.donID, digest: Array(report.configDigest)) {
+                return failed((.wrongConfigDigest, "report seq \(report.seq) is signed under \(config.id) v\(other.version) (\(named), from seq \(other.effectiveSeq)); seq \(report.seq) falls under v\(entry.version) (from seq \(entry.effectiveSeq))"))
+            }
+            return failed((.wrongConfigDigest, "report names config \(named), DON \(config.id) v\(entry.version) has \(Hex.encode(config.digest.prefix(8)))"))
         }
         if let failure = QuorumVerifier.check(signed, digest: digest, config: config) {
             return failed(failure)

@@ -14,6 +14,26 @@ public struct DONFixture {
         self.topic = topic
     }
 
+    private init(config: DONConfig, keys: [SignerKey], topic: String) {
+        self.config = config
+        self.keys = keys
+        self.topic = topic
+    }
+
+    /// The same DON with fresh keys (its next config after a rotation).
+    public func rotated(nodes: Int? = nil) -> DONFixture {
+        let fresh = (0..<(nodes ?? keys.count)).map(SignerKey.generate)
+        let next = try! DONConfig(id: config.id, signers: fresh.map(\.publicKey), quorum: config.quorum, thresholds: config.thresholds)
+        return DONFixture(config: next, keys: fresh, topic: topic)
+    }
+
+    /// The config update from this config (at `version`) to `next`, signed by `signers` of this
+    /// one (default: a quorum from index 0).
+    public func update(to next: DONFixture, version: UInt64 = 1, effectiveSeq: UInt64, signers: [Int]? = nil) -> P2pmq_Don_ConfigUpdate {
+        let chosen = (signers ?? Array(0..<config.requiredSignatures)).map { keys[$0] }
+        return try! ConfigUpdateCheck.make(replacing: .init(config: config, version: version, effectiveSeq: 0), with: next.config, effectiveSeq: effectiveSeq, keys: chosen)
+    }
+
     public func report(seq: UInt64, payload: String = "price=42") -> P2pmq_Don_Report {
         var r = P2pmq_Don_Report()
         r.donID = config.id

@@ -47,7 +47,7 @@ public struct AgentConfig: Sendable {
     public var validationQueueSize = 1024
     /// nil: `don` when DONs are configured, else `ignore`.
     public var whenNoValidator: WhenNoValidator?
-    /// DON config files (don.json), relative to the config file.
+    /// Genesis files or DON config files (don.json), relative to the config file (docs/DON.md).
     public var dons: [String] = []
 
     /// false only for benchmarks measuring the bare gossip path (nothing is stored).

@@ -22,6 +22,8 @@ public actor AgentNode {
     nonisolated let headHistory = HeadHistory()
     /// Catch-up from peers and serving them (`/p2pmq/sync/1.0.0`).
     nonisolated let sync: SyncService
+    /// The DON registry (genesis + applied config updates); nil without DON configs.
+    nonisolated let registry: RegistryState?
     /// Application-specific score (P5) per peer: the sync penalties it earned, kept across
     /// restarts through the penalty history.
     private var appScores: [String: Double] = [:]
@@ -43,9 +45,15 @@ public actor AgentNode {
         self.host = host
         let pool = ValidatorPool()
         self.validators = pool
-        var registry = DONRegistry()
-        for path in config.dons { registry.add(try DONConfig.load(path: path)) }
-        let verifier = config.effectiveWhenNoValidator == .don ? ReportVerifier(registry: registry, maxReportBytes: config.maxMessageSize) : nil
+        let genesis = try Genesis.load(paths: config.dons)
+        let registry = genesis.dons.isEmpty ? nil : try RegistryState(genesis: genesis, stored: store.registryRecords())
+        self.registry = registry
+        let maxReportBytes = config.maxMessageSize
+        let useVerifier = config.effectiveWhenNoValidator == .don
+        let verifier: @Sendable () -> ReportVerifier? = {
+            guard useVerifier, let registry else { return nil }
+            return ReportVerifier(registry: registry.current, maxReportBytes: maxReportBytes)
+        }
         let fallback = config.effectiveWhenNoValidator
         let sinkBox = NodeBox()
         let history = headHistory
@@ -54,9 +62,10 @@ public actor AgentNode {
         let contentIDs = config.gossip.messageIDFunction == .contentHash
         let sync = SyncService(
             store: store, host: host, options: config.sync, maxRecordBytes: config.maxMessageSize, metrics: metrics, logger: logger,
+            registryTopic: registry?.topic,
             subscriptions: { await sinkBox.node?.pubsub.subscriptions() ?? [] },
             check: { topic, don, seq, id, data, peer in
-                await SyncedRecordCheck(pool: pool, verifier: verifier, fallback: fallback, contentIDs: contentIDs)
+                await SyncedRecordCheck(pool: pool, verifier: verifier(), registry: registry, fallback: fallback, contentIDs: contentIDs)
                     .check(topic: topic, don: don, seq: seq, messageID: id, data: data, peer: peer)
             },
             penalize: { peer, topic, id, code, detail in await sinkBox.node?.syncPenalty(peer: peer, topic: topic, messageID: id, code: code, detail: detail) },
@@ -67,19 +76,26 @@ public actor AgentNode {
             validationTimeout: config.validationTimeout, maxConcurrentValidations: config.validationConcurrency,
             validationQueueSize: config.validationQueueSize,
             validator: { request in
+                // Config updates are judged here, never by a validator (see RegistryState).
+                if let registry, request.topic == registry.topic { return registry.judge(request.data).outcome.verdict }
+                let state = ArrivalSequenceState(store: store, history: history, arrivedAt: request.arrivedAt)
+                let knownHead: @Sendable (String) -> UInt64? = { sync.bestKnownHead(topic: request.topic, don: $0) }
                 var m = Proto_Message()
                 m.messageID = request.idText
                 m.topic = request.topic
                 m.data = Data(request.data)
                 m.from = request.from
-                if let verdict = await pool.validate(m) { return verdict }
+                if await pool.count > 0 {
+                    m.context = ValidationContextBuilder.live(data: request.data, topic: request.topic, state: state, knownHead: knownHead,
+                                                              registryVersion: registry?.current.appliedUpdates ?? 0)
+                    if let verdict = await pool.validate(m) { return verdict }
+                }
                 switch fallback {
                 case .accept: return .accept
                 case .ignore: return .ignore
                 case .don:
-                    let state = ArrivalSequenceState(store: store, history: history, arrivedAt: request.arrivedAt)
-                    guard let verifier, let decision = try? verifier.verify(
-                        data: request.data, topic: request.topic, state: state, knownHead: { sync.bestKnownHead(topic: request.topic, don: $0) })
+                    guard let verifier = verifier(), let decision = try? verifier.verify(
+                        data: request.data, topic: request.topic, state: state, knownHead: knownHead)
                     else {
                         return .ignore
                     }
@@ -100,6 +116,8 @@ public actor AgentNode {
         var bound: [Multiaddr] = []
         for addr in config.listenAddrs { bound.append(try await host.listen(addr)) }
         for topic in config.topics { await pubsub.subscribe(topic.name) }
+        // Every agent of a network follows its DONs' config updates.
+        if let registry { await pubsub.subscribe(registry.topic) }
         await pubsub.addDirectPeerAddresses(config.directPeerAddresses)
         await restoreApplicationScores()
         await sync.start()
@@ -178,6 +196,10 @@ public actor AgentNode {
             throw AgentError(.invalidArgument, "message of \(data.count) bytes is over the \(config.maxMessageSize)-byte limit")
         }
         try checkTopic(topic)
+        if let registry, topic == registry.topic {
+            let outcome = registry.judge(data).outcome
+            guard case .extends = outcome else { throw AgentError(.invalidArgument, "config update not published: \(outcome.reason)") }
+        }
         let id = await pubsub.publish(topic, data: data)
         let text = MessageIDFunction.text(of: id)
         await persist(.init(request: .init(id: id, topic: topic, data: data, from: "local"), verdict: .accept, dropped: nil))
@@ -273,7 +295,20 @@ public actor AgentNode {
         guard storeProblem == nil else { return .ignore }
         let r = outcome.request
         let now = wallClockNanoseconds()
-        let fields = ReportFields.extract(r.data, topic: r.topic)
+        let fields = ReportFields.extract(r.data, topic: r.topic, registryTopic: registry?.topic)
+        var outcome = outcome
+        var registryVersion: UInt64?
+        if let registry, r.topic == registry.topic, case .accept = outcome.verdict {
+            // Applied here, one at a time: of two conflicting updates judged at once, only the
+            // first extends the chain.
+            let applied = registry.apply(r.data).outcome
+            if case .extends(let entry) = applied {
+                registryVersion = entry.version
+                logger.notice("DON \(entry.config.id): config v\(entry.version) applies from seq \(entry.effectiveSeq) (\(entry.config.signers.count) signers, \(entry.config.quorum.rawValue))")
+            } else {
+                outcome.verdict = applied.verdict
+            }
+        }
         let (verdict, rejectReason) = outcome.verdict.stored
         let reason = rejectReason ?? outcome.dropped?.rawValue ?? ""
         let record = LogRecord(topic: r.topic, messageID: r.idText, receivedAt: now, from: r.from, don: fields?.don ?? "",
@@ -290,7 +325,9 @@ public actor AgentNode {
         if verdict == .accept, let fields { previousHead = try? store.head(topic: r.topic, don: fields.don)?.seq }
         do {
             let clock = ContinuousClock(), started = clock.now
-            let outcomes = try await store.append([AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)])
+            var item = AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)
+            item.registryVersion = registryVersion
+            let outcomes = try await store.append([item])
             metrics.appendLatency.record(started.duration(to: clock.now))
             metrics.appendBatch.record(1.0)
             if verdict == .accept, case .appended(let offset)? = outcomes.first {

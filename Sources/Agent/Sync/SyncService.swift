@@ -27,6 +27,9 @@ actor SyncService {
     nonisolated let subscriptions: @Sendable () async -> Set<String>
     nonisolated let metrics: AgentMetrics
     nonisolated let logger: Logger
+    /// The DON registry's topic: its streams are fetched first in a round, and their records
+    /// checked one at a time in version order (each config update checks against the previous).
+    nonisolated let registryTopic: String?
     /// Highest head per (topic, DON) that peers reported: the verifier's best known head.
     private nonisolated let peerHeads = NIOLockedValueBox<[CatchUpPlan.Stream: UInt64]>([:])
 
@@ -42,7 +45,7 @@ actor SyncService {
     private(set) var lastRound: CatchUpReport?
 
     init(store: ReportStore, host: P2PHost, options: SyncOptions, maxRecordBytes: Int, metrics: AgentMetrics, logger: Logger,
-         subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
+         registryTopic: String? = nil, subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
          appended: @escaping Appended) {
         self.store = store
         self.host = host
@@ -50,6 +53,7 @@ actor SyncService {
         self.maxRecordBytes = maxRecordBytes
         self.metrics = metrics
         self.logger = logger
+        self.registryTopic = registryTopic
         self.subscriptions = subscriptions
         self.check = check
         self.penalize = penalize
@@ -166,8 +170,30 @@ actor SyncService {
         report.streams = holders.count
         let initial = CatchUpPlan(missing: missing, holders: holders)
         guard !initial.isDone else { return finish(report, began) }
+        // Config updates first: reports signed under a rotated config check against it.
+        let isRegistry: (CatchUpPlan.Stream) -> Bool = { $0.topic == self.registryTopic }
+        var plans: [CatchUpPlan] = []
+        if missing.keys.contains(where: isRegistry) {
+            plans.append(CatchUpPlan(missing: missing.filter { isRegistry($0.key) }, holders: holders.filter { isRegistry($0.key) }))
+            plans.append(CatchUpPlan(missing: missing.filter { !isRegistry($0.key) }, holders: holders.filter { !isRegistry($0.key) }))
+        } else {
+            plans = [initial]
+        }
+        var excluded = Set<String>()
+        for plan in plans where !plan.isDone {
+            let (done, appended) = await execute(plan)
+            report.appended += appended
+            excluded.formUnion(done.excluded)
+            for (stream, ranges) in done.unavailable where !ranges.isEmpty { report.unavailable[stream.description] = ranges.description }
+        }
+        report.excluded = excluded.sorted()
+        finish(report, began)
+    }
+
+    /// Runs a plan's range requests, `parallelRequests` at a time, until it is done.
+    private func execute(_ initial: CatchUpPlan) async -> (CatchUpPlan, Int) {
         let parallel = max(1, options.parallelRequests)
-        let plan = await withTaskGroup(of: (CatchUpPlan.Request, CatchUpPlan.Result, Int).self) { group in
+        return await withTaskGroup(of: (CatchUpPlan.Request, CatchUpPlan.Result, Int).self) { group in
             var plan = initial
             var running = 0
             var appended = 0
@@ -183,10 +209,6 @@ actor SyncService {
             }
             return (plan, appended)
         }
-        report.appended = plan.1
-        report.excluded = plan.0.excluded.sorted()
-        for (stream, ranges) in plan.0.unavailable where !ranges.isEmpty { report.unavailable[stream.description] = ranges.description }
-        finish(report, began)
     }
 
     private func finish(_ report: CatchUpReport, _ began: ContinuousClock.Instant) {
@@ -300,11 +322,13 @@ actor SyncService {
                 }
                 // A different report already stored for this seq: keep this one as evidence only.
                 let equivocation = !stored.isEmpty
-                items.append(AppendItem(
+                var item = AppendItem(
                     record: LogRecord(topic: request.stream.topic, messageID: record.id, receivedAt: now, from: peer, don: request.stream.don,
                                       seq: record.seq, verdict: equivocation ? .ignore : .accept, reason: equivocation ? "equivocation" : "synced",
                                       data: record.data),
-                    reportDigest: digest))
+                    reportDigest: digest)
+                if request.stream.topic == registryTopic, !equivocation { item.registryVersion = record.seq }
+                items.append(item)
             case .ignore:
                 ignored += 1
                 lacking.insert(record.seq...record.seq)
@@ -358,7 +382,7 @@ actor SyncService {
     /// Runs the checker over the records on all cores, keeping their order.
     private nonisolated func checkAll(_ records: [(seq: UInt64, id: String, data: [UInt8])], stream: CatchUpPlan.Stream, peer: String) async -> [SyncCheck] {
         guard !records.isEmpty else { return [] }
-        let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let width = stream.topic == registryTopic ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
         let chunk = (records.count + width - 1) / width
         return await withTaskGroup(of: (Int, [SyncCheck]).self) { group in
             for start in stride(from: 0, to: records.count, by: chunk) {

@@ -6,16 +6,19 @@ import Gossip
 /// The joiner's validation path for a record fetched by sync: the record must be the report it
 /// claims to be (DON, seq, message id), then the same judge as live messages decides: a
 /// connected validator, else the `whenNoValidator` policy (the built-in DON verifier checks the
-/// quorum; sequence rules do not apply to history).
+/// quorum; sequence rules do not apply to history). Config updates on the registry topic are
+/// checked against the chain and applied at once, so the next version checks against them
+/// (SyncService checks that topic's records one by one, in version order).
 struct SyncedRecordCheck: Sendable {
     let pool: ValidatorPool
     let verifier: ReportVerifier?
+    let registry: RegistryState?
     let fallback: AgentConfig.WhenNoValidator
     /// Message ids are content hashes (StrictNoSign), so the id can be checked against the data.
     let contentIDs: Bool
 
     func check(topic: String, don: String, seq: UInt64, messageID: String, data: [UInt8], peer: String) async -> SyncCheck {
-        guard let fields = ReportFields.extract(data, topic: topic) else {
+        guard let fields = ReportFields.extract(data, topic: topic, registryTopic: registry?.topic) else {
             return .forged(code: "sync_forged_record", detail: "not_a_report: record for \(don) seq \(seq) is not a signed report")
         }
         guard fields.don == don, fields.seq == seq else {
@@ -24,11 +27,19 @@ struct SyncedRecordCheck: Sendable {
         if contentIDs, messageID != MessageIDFunction.contentHash(of: data) {
             return .forged(code: "sync_forged_record", detail: "message_id_mismatch: message id \(messageID) does not match the data of \(don) seq \(seq)")
         }
+        if let registry, topic == registry.topic {
+            switch registry.apply(data).outcome {
+            case .extends, .known: return .accept(digest: fields.digest)
+            case .ahead(let why): return .ignore(why)
+            case .invalid(let why): return .forged(code: "sync_forged_record", detail: why)
+            }
+        }
         var m = Proto_Message()
         m.messageID = messageID
         m.topic = topic
         m.data = Data(data)
         m.from = peer
+        m.context = ValidationContextBuilder.historical(registryVersion: registry?.current.appliedUpdates ?? 0)
         if let verdict = await pool.validate(m) {
             switch verdict {
             case .accept: return .accept(digest: fields.digest)

@@ -50,6 +50,14 @@ enum Keys {
         return w.bytes
     }
 
+    /// `registry`: (DON id, config version); the value is the config update's log record.
+    static func registry(_ don: String, _ version: UInt64) -> [UInt8] {
+        var w = BinaryWriter(capacity: 10 + don.utf8.count)
+        w.short(don.utf8)
+        w.u64(version)
+        return w.bytes
+    }
+
     static func number(_ n: UInt64) -> [UInt8] {
         var w = BinaryWriter(capacity: 8)
         w.u64(n)

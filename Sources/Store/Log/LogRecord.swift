@@ -70,6 +70,9 @@ public struct AppendItem: Sendable {
     public var penalty: PenaltyRecord?
     /// Only the penalty is written (a protocol penalty that no logged message goes with).
     var penaltyOnly = false
+    /// Also store the record's data in the `registry` database as link `version` of DON
+    /// `record.don`'s config chain (an applied config update), in the same transaction.
+    public var registryVersion: UInt64?
 
     public init(record: LogRecord, reportDigest: [UInt8]? = nil, penalty: PenaltyRecord? = nil) {
         self.record = record

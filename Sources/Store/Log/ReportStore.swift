@@ -213,6 +213,18 @@ public final class ReportStore: Sendable {
         }
     }
 
+    /// The applied DON config updates (the `registry` database), per DON in version order.
+    public func registryRecords() throws -> [LogRecord] {
+        try env.read { txn in
+            var out: [LogRecord] = []
+            try txn.scan(dbs.registry, prefix: []) { _, value in
+                out.append(try RecordCodec.decodeRecord(value, topic: "", offset: 0))
+                return true
+            }
+            return out
+        }
+    }
+
     public func penaltyCount() throws -> Int {
         try env.read { try $0.count(dbs.penalties) }
     }

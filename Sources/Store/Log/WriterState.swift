@@ -36,10 +36,12 @@ struct EncodedItem {
     let reportDigest: [UInt8]?
     let penalty: [UInt8]?
     let penaltyOnly: Bool
+    let registryVersion: UInt64?
 
     init(_ item: AppendItem) throws {
         let r = item.record
         penaltyOnly = item.penaltyOnly
+        registryVersion = item.registryVersion
         if penaltyOnly {
             (topic, messageID, don, seq, verdict, value, reportDigest) = ("", "", "", 0, r.verdict, [], nil)
             penalty = try item.penalty.map { try RecordCodec.encode($0) }
@@ -94,6 +96,9 @@ extension WriterState {
             try txn.put(dbs.messageIDs, msgKey, offsetBytes)
             if !item.don.isEmpty, let digest = item.reportDigest {
                 try txn.put(dbs.donSeq, Keys.donSeq(info.id, item.don, item.seq), digest + offsetBytes)
+            }
+            if let version = item.registryVersion, item.verdict == .accept {
+                try txn.put(dbs.registry, Keys.registry(item.don, version), item.value)
             }
             if item.verdict == .accept, !item.don.isEmpty {
                 let headKey = Keys.head(info.id, item.don)

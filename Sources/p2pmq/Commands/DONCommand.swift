@@ -7,8 +7,8 @@ import Foundation
 struct DONCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "don",
-        abstract: "Create and inspect DON signing configurations.",
-        subcommands: [Init.self, Show.self])
+        abstract: "Create and inspect DON signing configurations, genesis files and key rotations.",
+        subcommands: [Init.self, Show.self, GenesisFile.self, Rotate.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -167,9 +167,56 @@ public nonisolated struct Proto_Message: Sendable {
 
   public var receivedNs: Int64 = 0
 
+  /// New: what the agent knows of the report's stream, sent with each message it asks a
+  /// validator to judge (ValidationRouter.Handle only), so a validator applies the sequence
+  /// rules against the agent's log without keeping state of its own.
+  public var context: Proto_ValidationContext {
+    get {_context ?? Proto_ValidationContext()}
+    set {_context = newValue}
+  }
+  /// Returns true if `context` has been explicitly set.
+  public var hasContext: Bool {self._context != nil}
+  /// Clears the value of `context`. Subsequent reads from it will return its default value.
+  public mutating func clearContext() {self._context = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _context: Proto_ValidationContext? = nil
+}
+
+public nonisolated struct Proto_ValidationContext: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The best known head seq of the report's (topic, DON) as of the message's arrival: the
+  /// log's, or higher when peers reported one. Absent: no head yet.
+  public var headSeq: UInt64 {
+    get {_headSeq ?? 0}
+    set {_headSeq = newValue}
+  }
+  /// Returns true if `headSeq` has been explicitly set.
+  public var hasHeadSeq: Bool {self._headSeq != nil}
+  /// Clears the value of `headSeq`. Subsequent reads from it will return its default value.
+  public mutating func clearHeadSeq() {self._headSeq = nil}
+
+  /// Report digests already stored at the report's seq (duplicates, equivocation).
+  public var storedDigests: [Data] = []
+
+  /// Fetched by range sync: history, judged by its quorum only (no sequence rules).
+  public var historical: Bool = false
+
+  /// How many DON config updates (registry chain links) the agent had applied; a validator
+  /// behind it waits for them on the registry topic before judging.
+  public var registryVersion: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _headSeq: UInt64? = nil
 }
 
 public nonisolated struct Proto_ValidatedMessage: Sendable {
@@ -701,7 +748,7 @@ nonisolated extension Proto_ListenRequest: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Proto_Message: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Message"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}message_id\0\u{1}topic\0\u{1}data\0\u{1}from\0\u{1}offset\0\u{3}received_ns\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}message_id\0\u{1}topic\0\u{1}data\0\u{1}from\0\u{1}offset\0\u{3}received_ns\0\u{1}context\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -715,12 +762,17 @@ nonisolated extension Proto_Message: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 4: try { try decoder.decodeSingularStringField(value: &self.from) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.offset) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.receivedNs) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._context) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.messageID.isEmpty {
       try visitor.visitSingularStringField(value: self.messageID, fieldNumber: 1)
     }
@@ -739,6 +791,9 @@ nonisolated extension Proto_Message: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if self.receivedNs != 0 {
       try visitor.visitSingularInt64Field(value: self.receivedNs, fieldNumber: 6)
     }
+    try { if let v = self._context {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -749,6 +804,56 @@ nonisolated extension Proto_Message: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.from != rhs.from {return false}
     if lhs.offset != rhs.offset {return false}
     if lhs.receivedNs != rhs.receivedNs {return false}
+    if lhs._context != rhs._context {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Proto_ValidationContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ValidationContext"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}head_seq\0\u{3}stored_digests\0\u{1}historical\0\u{3}registry_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self._headSeq) }()
+      case 2: try { try decoder.decodeRepeatedBytesField(value: &self.storedDigests) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.historical) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.registryVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._headSeq {
+      try visitor.visitSingularUInt64Field(value: v, fieldNumber: 1)
+    } }()
+    if !self.storedDigests.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.storedDigests, fieldNumber: 2)
+    }
+    if self.historical != false {
+      try visitor.visitSingularBoolField(value: self.historical, fieldNumber: 3)
+    }
+    if self.registryVersion != 0 {
+      try visitor.visitSingularUInt64Field(value: self.registryVersion, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Proto_ValidationContext, rhs: Proto_ValidationContext) -> Bool {
+    if lhs._headSeq != rhs._headSeq {return false}
+    if lhs.storedDigests != rhs.storedDigests {return false}
+    if lhs.historical != rhs.historical {return false}
+    if lhs.registryVersion != rhs.registryVersion {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

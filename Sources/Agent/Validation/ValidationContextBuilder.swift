@@ -1,0 +1,30 @@
+import AgentAPI
+import DON
+import Foundation
+
+/// What a validator is told with each message (`Message.context`): the agent's view of the
+/// report's stream, so that `p2pmq validator` applies the sequence rules against the agent's log
+/// (as of the message's arrival) without a store of its own, and a restarted or second
+/// validator judges exactly as the first.
+enum ValidationContextBuilder {
+    static func live(data: [UInt8], topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
+        var c = Proto_ValidationContext()
+        c.registryVersion = registryVersion
+        guard let fields = ReportFields.extract(data, topic: topic) else { return c }
+        let local = try? state.headSeq(topic: topic, don: fields.don)
+        guard let head = [local ?? nil, knownHead(fields.don)].compactMap({ $0 }).max() else { return c }
+        c.headSeq = head
+        if fields.seq <= head, let stored = try? state.storedDigests(topic: topic, don: fields.don, seq: fields.seq) {
+            c.storedDigests = stored.map { Data($0) }
+        }
+        return c
+    }
+
+    /// For a record fetched by range sync: history, judged by its quorum only.
+    static func historical(registryVersion: UInt64) -> Proto_ValidationContext {
+        var c = Proto_ValidationContext()
+        c.historical = true
+        c.registryVersion = registryVersion
+        return c
+    }
+}
