@@ -9,7 +9,7 @@ final class ValidatorPoolTests: XCTestCase {
 
     func testNoValidatorMeansNoVerdict() async {
         let pool = ValidatorPool()
-        let verdict = await pool.validate(message("m"))
+        let verdict = await pool.validate(message("m"))?.verdict
         XCTAssertNil(verdict)
     }
 
@@ -17,7 +17,7 @@ final class ValidatorPoolTests: XCTestCase {
         let pool = ValidatorPool()
         let (first, firstStream) = await pool.connect()
         let (_, secondStream) = await pool.connect()
-        let result = { let m = message("m1"); return Task { await pool.validate(m) } }()
+        let result = { let m = message("m1"); return Task { await pool.validate(m)?.verdict } }()
         var it1 = firstStream.makeAsyncIterator()
         let got = await it1.next()
         XCTAssertEqual(got?.messageID, "m1", "round robin starts with the first validator")
@@ -35,14 +35,14 @@ final class ValidatorPoolTests: XCTestCase {
     func testTheLastValidatorLeavingLeavesTheMessageToThePolicyAndANewOneCanConnect() async throws {
         let pool = ValidatorPool()
         let (only, stream) = await pool.connect()
-        let result = { let m = message("m"); return Task { await pool.validate(m) } }()
+        let result = { let m = message("m"); return Task { await pool.validate(m)?.verdict } }()
         var it = stream.makeAsyncIterator()
         _ = await it.next()
         await pool.disconnect(only)
         let verdict = await result.value
         XCTAssertNil(verdict, "no verdict: whenNoValidator decides")
         let (_, again) = await pool.connect()
-        let second = { let m = message("n"); return Task { await pool.validate(m) } }()
+        let second = { let m = message("n"); return Task { await pool.validate(m)?.verdict } }()
         var it2 = again.makeAsyncIterator()
         _ = await it2.next()
         await pool.verdict(.with { $0.msg = message("n"); $0.result = .nil })
@@ -52,7 +52,7 @@ final class ValidatorPoolTests: XCTestCase {
     func testTimeoutsAndUnknownVerdicts() async throws {
         let pool = ValidatorPool()
         let (_, stream) = await pool.connect()
-        let waiting = { let m = message("slow"); return Task { await pool.validate(m) } }()
+        let waiting = { let m = message("slow"); return Task { await pool.validate(m)?.verdict } }()
         var it = stream.makeAsyncIterator()
         _ = await it.next()
         waiting.cancel()  // what the validation timeout does

@@ -62,7 +62,7 @@ public actor AgentNode {
         let contentIDs = config.gossip.messageIDFunction == .contentHash
         let sync = SyncService(
             store: store, host: host, options: config.sync, maxRecordBytes: config.maxMessageSize, metrics: metrics, logger: logger,
-            registryTopic: registry?.topic,
+            registryTopic: registry?.topic, maxSeqGap: { registry?.current[$0]?.thresholds.maxSeqGap },
             subscriptions: { await sinkBox.node?.pubsub.subscriptions() ?? [] },
             check: { topic, don, seq, id, data, peer in
                 await SyncedRecordCheck(pool: pool, verifier: verifier(), registry: registry, fallback: fallback, contentIDs: contentIDs)
@@ -77,7 +77,10 @@ public actor AgentNode {
             validationQueueSize: config.validationQueueSize,
             validator: { request in
                 // Config updates are judged here, never by a validator (see RegistryState).
-                if let registry, request.topic == registry.topic { return registry.judge(request.data).outcome.verdict }
+                if let registry, request.topic == registry.topic {
+                    let outcome = registry.judge(request.data).outcome
+                    return .init(outcome.verdict, reason: outcome.reason)
+                }
                 let state = ArrivalSequenceState(store: store, history: history, arrivedAt: request.arrivedAt)
                 let knownHead: @Sendable (String) -> UInt64? = { sync.bestKnownHead(topic: request.topic, don: $0) }
                 var m = Proto_Message()
@@ -88,7 +91,7 @@ public actor AgentNode {
                 if await pool.count > 0 {
                     m.context = ValidationContextBuilder.live(data: request.data, topic: request.topic, state: state, knownHead: knownHead,
                                                               registryVersion: registry?.current.appliedUpdates ?? 0)
-                    if let verdict = await pool.validate(m) { return verdict }
+                    if let answer = await pool.validate(m) { return answer }
                 }
                 switch fallback {
                 case .accept: return .accept
@@ -100,8 +103,8 @@ public actor AgentNode {
                         return .ignore
                     }
                     switch decision.verdict {
-                    case .accept: return .accept
-                    case .ignore: return .ignore
+                    case .accept: return .init(.accept, reason: decision.reason.rawValue)
+                    case .ignore: return .ignore(decision.reason.rawValue)
                     case .reject: return .reject(reason: decision.reason.rawValue)
                     }
                 }
@@ -310,7 +313,7 @@ public actor AgentNode {
             }
         }
         let (verdict, rejectReason) = outcome.verdict.stored
-        let reason = rejectReason ?? outcome.dropped?.rawValue ?? ""
+        let reason = rejectReason ?? outcome.dropped?.rawValue ?? outcome.reason ?? ""
         let record = LogRecord(topic: r.topic, messageID: r.idText, receivedAt: now, from: r.from, don: fields?.don ?? "",
                                seq: fields?.seq ?? 0, verdict: verdict, reason: reason, data: r.data)
         var penalty: PenaltyRecord?

@@ -76,6 +76,7 @@ public struct Replayer: Sendable {
             }
         }
         defer { sweeper.cancel() }
+        var context = try ReplayContext(store: store, topic: topic, before: range.lowerBound)
         try await withThrowingTaskGroup(of: (UInt64, Answer).self) { group in
             var cursor = range.lowerBound
             var chunk: [LogRecord] = []
@@ -109,14 +110,17 @@ public struct Replayer: Sendable {
                     pending[r.offset] = (r.messageID, r.verdict, r.receivedAt, clock.now)
                     inFlight.insert(r.messageID)
                     running += 1
-                    let offset = r.offset, message = Proto_Message.replayed(r)
+                    let offset = r.offset
+                    var message = Proto_Message.replayed(r)
+                    message.context = context.context(for: r)
+                    context.note(r)
                     watch.sent(offset, id: r.messageID)
                     group.addTask {
                         guard let verdict = await pool.validate(message) else {
                             return (offset, watch.timedOut(offset) ? .timedOut : .noValidator)
                         }
                         watch.answered(offset)
-                        return (offset, .verdict(verdict))
+                        return (offset, .verdict(verdict.verdict))
                     }
                 }
                 guard running > 0, let (offset, answer) = try await group.next() else { break }

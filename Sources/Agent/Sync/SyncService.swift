@@ -30,6 +30,8 @@ actor SyncService {
     /// The DON registry's topic: its streams are fetched first in a round, and their records
     /// checked one at a time in version order (each config update checks against the previous).
     nonisolated let registryTopic: String?
+    /// The DON's maxSeqGap, to cap the heads peers report (see `CredibleHeads`).
+    nonisolated let maxSeqGap: @Sendable (_ don: String) -> UInt64?
     /// Highest head per (topic, DON) that peers reported: the verifier's best known head.
     private nonisolated let peerHeads = NIOLockedValueBox<[CatchUpPlan.Stream: UInt64]>([:])
 
@@ -45,7 +47,7 @@ actor SyncService {
     private(set) var lastRound: CatchUpReport?
 
     init(store: ReportStore, host: P2PHost, options: SyncOptions, maxRecordBytes: Int, metrics: AgentMetrics, logger: Logger,
-         registryTopic: String? = nil, subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
+         registryTopic: String? = nil, maxSeqGap: @escaping @Sendable (String) -> UInt64? = { _ in nil }, subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
          appended: @escaping Appended) {
         self.store = store
         self.host = host
@@ -54,6 +56,7 @@ actor SyncService {
         self.metrics = metrics
         self.logger = logger
         self.registryTopic = registryTopic
+        self.maxSeqGap = maxSeqGap
         self.subscriptions = subscriptions
         self.check = check
         self.penalize = penalize
@@ -150,6 +153,14 @@ actor SyncService {
             for h in heads ?? [] where topics.contains(h.topic) && !h.don.isEmpty && h.firstSeq <= h.headSeq {
                 holders[.init(topic: h.topic, don: h.don), default: []].append(.init(peer: peer, first: h.firstSeq, head: h.headSeq))
             }
+        }
+        for (stream, hs) in holders {
+            let local = try? store.head(topic: stream.topic, don: stream.don)?.seq
+            let (capped, best, limit) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don))
+            for h in hs where limit.map({ h.head > $0 }) ?? false {
+                logger.warning("sync: \(h.peer) reports head \(h.head) for \(stream), more than maxSeqGap past \(limit! - maxSeqGap(stream.don)!): not believed; fetching up to \(best ?? 0)")
+            }
+            holders[stream] = capped.isEmpty ? nil : capped
         }
         peerHeads.withLockedValue { known in
             for (stream, hs) in holders {

@@ -35,13 +35,15 @@ struct SyncedRecordCheck: Sendable {
             }
         }
         var m = Proto_Message()
-        m.messageID = messageID
+        // Its own id in the pool: the same message may be in flight as live gossip, and verdicts
+        // are matched by id (docs/API.md: synced records carry `<id>/sync`).
+        m.messageID = messageID + "/sync"
         m.topic = topic
         m.data = Data(data)
         m.from = peer
         m.context = ValidationContextBuilder.historical(registryVersion: registry?.current.appliedUpdates ?? 0)
-        if let verdict = await pool.validate(m) {
-            switch verdict {
+        if let answer = await pool.validate(m) {
+            switch answer.verdict {
             case .accept: return .accept(digest: fields.digest)
             case .ignore: return .ignore("validator said IGNORE")
             case .reject(let reason): return .forged(code: "sync_rejected_record", detail: "\(reason): the validator rejected \(don) seq \(seq)")

@@ -7,12 +7,12 @@ import Gossip
 /// agent's `whenNoValidator` policy decides). Verdicts for ids nobody is waiting for (late, or
 /// made up) are counted and dropped.
 public actor ValidatorPool {
-    public typealias Verdict = GossipsubRouter.Verdict
+    public typealias Answer = PubsubService.ValidationAnswer
 
     private struct Pending {
         var validator: UInt64
         var message: Proto_Message
-        var waiter: CheckedContinuation<Verdict?, Never>
+        var waiter: CheckedContinuation<Answer?, Never>
     }
 
     private var validators: [UInt64: AsyncStream<Proto_Message>.Continuation] = [:]
@@ -62,22 +62,22 @@ public actor ValidatorPool {
             unknownVerdicts += 1
             return
         }
-        let verdict: Verdict
+        let answer: Answer
         switch v.result {
-        case .accept: verdict = .accept
-        case .reject: verdict = .reject(reason: v.reason.isEmpty ? "rejected_by_validator" : v.reason)
-        default: verdict = .ignore
+        case .accept: answer = Answer(.accept, reason: v.reason.isEmpty ? nil : v.reason)
+        case .reject: answer = .reject(reason: v.reason.isEmpty ? "rejected_by_validator" : v.reason)
+        default: answer = Answer(.ignore, reason: v.reason.isEmpty ? nil : v.reason)
         }
-        p.waiter.resume(returning: verdict)
+        p.waiter.resume(returning: answer)
     }
 
     /// The verdict of a connected validator, or nil when none is connected (or the caller's
     /// task is cancelled, e.g. by the validation timeout).
-    public func validate(_ message: Proto_Message) async -> Verdict? {
+    public func validate(_ message: Proto_Message) async -> Answer? {
         guard pick() != nil else { return nil }
         let id = message.messageID
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (waiter: CheckedContinuation<Verdict?, Never>) in
+            await withCheckedContinuation { (waiter: CheckedContinuation<Answer?, Never>) in
                 guard let validator = pick() else { return waiter.resume(returning: nil) }
                 if let earlier = pending[id] { earlier.waiter.resume(returning: nil) }
                 pending[id] = Pending(validator: validator, message: message, waiter: waiter)

@@ -24,7 +24,24 @@ public actor PubsubService {
         }
     }
 
-    public typealias Validator = @Sendable (ValidationRequest) async -> GossipsubRouter.Verdict
+    public typealias Validator = @Sendable (ValidationRequest) async -> ValidationAnswer
+
+    /// A validator's verdict and why (an IGNORE's reason too, e.g. "equivocation", so the log
+    /// explains every verdict; a REJECT's reason is in the verdict).
+    public struct ValidationAnswer: Sendable {
+        public var verdict: GossipsubRouter.Verdict
+        public var reason: String?
+
+        public init(_ verdict: GossipsubRouter.Verdict, reason: String? = nil) {
+            self.verdict = verdict
+            self.reason = reason
+        }
+
+        public static let accept = ValidationAnswer(.accept)
+        public static let ignore = ValidationAnswer(.ignore)
+        public static func ignore(_ reason: String) -> ValidationAnswer { ValidationAnswer(.ignore, reason: reason) }
+        public static func reject(reason: String) -> ValidationAnswer { ValidationAnswer(.reject(reason: reason), reason: reason) }
+    }
 
     /// The verdict the router applied to a validated message (including IGNOREs for a full
     /// queue or a timeout, with `dropped` saying which), before it is acted on: the agent
@@ -34,11 +51,13 @@ public actor PubsubService {
         public var request: ValidationRequest
         public var verdict: GossipsubRouter.Verdict
         public var dropped: Dropped?
+        /// The validator's reason for its verdict, if it gave one.
+        public var reason: String?
         /// From the start of validation to the verdict (nil when it never started).
         public var elapsed: Duration?
 
-        public init(request: ValidationRequest, verdict: GossipsubRouter.Verdict, dropped: Dropped?, elapsed: Duration? = nil) {
-            (self.request, self.verdict, self.dropped, self.elapsed) = (request, verdict, dropped, elapsed)
+        public init(request: ValidationRequest, verdict: GossipsubRouter.Verdict, dropped: Dropped?, reason: String? = nil, elapsed: Duration? = nil) {
+            (self.request, self.verdict, self.dropped, self.reason, self.elapsed) = (request, verdict, dropped, reason, elapsed)
         }
     }
 
@@ -295,15 +314,16 @@ public actor PubsubService {
         guard let validator = self.validator else { return }
         validationsRunning += 1
         let task = Task {
-            let verdict = await validator(request)
-            self.validated(request.id, verdict)
+            let answer = await validator(request)
+            self.validated(request.id, answer)
         }
         inFlight[request.id] = (request, ContinuousClock.now.advanced(by: validationTimeout), task)
     }
 
     /// A verdict, or nil when the deadline passed (IGNORE, counted). A verdict arriving after its
     /// deadline is dropped: the message was already given IGNORE.
-    private func validated(_ id: [UInt8], _ verdict: GossipsubRouter.Verdict?) {
+    private func validated(_ id: [UInt8], _ answer: ValidationAnswer?) {
+        let verdict = answer?.verdict
         guard let entry = inFlight.removeValue(forKey: id) else { return }
         validationsRunning -= 1
         stats.validated += 1
@@ -312,7 +332,7 @@ public actor PubsubService {
             entry.task.cancel()
         }
         let started = entry.deadline.advanced(by: .zero - validationTimeout)
-        conclude(Outcome(request: entry.request, verdict: verdict ?? .ignore, dropped: verdict == nil ? .timeout : nil,
+        conclude(Outcome(request: entry.request, verdict: verdict ?? .ignore, dropped: verdict == nil ? .timeout : nil, reason: answer?.reason,
                          elapsed: started.duration(to: ContinuousClock.now)))
         if !validationQueue.isEmpty, validationsRunning < maxConcurrentValidations {
             startValidation(validationQueue.removeFirst())

@@ -78,6 +78,10 @@ final class ReferenceValidator: Sendable {
             try await router.listen(.with { $0.topics = [topic] }) { response in
                 for try await m in response.messages { self.applyUpdate(Array(m.data)) }
             }
+        } catch let e as RPCError where e.code == .unimplemented {
+            // A replay endpoint (`p2pmq replay --serve`) serves ValidationRouter only.
+            log("validator: \(host):\(port) serves no MsgRouter (a replay?): judging with the genesis configs only")
+            while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
         }
         // The agent ended the stream (shutdown): end this connection too.
         throw RPCError(code: .unavailable, message: "the agent ended the registry stream")
@@ -159,10 +163,11 @@ final class ReferenceValidator: Sendable {
         switch decision.verdict {
         case .accept: result.result = .accept
         case .ignore: result.result = .ignore
-        case .reject:
-            result.result = .reject
-            result.reason = "\(decision.reason.rawValue): \(decision.detail)"
+        case .reject: result.result = .reject
         }
+        // Every verdict says why: the agent records it with the message (and a REJECT's in the
+        // sender's penalty).
+        result.reason = "\(decision.reason.rawValue): \(decision.detail)"
         count(result, reason: decision.reason.rawValue)
         return result
     }

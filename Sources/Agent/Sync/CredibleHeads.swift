@@ -1,0 +1,26 @@
+/// Which heads that peers report in sync Status to believe. A peer that accepted (or made up) a
+/// report far ahead of the real stream, e.g. one signed by a compromised DON with an unrealistic
+/// seq, reports that head; fetching up to it would bring the report in as history (history skips
+/// the sequence rules) and move this node's head out of reach of the honest stream. So a reported
+/// head counts only up to `maxSeqGap` past a reference: the local head, or, for a node without
+/// one, the lower median of the reported heads (honest peers being the majority).
+enum CredibleHeads {
+    /// The holders with each incredible head lowered to the highest credible one (such a peer may
+    /// still serve the seqs below it), that highest credible head, and the limit.
+    static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?) -> (holders: [CatchUpPlan.Holder], best: UInt64?, limit: UInt64?) {
+        let top = holders.map(\.head).max()
+        guard let gap = maxSeqGap, !holders.isEmpty else { return (holders, top, nil) }
+        let sorted = holders.map(\.head).sorted()
+        let reference = local ?? sorted[(sorted.count - 1) / 2]
+        let (limit, overflow) = reference.addingReportingOverflow(gap)
+        guard !overflow else { return (holders, top, nil) }
+        let best = holders.map(\.head).filter { $0 <= limit }.max() ?? local ?? reference
+        let capped = holders.compactMap { h -> CatchUpPlan.Holder? in
+            guard h.first <= best else { return nil }
+            var c = h
+            c.head = min(h.head, best)
+            return c
+        }
+        return (capped, best, limit)
+    }
+}

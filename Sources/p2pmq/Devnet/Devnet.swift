@@ -1,0 +1,261 @@
+import AgentAPI
+import DON
+import Foundation
+import NIOConcurrencyHelpers
+
+/// One devnet run: starts the agents and validators, produces reports, attacks, lets a node join
+/// late, and collects what happened. Every child process is stopped at the end, also on Ctrl-C.
+final class Devnet: @unchecked Sendable {
+    // @unchecked: the mutable fields below are touched only by `run`'s task, in sequence;
+    // the signal handler only sets `stopRequested` (a locked box).
+    struct Options {
+        var dons = 3
+        var nodes = 4
+        var byzantine = 1
+        var lateJoiner = true
+        var duration: Duration = .seconds(30)
+        var rate = 10.0
+        var dir = "./devnet"
+    }
+
+    struct Running {
+        let node: DevnetLayout.Node
+        let agent: ChildProcess
+        var validator: ChildProcess?
+        let client: AgentClient
+        let listen: String
+        let grpc: String
+    }
+
+    let options: Options
+    let executable: String
+    let progress: @Sendable (String) -> Void
+    var layout: DevnetLayout
+    var running: [Running] = []
+    var producers: [ReportProducer] = []
+    var attackers: [ByzantineSender] = []
+    var watches: [DeliveryWatch] = []
+    var lateJoinerStart: (at: Double, produced: [String: UInt64])?
+    var catchUpSeconds: Double?
+    var byzantineScores: [String: Double] = [:]
+    /// The lowest score of the byzantine peer each honest node reported while it ran.
+    var byzantineLowestScores: [String: Double] = [:]
+    var cpuSeconds: [String: Double] = [:]
+    var productionSeconds = 0.0
+    let stopRequested = NIOLockedValueBox(false)
+    private var tasks: [Task<Void, Never>] = []
+
+    init(options: Options, executable: String, progress: @escaping @Sendable (String) -> Void) throws {
+        self.options = options
+        self.executable = executable
+        self.progress = progress
+        layout = try DevnetLayout.create(dir: options.dir, dons: options.dons, nodes: options.nodes,
+                                         byzantine: options.byzantine, lateJoiner: options.lateJoiner)
+    }
+
+    var honestMembers: [Running] { running.filter { if case .member = $0.node.role { return true } else { return false } } }
+    var produced: [String: UInt64] {
+        Dictionary(uniqueKeysWithValues: producers.map { ($0.don.config.id, $0.produced) })
+    }
+
+    /// The whole run; always leaves no child process behind.
+    func run() async throws {
+        defer { }
+        do {
+            try await startNetwork()
+            try await produce()
+            await collectLive()
+        } catch {
+            await stopAll()
+            throw error
+        }
+        await stopAll()
+    }
+
+    // MARK: start
+
+    private func start(_ node: DevnetLayout.Node, bootstrappers: [String], validator: Bool) async throws -> Running {
+        try layout.writeConfig(node, bootstrappers: bootstrappers)
+        let agent = try ChildProcess(name: "agent \(node.name)", executable: executable, arguments: ["agent", "--config", node.configPath],
+                                     stdout: node.dir + "/agent.out", stderr: node.dir + "/agent.log")
+        let ready: [String: Any]
+        do { ready = try await agent.readyLine() } catch {
+            await agent.stop()
+            throw error
+        }
+        guard let listen = (ready["listen"] as? [String])?.first, let grpc = ready["grpc"] as? String else {
+            await agent.stop()
+            throw DevnetError("agent \(node.name) printed a ready line without listen/grpc addresses")
+        }
+        var r = Running(node: node, agent: agent, validator: nil, client: try AgentClient(address: grpc), listen: listen, grpc: grpc)
+        if validator {
+            r.validator = try ChildProcess(name: "validator \(node.name)", executable: executable,
+                                           arguments: ["validator", "--agent", grpc, "--dons", layout.genesisPath, "--progress", "0"],
+                                           stdout: node.dir + "/validator.out", stderr: node.dir + "/validator.log")
+        }
+        return r
+    }
+
+    private func startNetwork() async throws {
+        let members = layout.nodes.filter { if case .member = $0.role { return true } else { return false } }
+        progress("devnet: \(layout.dons.count) DONs x \(options.nodes) nodes, \(options.byzantine) byzantine, late joiner: \(options.lateJoiner ? "yes" : "no"); folder \(layout.dir)")
+        for node in members {
+            if stopRequested.withLockedValue({ $0 }) { throw CancellationError() }
+            running.append(try await start(node, bootstrappers: running.map(\.listen), validator: true))
+        }
+        progress("devnet: \(running.count) agents and validators started; waiting for validators and connections")
+        let honestAddresses = running.map(\.listen)
+        for node in layout.nodes where node.role == .byzantine {
+            running.append(try await start(node, bootstrappers: honestAddresses, validator: false))
+        }
+        // Ready: every member agent has its validator and sees every other agent started so far.
+        let expectedPeers = running.count - 1
+        let deadline = ContinuousClock.now + .seconds(60)
+        for r in honestMembers {
+            while true {
+                if stopRequested.withLockedValue({ $0 }) { throw CancellationError() }
+                if let h = try? await r.client.admin.health(.init()), h.validators >= 1, h.peers >= expectedPeers { break }
+                guard ContinuousClock.now < deadline else {
+                    let h = try? await r.client.admin.health(.init())
+                    throw DevnetError("\(r.node.name) not ready after 60 s: \(h?.validators ?? 0) validators, \(h?.peers ?? 0) of \(expectedPeers) peers; see \(r.node.dir)/agent.log")
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        // Meshes form on the first heartbeats.
+        try await Task.sleep(for: .seconds(2))
+    }
+
+    // MARK: the run
+
+    private func produce() async throws {
+        for don in layout.dons {
+            let publishers = honestMembers.filter { if case .member(let d, _) = $0.node.role { return d == don.config.id } else { return false } }.map(\.client)
+            producers.append(ReportProducer(don: don, publishers: publishers, rate: options.rate))
+        }
+        for r in honestMembers {
+            let w = DeliveryWatch(node: r.node.name)
+            watches.append(w)
+            let client = r.client, topics = layout.topics
+            tasks.append(Task { await w.run(client, topics: topics) })
+        }
+        let clock = ContinuousClock(), began = clock.now
+        let total = options.duration.seconds
+        var producing: [Task<Void, Never>] = producers.map { p in Task { await p.run() } }
+        var attacking: [Task<Void, Never>] = []
+        var nextProgress = 2.0
+        while true {
+            let t = (clock.now - began).seconds
+            if t >= total || stopRequested.withLockedValue({ $0 }) { break }
+            // Attacks in the first half, so that the late joiner meets the honest network.
+            if attacking.isEmpty, t >= total * 0.1, let byz = running.first(where: { $0.node.role == .byzantine }) {
+                for (i, don) in layout.dons.enumerated() {
+                    let a = ByzantineSender(don: don, client: byz.client, producer: producers[i])
+                    attackers.append(a)
+                    attacking.append(Task { await a.run(interval: .milliseconds(400)) })
+                }
+                progress(String(format: "[%5.1fs] byzantine node %@ starts attacking every DON's topic", t, byz.node.peerID))
+            }
+            if !attacking.isEmpty, t >= total * 0.45, attacking.contains(where: { !$0.isCancelled }) {
+                attacking.forEach { $0.cancel() }
+                progress(String(format: "[%5.1fs] byzantine node stops", t))
+            }
+            if options.lateJoiner, lateJoinerStart == nil, t >= total * 0.5, let node = layout.nodes.first(where: { $0.role == .lateJoiner }) {
+                lateJoinerStart = (t, produced)
+                progress(String(format: "[%5.1fs] late joiner %@ starts (heads %@)", t, node.name, produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")))
+                running.append(try await start(node, bootstrappers: honestMembers.map(\.listen), validator: true))
+            }
+            if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
+            if t >= nextProgress {
+                nextProgress += 2
+                await sampleByzantineScores()
+                progress(progressLine(t))
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        productionSeconds = (clock.now - began).seconds
+        producing.forEach { $0.cancel() }
+        attacking.forEach { $0.cancel() }
+        producing = []
+        progress(String(format: "[%5.1fs] producers stop at %@; letting the network settle", productionSeconds,
+                        produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")))
+        // Settle: every honest node holds every produced report, or 15 s pass.
+        let settleBy = clock.now + .seconds(15)
+        while clock.now < settleBy, !stopRequested.withLockedValue({ $0 }) {
+            if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
+            if allHeld() { break }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    private func checkCatchUp(now: Double) {
+        guard let start = lateJoinerStart, let late = running.first(where: { $0.node.role == .lateJoiner }),
+              let seen = try? NodeInspection.read(dataDir: late.node.dataDir, produced: start.produced, withLog: false) else { return }
+        if start.produced.allSatisfy({ seen.held[$0.key] == Int($0.value) }) {
+            catchUpSeconds = now - start.at
+            progress(String(format: "[%5.1fs] late joiner caught up: all %d earlier reports in %.2f s", now, start.produced.values.reduce(0, +), now - start.at))
+        }
+    }
+
+    private func allHeld() -> Bool {
+        let want = produced
+        return running.filter(\.node.honest).allSatisfy { r in
+            guard let seen = try? NodeInspection.read(dataDir: r.node.dataDir, produced: want, withLog: false) else { return false }
+            return want.allSatisfy { seen.held[$0.key] == Int($0.value) }
+        }
+    }
+
+    private func progressLine(_ t: Double) -> String {
+        let want = produced
+        let expected = want.values.reduce(0, +)
+        var ratios: [Double] = []
+        for w in watches {
+            // A node's own DON's reports it published itself are not "delivered from the network".
+            let got = w.delivered.values.reduce(0, +)
+            ratios.append(expected == 0 ? 1 : Double(got) / Double(expected))
+        }
+        let attacks = attackers.reduce(0) { $0 + $1.counts.values.reduce(0, +) }
+        var line = String(format: "[%5.1fs] produced %@ | delivered to listeners: min %.0f%% | byzantine sent %d",
+                          t, want.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " "),
+                          100 * (ratios.min() ?? 0), attacks)
+        if lateJoinerStart != nil { line += catchUpSeconds.map { String(format: " | late joiner caught up in %.2f s", $0) } ?? " | late joiner catching up" }
+        return line
+    }
+
+    private func sampleByzantineScores() async {
+        let byzIDs = Set(running.filter { $0.node.role == .byzantine }.map(\.node.peerID))
+        guard !byzIDs.isEmpty else { return }
+        for r in running where r.node.honest {
+            guard let peers = try? await r.client.admin.peers(.init()) else { continue }
+            for p in peers.peers where byzIDs.contains(p.peerID) {
+                byzantineLowestScores[r.node.name] = min(byzantineLowestScores[r.node.name] ?? p.score.total, p.score.total)
+            }
+        }
+    }
+
+    /// Live figures that need the agents running: the byzantine peer's score on each honest node,
+    /// and CPU used per agent.
+    private func collectLive() async {
+        let byzIDs = Set(running.filter { $0.node.role == .byzantine }.map(\.node.peerID))
+        for r in running where r.node.honest {
+            if let peers = try? await r.client.admin.peers(.init()) {
+                for p in peers.peers where byzIDs.contains(p.peerID) { byzantineScores[r.node.name] = p.score.total }
+            }
+        }
+        for r in running { cpuSeconds[r.node.name] = r.agent.cpuSeconds }
+    }
+
+    /// Stops validators, then agents (each flushes its log), concurrently.
+    func stopAll() async {
+        tasks.forEach { $0.cancel() }
+        for r in running { r.client.close() }
+        await withTaskGroup(of: Void.self) { group in
+            for r in running {
+                group.addTask {
+                    await r.agent.stop()
+                    await r.validator?.stop()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Agent
+import ArgumentParser
+import Foundation
+
+/// `p2pmq devnet`: DONs of agents on 127.0.0.1, signed reports, a byzantine node, a late joiner.
+struct DevnetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devnet",
+        abstract: "Run a local network of DONs: agents, validators, signed reports, an attacker and a late joiner.",
+        discussion: """
+            Starts, as processes on 127.0.0.1, one `p2pmq agent` and one `p2pmq validator` per node of \
+            every DON (all agents subscribe to every DON's topic, <don>/reports). Per DON a producer \
+            signs reports with a quorum of the DON's keys and publishes them through the DON's nodes \
+            in turn, --rate per second. The byzantine node (an agent without a validator, holding one \
+            DON's keys) sends, in the first half, reports with too few and forged signatures, stale \
+            and unrealistic seqs, and equivocating reports to every topic. The late joiner starts \
+            halfway and catches up by range sync.
+
+            Prints progress every 2 s on stderr and ends with a summary: reports held per DON and \
+            node, latency p50/p99, the penalties and score of the byzantine peer on each honest node, \
+            penalties of honest peers (there should be none), the late joiner's catch-up time, CPU \
+            and disk per report, and commands to inspect the data dirs. Exit status 1 if a promise \
+            failed (a report missing, an honest peer penalized, the attacker not penalized). Ctrl-C \
+            stops everything and summarizes what ran.
+            """)
+
+    @Option(help: "Number of DONs.") var dons = 3
+    @Option(help: "Nodes (agents, signers) per DON.") var nodes = 4
+    @Option(help: "Byzantine nodes (0 or 1).") var byzantine = 1
+    @Flag(name: .customLong("late-joiner"), inversion: .prefixedNo, help: "Start a node halfway that catches up.") var lateJoiner = true
+    @Option(help: "How long reports are produced (Go duration: 30s, 2m).") var duration = "30s"
+    @Option(help: "Reports per second per DON.") var rate = 10.0
+    @Option(help: "Folder for DONs, configs, data dirs and logs (recreated).") var dir = "./devnet"
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+
+    func validate() throws {
+        guard (1...26).contains(dons) else { throw ValidationError("--dons must be 1 to 26") }
+        guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1 to 64") }
+        guard (0...1).contains(byzantine) else { throw ValidationError("--byzantine must be 0 or 1") }
+        guard let d = GoDuration.parse(duration), d >= .seconds(2) else { throw ValidationError("--duration must be a Go duration of at least 2s, e.g. 30s") }
+        guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be above 0 and at most 10000") }
+    }
+
+    func run() async throws {
+        var options = Devnet.Options()
+        options.dons = dons
+        options.nodes = nodes
+        options.byzantine = byzantine
+        options.lateJoiner = lateJoiner
+        options.duration = GoDuration.parse(duration)!
+        options.rate = rate
+        options.dir = dir
+        let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
+        let devnet = try Devnet(options: options, executable: executable) { note($0) }
+        let signals = SignalWaiter([SIGINT, SIGTERM])
+        let watcher = Task {
+            await signals.wait()
+            if Task.isCancelled { return }
+            note("devnet: stopping (signal); summarizing what ran")
+            devnet.stopRequested.withLockedValue { $0 = true }
+        }
+        defer { watcher.cancel() }
+        do { try await devnet.run() } catch is CancellationError {} catch {
+            throw ValidationError("devnet failed: \(error)")
+        }
+        let summary = DevnetSummary(devnet)
+        summary.write(to: devnet.layout.dir + "/summary.json")
+        if json { print(summary.jsonLine) } else { print(summary.text.joined(separator: "\n")) }
+        if !summary.ok { throw ExitCode(1) }
+    }
+}

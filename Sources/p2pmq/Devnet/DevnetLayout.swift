@@ -1,0 +1,109 @@
+import DON
+import Foundation
+import Wire
+
+/// The devnet's folder: DONs (configs and signer keys), the genesis file, and a folder per node
+/// with its agent config, data dir and logs. Everything a later `p2pmq history`/`audit`/`replay`
+/// needs stays there after the run.
+struct DevnetLayout {
+    enum Role: Equatable {
+        case member(don: String, index: Int)
+        case byzantine
+        case lateJoiner
+    }
+
+    struct Node {
+        let name: String
+        let role: Role
+        let dir: String
+        let identity: PrivateKey
+        var peerID: String { identity.peerID.description }
+        var configPath: String { dir + "/agent.yaml" }
+        var dataDir: String { dir + "/data" }
+        var honest: Bool { role != .byzantine }
+    }
+
+    struct DON {
+        let config: DONConfig
+        let keys: [SignerKey]
+        var topic: String { config.id + "/reports" }
+    }
+
+    let dir: String
+    let dons: [DON]
+    let genesisPath: String
+    var nodes: [Node]
+
+    /// Creates a fresh devnet folder (refuses a non-empty one that is not an earlier devnet).
+    static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool) throws -> DevnetLayout {
+        let fm = FileManager.default
+        let dir = URL(fileURLWithPath: dir).standardizedFileURL.path
+        if fm.fileExists(atPath: dir) {
+            let contents = (try? fm.contentsOfDirectory(atPath: dir)) ?? []
+            guard contents.isEmpty || contents.contains("genesis.json") else {
+                throw DevnetError("\(dir) exists and is not a devnet folder; choose another --dir")
+            }
+            try fm.removeItem(atPath: dir)
+        }
+        try fm.createDirectory(atPath: dir + "/nodes", withIntermediateDirectories: true)
+        let thresholds = SequenceThresholds(skip: 5, validity: 20, maxSeqGap: 1000)
+        var dons: [DON] = []
+        for i in 0..<donCount {
+            let id = "don-" + String(UnicodeScalar(UInt8(97 + i)))
+            let (config, keys) = try DONDirectory.create(at: "\(dir)/dons/\(id)", id: id, nodes: perDON, quorum: .default, thresholds: thresholds)
+            dons.append(DON(config: config, keys: keys))
+        }
+        let genesisPath = dir + "/genesis.json"
+        guard fm.createFile(atPath: genesisPath, contents: Genesis(dons: dons.map(\.config)).json()) else {
+            throw DevnetError("cannot write \(genesisPath)")
+        }
+        var nodes: [Node] = []
+        func add(_ name: String, _ role: Role) throws {
+            let nodeDir = "\(dir)/nodes/\(name)"
+            try fm.createDirectory(atPath: nodeDir, withIntermediateDirectories: true)
+            nodes.append(Node(name: name, role: role, dir: nodeDir, identity: PrivateKey.generate()))
+        }
+        for don in dons {
+            for i in 0..<perDON { try add("\(don.config.id)-\(i)", .member(don: don.config.id, index: i)) }
+        }
+        for i in 0..<byzantine { try add("byz-\(i)", .byzantine) }
+        if lateJoiner { try add("late-0", .lateJoiner) }
+        return DevnetLayout(dir: dir, dons: dons, genesisPath: genesisPath, nodes: nodes)
+    }
+
+    var topics: [String] { dons.map(\.topic) }
+
+    /// The agent config of `node`, dialing `bootstrappers` (their listen addresses with /p2p/).
+    func writeConfig(_ node: Node, bootstrappers: [String]) throws {
+        var y = """
+            # p2pmq devnet node \(node.name) (\(Self.describe(node.role)))
+            privateKey: \(Data(node.identity.protobuf).base64EncodedString())
+            listenAddrs: [/ip4/127.0.0.1/tcp/0]
+            grpc: 127.0.0.1:0
+            dataDir: \(node.dataDir)
+            connManager: {lowWaterMark: 64, highWaterMark: 128, gracePeriod: 1m}
+            discovery:
+              bootstrappers: [\(bootstrappers.joined(separator: ", "))]
+            pubsub:
+              topics: [\(topics.map { "{name: \($0)}" }.joined(separator: ", "))]
+
+            """
+        if node.honest {
+            y += "dons: [\(genesisPath)]\n"
+        } else {
+            // The attacker forwards whatever it gets; its own sends are the attack.
+            y += "validation: {whenNoValidator: accept}\n"
+        }
+        guard FileManager.default.createFile(atPath: node.configPath, contents: Data(y.utf8)) else {
+            throw DevnetError("cannot write \(node.configPath)")
+        }
+    }
+
+    static func describe(_ role: Role) -> String {
+        switch role {
+        case .member(let don, let i): return "signer \(i) of \(don)"
+        case .byzantine: return "byzantine"
+        case .lateJoiner: return "late joiner"
+        }
+    }
+}

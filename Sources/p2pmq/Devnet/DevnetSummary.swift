@@ -1,0 +1,166 @@
+import Foundation
+
+/// What happened in a devnet run, from the nodes' data dirs and the live figures; printed as text
+/// or JSON and written to `<dir>/summary.json`.
+struct DevnetSummary {
+    var json: [String: Any] = [:]
+    var text: [String] = []
+    /// Whether the run met the devnet's promises (used for the exit status).
+    var ok = true
+
+    static func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p / 100).rounded()))]
+    }
+
+    init(_ d: Devnet) {
+        let produced = d.produced
+        let byzIDs = Set(d.running.filter { $0.node.role == .byzantine }.map(\.node.peerID))
+        let honestIDs = Set(d.running.filter(\.node.honest).map(\.node.peerID))
+        let names = Dictionary(uniqueKeysWithValues: d.running.map { ($0.node.peerID, $0.node.name) })
+        var inspections: [String: NodeInspection] = [:]
+        for r in d.running {
+            do { inspections[r.node.name] = try NodeInspection.read(dataDir: r.node.dataDir, produced: produced) } catch {
+                text.append("cannot read \(r.node.name)'s data dir: \(error)")
+                ok = false
+            }
+        }
+        let honest = d.running.filter(\.node.honest)
+        let p = Dictionary(uniqueKeysWithValues: produced.map { ($0.key, Int($0.value)) })
+        json["seconds"] = d.productionSeconds
+        json["rate_per_don"] = d.options.rate
+        json["produced"] = p
+        json["publish_failures"] = Dictionary(uniqueKeysWithValues: d.producers.map { ($0.don.config.id, $0.failures.count) })
+
+        // Delivery.
+        text.append(String(format: "== %d DONs produced %@ reports in %.1f s (%.0f/s each)", produced.count,
+                           produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " "), d.productionSeconds, d.options.rate))
+        for f in d.producers where f.failures.count > 0 { text.append("   \(f.don.config.id): \(f.failures.count) publishes failed, last: \(f.failures.last)") }
+        text.append("reports held per node (of produced):")
+        var nodes: [[String: Any]] = []
+        var complete = true
+        for r in honest {
+            let held = inspections[r.node.name]?.held ?? [:]
+            let whole = produced.allSatisfy { held[$0.key] == Int($0.value) }
+            complete = complete && whole
+            let cells = produced.keys.sorted().map { "\($0) \(held[$0] ?? 0)/\(produced[$0]!)" }.joined(separator: "  ")
+            text.append(String(format: "  %-8@ %@ %@  %@", r.node.name, DevnetLayout.describe(r.node.role).padding(toLength: 18, withPad: " ", startingAt: 0), whole ? "all" : "MISSING", cells))
+            var entry: [String: Any] = ["name": r.node.name, "role": DevnetLayout.describe(r.node.role), "peer_id": r.node.peerID, "held": held, "complete": whole]
+            if let i = inspections[r.node.name] {
+                entry["records"] = i.records
+                entry["disk_bytes"] = i.diskBytes
+                entry["heads"] = i.heads.mapValues { Int($0) }
+            }
+            if let cpu = d.cpuSeconds[r.node.name] { entry["cpu_seconds"] = cpu }
+            nodes.append(entry)
+        }
+        json["nodes"] = nodes
+        json["all_delivered"] = complete
+        ok = ok && complete
+
+        // Latency (reports from the network, on nodes present from the start).
+        let latencies = d.watches.flatMap(\.latenciesMs)
+        let p50 = Self.percentile(latencies, 50), p99 = Self.percentile(latencies, 99)
+        json["latency_ms"] = ["p50": p50, "p99": p99, "samples": latencies.count]
+        text.append(String(format: "latency, signing to delivery on another node: p50 %.2f ms, p99 %.2f ms (%d deliveries)", p50, p99, latencies.count))
+
+        // The byzantine peer.
+        var byz: [String: Any] = [:]
+        if !byzIDs.isEmpty {
+            let sent = d.attackers.reduce(into: [String: Int]()) { acc, a in a.counts.forEach { acc[$0.key, default: 0] += $0.value } }
+            byz["peer_ids"] = Array(byzIDs)
+            byz["sent"] = sent
+            text.append("byzantine \(byzIDs.map { names[$0] ?? $0 }.sorted().joined(separator: ", ")) sent: " + sent.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            let wanted = Set(ByzantineSender.Attack.allCases.filter { $0.penalized && (sent[$0.rawValue] ?? 0) > 0 }.map(\.expectedReason))
+            var perNode: [String: Any] = [:]
+            var everyNode = true
+            text.append("  penalties each honest node recorded against it (its score there at the end, and the lowest seen):")
+            for r in honest {
+                var reasons: [String: Int] = [:]
+                for id in byzIDs { inspections[r.node.name]?.penalties[id]?.forEach { reasons[$0.key, default: 0] += $0.value } }
+                let missing = wanted.subtracting(reasons.keys)
+                let lateAndAbsent = r.node.role == .lateJoiner
+                if !lateAndAbsent, !missing.isEmpty { everyNode = false }
+                let score = d.byzantineScores[r.node.name], lowest = d.byzantineLowestScores[r.node.name]
+                perNode[r.node.name] = ["reasons": reasons, "score": score as Any, "lowest_score": lowest as Any, "missing": Array(missing).sorted()]
+                text.append(String(format: "  %-8@ %@%@", r.node.name,
+                                   reasons.isEmpty ? "none" : reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "),
+                                   score.map { String(format: " (score %.1f, lowest %.1f)", $0, min(lowest ?? $0, $0)) } ?? "") + (missing.isEmpty || lateAndAbsent ? "" : "  MISSING \(missing.sorted())"))
+            }
+            let equivocations = honest.reduce(0) { $0 + (inspections[$1.node.name]?.records["IGNORE equivocation"] ?? 0) }
+            text.append("  equivocating reports kept as evidence (IGNORE equivocation): \(equivocations) across honest nodes")
+            byz["per_node"] = perNode
+            byz["penalized_on_every_node"] = everyNode
+            byz["equivocation_evidence"] = equivocations
+            ok = ok && everyNode
+        }
+        json["byzantine"] = byz
+
+        // Honest peers must have no penalty anywhere.
+        var honestPenalties: [String] = []
+        for r in honest {
+            for (peer, reasons) in inspections[r.node.name]?.penalties ?? [:] where honestIDs.contains(peer) {
+                honestPenalties.append("\(r.node.name) penalized \(names[peer] ?? peer): \(reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))")
+            }
+        }
+        json["honest_penalties"] = honestPenalties
+        text.append(honestPenalties.isEmpty ? "honest peers penalized: none" : "honest peers penalized:\n  " + honestPenalties.joined(separator: "\n  "))
+        ok = ok && honestPenalties.isEmpty
+
+        // The late joiner.
+        if let late = honest.first(where: { $0.node.role == .lateJoiner }), let start = d.lateJoinerStart {
+            let heads = inspections[late.node.name]?.heads ?? [:]
+            let reference = honest.first.flatMap { inspections[$0.node.name]?.heads } ?? [:]
+            let equal = heads == reference
+            json["late_joiner"] = ["started_at_s": start.at, "reports_before_start": start.produced.values.reduce(0, +),
+                                   "catch_up_s": d.catchUpSeconds as Any, "heads_equal": equal]
+            text.append(String(format: "late joiner %@ started at %.1f s with %d reports to fetch: ", late.node.name, start.at, start.produced.values.reduce(0, +))
+                        + (d.catchUpSeconds.map { String(format: "caught up in %.2f s", $0) } ?? "DID NOT catch up") + "; heads " + (equal ? "equal to the others'" : "DIFFER: \(heads) vs \(reference)"))
+            ok = ok && equal && d.catchUpSeconds != nil
+        }
+
+        // Costs.
+        let members = honest.filter { if case .member = $0.node.role { return true } else { return false } }
+        let perReport = members.compactMap { r -> Double? in
+            guard let cpu = d.cpuSeconds[r.node.name], let n = inspections[r.node.name]?.totalRecords, n > 0 else { return nil }
+            return cpu * 1000 / Double(n)
+        }
+        let disk = members.compactMap { r -> Double? in
+            guard let i = inspections[r.node.name], i.totalRecords > 0 else { return nil }
+            return Double(i.diskBytes) / Double(i.totalRecords)
+        }
+        let cpuMs = perReport.isEmpty ? .nan : perReport.reduce(0, +) / Double(perReport.count)
+        let bytes = disk.isEmpty ? .nan : disk.reduce(0, +) / Double(disk.count)
+        json["cpu_ms_per_report_per_agent"] = cpuMs
+        json["disk_bytes_per_report"] = bytes
+        text.append(String(format: "cost per agent: %.3f ms CPU per report (whole process, incl. start-up), %.0f bytes on disk per report", cpuMs, bytes))
+        json["ok"] = ok
+
+        let dir = d.layout.dir
+        let node0 = d.layout.nodes.first!
+        let topic = d.layout.dons.first!.topic
+        text.append("""
+
+            inspect the data dirs (agents are stopped; every command takes --help):
+              p2pmq heads --data-dir \(node0.dataDir)
+              p2pmq history --data-dir \(node0.dataDir) --topic \(topic) --limit 10
+              p2pmq history --data-dir \(node0.dataDir) --verdict REJECT --limit 10
+              p2pmq audit peers --data-dir \(node0.dataDir)
+              p2pmq audit peer <PEER> --data-dir \(node0.dataDir)
+              p2pmq audit replay --data-dir \(node0.dataDir) --dons \(d.layout.genesisPath)
+              p2pmq replay --data-dir \(node0.dataDir) --topic \(topic) --validator-cmd 'p2pmq validator --agent $P2PMQ_GRPC --dons \(d.layout.genesisPath)'
+            logs: \(dir)/nodes/<node>/agent.log, validator.log; this summary: \(dir)/summary.json
+            """)
+    }
+
+    func write(to path: String) {
+        if let data = try? JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys]) {
+            FileManager.default.createFile(atPath: path, contents: data)
+        }
+    }
+
+    var jsonLine: String {
+        (try? JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])).flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+    }
+}

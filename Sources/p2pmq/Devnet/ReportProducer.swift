@@ -1,0 +1,70 @@
+import DON
+import Foundation
+import NIOConcurrencyHelpers
+import Store
+
+/// Makes a DON's reports: seq `firstSeq`, `firstSeq` + 1, ... at `rate` per second, each signed by a quorum of the
+/// DON's signer keys (a different quorum each round, as OCR leaders rotate) and published
+/// through the agent of one of the DON's nodes in turn.
+final class ReportProducer: Sendable {
+    let don: DevnetLayout.DON
+    let publishers: [AgentClient]
+    let rate: Double
+    private let state = NIOLockedValueBox((produced: UInt64(0), failures: 0, lastError: ""))
+
+    init(don: DevnetLayout.DON, publishers: [AgentClient], rate: Double) {
+        self.don = don
+        self.publishers = publishers
+        self.rate = rate
+    }
+
+    /// The DONs ran before the devnet: their earlier reports are outside every node's log, so
+    /// seqs below this are free for the byzantine node's stale replays.
+    static let firstSeq: UInt64 = 1001
+
+    /// Reports produced so far (seqs firstSeq ..< firstSeq + produced).
+    var produced: UInt64 { state.withLockedValue { $0.produced } }
+    /// The DON's head: its last report's seq (firstSeq - 1 before the first).
+    var head: UInt64 { Self.firstSeq + produced - 1 }
+    var failures: (count: Int, last: String) { state.withLockedValue { ($0.failures, $0.lastError) } }
+
+    static func signed(_ don: DevnetLayout.DON, seq: UInt64, payload: String, signers: [Int]) throws -> [UInt8] {
+        var report = P2pmq_Don_Report()
+        report.donID = don.config.id
+        report.configDigest = Data(don.config.digest)
+        report.epoch = 1
+        report.round = seq
+        report.seq = seq
+        report.payload = Data(payload.utf8)
+        report.timestamp = Clock.nowNanoseconds()
+        return try P2pmq_Don_SignedReport.sign(report, topic: don.topic, with: signers.map { don.keys[$0] }).serializedBytes()
+    }
+
+    /// Publishes until cancelled. A report whose publish fails is counted and not retried (its
+    /// seq stays a gap that range sync cannot fill: the summary shows it as a failure).
+    func run() async {
+        let clock = ContinuousClock()
+        let interval = Duration.nanoseconds(Int64(1e9 / max(rate, 0.001)))
+        var next = clock.now
+        let n = don.keys.count, q = don.config.requiredSignatures
+        while !Task.isCancelled {
+            let count = produced + 1
+            let seq = Self.firstSeq + count - 1
+            let signers = (0..<q).map { (Int(seq) + $0) % n }
+            do {
+                let data = try Self.signed(don, seq: seq, payload: "\(don.config.id) report \(seq)", signers: signers)
+                _ = try await publishers[Int(seq) % publishers.count].publish(topic: don.topic, data: data)
+                state.withLockedValue { $0.produced = count }
+            } catch {
+                if Task.isCancelled { return }
+                state.withLockedValue {
+                    $0.produced = count
+                    $0.failures += 1
+                    $0.lastError = "\(error)"
+                }
+            }
+            next = next.advanced(by: interval)
+            if next > clock.now { try? await clock.sleep(until: next) } else { next = clock.now }
+        }
+    }
+}
