@@ -104,7 +104,8 @@ struct ReplayCommand: AsyncParsableCommand {
     private func startValidator(_ command: String, address: String) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command.replacingOccurrences(of: "{addr}", with: address)]
+        // exec: the shell becomes the validator, so stopping the process stops the validator.
+        p.arguments = ["-c", "exec " + command.replacingOccurrences(of: "{addr}", with: address)]
         var env = ProcessInfo.processInfo.environment
         env["P2PMQ_GRPC"] = address
         p.environment = env

@@ -105,7 +105,7 @@ final class ReferenceValidator: Sendable {
 
     private func handle(_ router: Proto_ValidationRouter.Client<HTTP2ClientTransport.Posix>) async throws {
         tally.withLockedValue { $0.connections += 1 }
-        log("validator: connected to \(host):\(port)")
+        log("validator: asking \(host):\(port) for messages to judge (ValidationRouter.Handle)")
         let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessage.self)
         try await router.handle { writer in
             for await v in verdicts { try await writer.write(v) }
