@@ -86,7 +86,8 @@ struct ReplayCommand: AsyncParsableCommand {
             note("replay: serving ValidationRouter on \(address); waiting for a validator")
         }
         defer {
-            if let process, process.isRunning { process.terminate() }
+            // The shell and what it started: SIGTERM to the shell alone would leave the validator.
+            if let process, process.isRunning { ProcessTree.terminate(process.processIdentifier) }
         }
         try await waitForValidator(pool, process)
         note("replay: feeding offsets \(range.lowerBound)...\(range.upperBound) of '\(topic)' (\(timing.rawValue)\(timing == .original ? ", speed \(speed)" : ""))")
@@ -104,8 +105,7 @@ struct ReplayCommand: AsyncParsableCommand {
     private func startValidator(_ command: String, address: String) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // exec: the shell becomes the validator, so stopping the process stops the validator.
-        p.arguments = ["-c", "exec " + command.replacingOccurrences(of: "{addr}", with: address)]
+        p.arguments = ["-c", command.replacingOccurrences(of: "{addr}", with: address)]
         var env = ProcessInfo.processInfo.environment
         env["P2PMQ_GRPC"] = address
         p.environment = env
