@@ -98,13 +98,7 @@ public enum ConfigUpdateCheck {
         u.signers = next.signers.map { Data($0) }
         u.quorum = next.quorum.rawValue
         u.effectiveSeq = effectiveSeq
-        let digest = ConfigUpdateDigest.of(u)
-        u.signatures = try keys.map { key in
-            var s = P2pmq_Don_ReportSignature()
-            s.signer = UInt32(key.index)
-            s.signature = Data(try key.sign(digest))
-            return s
-        }
+        u.signatures = try SignerKey.signatures(over: ConfigUpdateDigest.of(u), by: keys)
         return u
     }
 }

@@ -42,18 +42,24 @@ public struct SignerKey: Sendable {
     }
 }
 
-extension P2pmq_Don_SignedReport {
-    /// Signs `report` for `topic` with each of `keys`.
-    public static func sign(_ report: P2pmq_Don_Report, topic: String, with keys: [SignerKey]) throws -> P2pmq_Don_SignedReport {
-        let digest = ReportDigest.of(report, topic: topic)
-        var signed = P2pmq_Don_SignedReport()
-        signed.report = report
-        signed.signatures = try keys.map { key in
+extension SignerKey {
+    /// Each key's signature over `digest`, with its signer index (reports and config updates).
+    public static func signatures(over digest: [UInt8], by keys: [SignerKey]) throws -> [P2pmq_Don_ReportSignature] {
+        try keys.map { key in
             var s = P2pmq_Don_ReportSignature()
             s.signer = UInt32(key.index)
             s.signature = Data(try key.sign(digest))
             return s
         }
+    }
+}
+
+extension P2pmq_Don_SignedReport {
+    /// Signs `report` for `topic` with each of `keys`.
+    public static func sign(_ report: P2pmq_Don_Report, topic: String, with keys: [SignerKey]) throws -> P2pmq_Don_SignedReport {
+        var signed = P2pmq_Don_SignedReport()
+        signed.report = report
+        signed.signatures = try SignerKey.signatures(over: ReportDigest.of(report, topic: topic), by: keys)
         return signed
     }
 }

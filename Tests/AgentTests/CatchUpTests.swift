@@ -41,17 +41,6 @@ final class CatchUpTests: XCTestCase {
         Dictionary(uniqueKeysWithValues: ((try? node.store.heads(topic: don.topic)) ?? []).map { ($0.don, $0.seq) })
     }
 
-    /// Polls until `condition` holds, failing after `seconds`.
-    func eventually(_ what: String, seconds: Double, _ condition: () async -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        XCTFail("timed out after \(seconds) s waiting for \(what)")
-        throw CancellationError()
-    }
-
     func testLateJoinerCatchesUpTenThousandReportsFromThreeAgents() async throws {
         let dir = TemporaryDirectory("catchup")
         defer { dir.remove() }

@@ -28,16 +28,6 @@ final class KeyRotationTests: XCTestCase {
         return try AgentNode(config: config, identity: PrivateKey.generate())
     }
 
-    func eventually(_ what: String, seconds: Double = 20, _ condition: () async -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        XCTFail("timed out waiting for \(what)")
-        throw CancellationError()
-    }
-
     func record(_ node: AgentNode, _ id: String) -> LogRecord? {
         guard let offset = try? node.store.offset(topic: old.topic, messageID: id) else { return nil }
         return try? node.store.record(topic: old.topic, offset: offset)

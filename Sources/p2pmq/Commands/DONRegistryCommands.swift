@@ -47,7 +47,7 @@ extension DONCommand {
         @Option(name: .customLong("effective-seq"), help: "First report seq judged by the new config.") var effectiveSeq: UInt64
         @Option(help: "Signers of the new config (default: as many as now).") var nodes: Int?
         @Option(help: "Quorum rule of the new config (default: the current one).") var quorum: String?
-        @Option(help: "Current signers who sign the update, comma-separated (default: a quorum from 0).") var signers: String?
+        @Option(help: "Current signers who sign the update, comma-separated (default: a quorum from 0).") var signers: SignerList?
 
         func run() throws {
             let dir = DONDirectory(path: donDir)
@@ -56,12 +56,7 @@ extension DONCommand {
                 guard let r = QuorumRule(text: text) else { throw ValidationError("--quorum must be n-f, f+1 or 2f+1") }
                 return r
             } ?? current.quorum
-            let indexes = try signers.map { text in
-                try text.split(separator: ",").map { part in
-                    guard let i = Int(part.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--signers must be comma-separated numbers") }
-                    return i
-                }
-            }
+            let indexes = signers?.indexes
             let (next, update) = try dir.rotate(to: out, nodes: nodes ?? current.signers.count, quorum: rule, effectiveSeq: effectiveSeq, signers: indexes)
             print("DON \(next.id) v\(update.version): \(next.signers.count) signers, quorum \(next.requiredSignatures) (\(rule.rawValue)), from seq \(effectiveSeq)")
             print("config digest \(Hex.encode(next.digest)); signed by \(update.signatures.count) signers of v\(update.version - 1)")

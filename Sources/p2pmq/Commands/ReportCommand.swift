@@ -20,21 +20,14 @@ struct ReportCommand: ParsableCommand {
         @Option(help: "OCR epoch.") var epoch: UInt64 = 1
         @Option(help: "OCR round.") var round: UInt64 = 0
         @Option(help: "Payload text.") var payload = ""
-        @Option(help: "Signer indexes, comma-separated (default: a quorum, from 0).") var signers: String?
+        @Option(help: "Signer indexes, comma-separated (default: a quorum, from 0).") var signers: SignerList?
         @Option(help: "Timestamp, ns since the epoch (default: now).") var timestamp: UInt64?
         @Option(help: "Write the raw protobuf to this file.") var out: String?
 
         func run() throws {
             let dir = DONDirectory(path: donDir)
             let config = try dir.config()
-            let indexes = try signers.map { text in
-                try text.split(separator: ",").map { part in
-                    guard let i = Int(part.trimmingCharacters(in: .whitespaces)) else {
-                        throw ValidationError("--signers must be comma-separated numbers, got '\(part)'")
-                    }
-                    return i
-                }
-            } ?? Array(0..<config.requiredSignatures)
+            let indexes = signers?.indexes ?? Array(0..<config.requiredSignatures)
             var report = P2pmq_Don_Report()
             report.donID = config.id
             report.configDigest = Data(config.digest)

@@ -60,7 +60,6 @@ final class Devnet: @unchecked Sendable {
 
     /// The whole run; always leaves no child process behind.
     func run() async throws {
-        defer { }
         do {
             try await startNetwork()
             try await produce()

@@ -26,6 +26,19 @@ struct TimeArgument: ExpressibleByArgument {
     static var defaultCompletionKind: CompletionKind { .default }
 }
 
+/// `--signers 0,1,2`: signer indexes of a DON.
+struct SignerList: ExpressibleByArgument {
+    let indexes: [Int]
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        indexes = parts.map { $0! }
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
 /// `--seq A..B`, `A..`, `..B` or a single `A`.
 struct SeqRangeArgument: ExpressibleByArgument {
     let range: ClosedRange<UInt64>
