@@ -136,3 +136,25 @@ final class SyncStateMachineTests: XCTestCase {
         XCTAssertEqual(unlimited.take(1e9, now: 0), 0, "rate 0: no limit")
     }
 }
+
+/// Which peer heads range sync believes (`CredibleHeads`).
+final class CredibleHeadsTests: XCTestCase {
+    typealias Holder = CatchUpPlan.Holder
+
+    func testAHeadFarAheadOrHistoryFarBelowTheMajorityIsNotBelieved() {
+        let honest = [Holder(peer: "a", first: 1001, head: 1100), Holder(peer: "b", first: 1001, head: 1102)]
+        let liar = Holder(peer: "z", first: 950, head: 101_100)
+        // A new node (no head): the median of the reported heads is the reference.
+        let (capped, best, limit) = CredibleHeads.cap(honest + [liar], local: nil, maxSeqGap: 1000)
+        XCTAssertEqual(limit, 2102)
+        XCTAssertEqual(best, 1102)
+        XCTAssertEqual(capped.first { $0.peer == "z" }, Holder(peer: "z", first: 1001, head: 1102), "it may still serve what the others hold")
+        XCTAssertEqual(capped.filter { $0.peer != "z" }, honest)
+        // A node with a head judges against its own.
+        let alone = CredibleHeads.cap([liar], local: 1100, maxSeqGap: 1000)
+        XCTAssertEqual(alone.best, 1100)
+        // Heads within maxSeqGap are believed as they are; without thresholds nothing is capped.
+        XCTAssertEqual(CredibleHeads.cap([Holder(peer: "a", first: 1, head: 1900)], local: 1100, maxSeqGap: 1000).best, 1900)
+        XCTAssertEqual(CredibleHeads.cap(honest + [liar], local: nil, maxSeqGap: nil).best, 101_100)
+    }
+}

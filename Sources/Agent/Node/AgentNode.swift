@@ -205,7 +205,7 @@ public actor AgentNode {
         }
         let id = await pubsub.publish(topic, data: data)
         let text = MessageIDFunction.text(of: id)
-        await persist(.init(request: .init(id: id, topic: topic, data: data, from: "local"), verdict: .accept, dropped: nil))
+        await persist(.init(request: .init(id: id, topic: topic, data: data, from: "local"), verdict: .accept, dropped: nil, reason: "published"))
         // Own messages reach listeners from here, after persisting, so they carry their offset.
         if await pubsub.subscriptions().contains(topic) {
             deliver(PubsubService.Delivery(id: id, topic: topic, from: "local", data: data, receivedNanoseconds: wallClockNanoseconds()))

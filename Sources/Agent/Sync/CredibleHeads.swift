@@ -3,7 +3,10 @@
 /// seq, reports that head; fetching up to it would bring the report in as history (history skips
 /// the sequence rules) and move this node's head out of reach of the honest stream. So a reported
 /// head counts only up to `maxSeqGap` past a reference: the local head, or, for a node without
-/// one, the lower median of the reported heads (honest peers being the majority).
+/// one, the lower median of the reported heads (honest peers being the majority). Likewise a peer
+/// that claims history below what the majority holds (a first seq under their median) is asked
+/// only from that median on: otherwise a compromised DON's stale reports, rejected live, would come
+/// in as history through the one peer that kept them.
 enum CredibleHeads {
     /// The holders with each incredible head lowered to the highest credible one (such a peer may
     /// still serve the seqs below it), that highest credible head, and the limit.
@@ -15,11 +18,13 @@ enum CredibleHeads {
         let (limit, overflow) = reference.addingReportingOverflow(gap)
         guard !overflow else { return (holders, top, nil) }
         let best = holders.map(\.head).filter { $0 <= limit }.max() ?? local ?? reference
+        let firsts = holders.map(\.first).sorted()
+        let lowest = firsts[firsts.count / 2]
         let capped = holders.compactMap { h -> CatchUpPlan.Holder? in
-            guard h.first <= best else { return nil }
             var c = h
             c.head = min(h.head, best)
-            return c
+            c.first = max(h.first, lowest)
+            return c.first <= c.head ? c : nil
         }
         return (capped, best, limit)
     }

@@ -22,8 +22,9 @@ final class DeliveryWatch: Sendable {
                 let now = Clock.nowNanoseconds()
                 guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: m.data) else { continue }
                 let sent = signed.report.timestamp
-                // A node's own publishes count as delivered but say nothing about the network.
-                let remote = m.from != "local"
+                // A node's own publishes count as delivered but say nothing about the network;
+                // only the producers' reports are timed (not the attacker's).
+                let remote = m.from != "local" && signed.report.seq >= ReportProducer.firstSeq
                 self.state.withLockedValue { s in
                     s.perDON[signed.report.donID, default: 0] += 1
                     if remote, now > sent { s.latenciesMs.append(Double(now - sent) / 1e6) }

@@ -50,7 +50,7 @@ final class Devnet: @unchecked Sendable {
         self.executable = executable
         self.progress = progress
         layout = try DevnetLayout.create(dir: options.dir, dons: options.dons, nodes: options.nodes,
-                                         byzantine: options.byzantine, lateJoiner: options.lateJoiner)
+                                         byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate)
     }
 
     var honestMembers: [Running] { running.filter { if case .member = $0.node.role { return true } else { return false } } }

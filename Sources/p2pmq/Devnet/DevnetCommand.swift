@@ -38,7 +38,7 @@ struct DevnetCommand: AsyncParsableCommand {
         guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1 to 64") }
         guard (0...1).contains(byzantine) else { throw ValidationError("--byzantine must be 0 or 1") }
         guard let d = GoDuration.parse(duration), d >= .seconds(2) else { throw ValidationError("--duration must be a Go duration of at least 2s, e.g. 30s") }
-        guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be above 0 and at most 10000") }
+        guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be above 0 and at most 5000") }
     }
 
     func run() async throws {

@@ -35,7 +35,15 @@ struct DevnetLayout {
     var nodes: [Node]
 
     /// Creates a fresh devnet folder (refuses a non-empty one that is not an earlier devnet).
-    static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool) throws -> DevnetLayout {
+    /// Sequence thresholds for a DON reporting `rate` times a second. A report that gossip brings
+    /// late (IHAVE/IWANT covers the last 3 heartbeats, a validation may wait up to its 5 s timeout)
+    /// must not look like a stale replay: validity covers 10 s of reports.
+    static func thresholds(rate: Double) -> SequenceThresholds {
+        let perSecond = UInt64(max(1, rate.rounded(.up)))
+        return SequenceThresholds(skip: max(10, 2 * perSecond), validity: max(100, 10 * perSecond), maxSeqGap: max(1000, 100 * perSecond))
+    }
+
+    static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool, rate: Double) throws -> DevnetLayout {
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: dir).standardizedFileURL.path
         if fm.fileExists(atPath: dir) {
@@ -46,7 +54,7 @@ struct DevnetLayout {
             try fm.removeItem(atPath: dir)
         }
         try fm.createDirectory(atPath: dir + "/nodes", withIntermediateDirectories: true)
-        let thresholds = SequenceThresholds(skip: 5, validity: 20, maxSeqGap: 1000)
+        let thresholds = Self.thresholds(rate: rate)
         var dons: [DON] = []
         for i in 0..<donCount {
             let id = "don-" + String(UnicodeScalar(UInt8(97 + i)))

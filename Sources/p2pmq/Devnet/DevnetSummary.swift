@@ -31,6 +31,7 @@ struct DevnetSummary {
         json["seconds"] = d.productionSeconds
         json["rate_per_don"] = d.options.rate
         json["produced"] = p
+        json["first_seq"] = Int(ReportProducer.firstSeq)
         json["publish_failures"] = Dictionary(uniqueKeysWithValues: d.producers.map { ($0.don.config.id, $0.failures.count) })
 
         // Delivery.

@@ -20,7 +20,7 @@ final class ReportProducer: Sendable {
 
     /// The DONs ran before the devnet: their earlier reports are outside every node's log, so
     /// seqs below this are free for the byzantine node's stale replays.
-    static let firstSeq: UInt64 = 1001
+    static let firstSeq: UInt64 = 100_001
 
     /// Reports produced so far (seqs firstSeq ..< firstSeq + produced).
     var produced: UInt64 { state.withLockedValue { $0.produced } }
