@@ -41,6 +41,9 @@ final class Devnet: @unchecked Sendable {
     /// The lowest score of the byzantine peer each honest node reported while it ran.
     var byzantineLowestScores: [String: Double] = [:]
     var cpuSeconds: [String: Double] = [:]
+    /// CPU and log records per agent when production started (start-up is not a report's cost).
+    var cpuAtStart: [String: Double] = [:]
+    var recordsAtStart: [String: Int] = [:]
     var productionSeconds = 0.0
     let stopRequested = NIOLockedValueBox(false)
     private var tasks: [Task<Void, Never>] = []
@@ -138,6 +141,11 @@ final class Devnet: @unchecked Sendable {
             let client = r.client, topics = layout.topics
             tasks.append(Task { await w.run(client, topics: topics) })
         }
+        for r in running { cpuAtStart[r.node.name] = r.agent.cpuSeconds }
+        let none = Dictionary(uniqueKeysWithValues: layout.dons.map { ($0.config.id, UInt64(0)) })
+        recordsAtStart = Dictionary(uniqueKeysWithValues: running.map { r in
+            (r.node.name, (try? NodeInspection.read(dataDir: r.node.dataDir, produced: none).totalRecords) ?? 0)
+        })
         let clock = ContinuousClock(), began = clock.now
         let total = options.duration.seconds
         var producing: [Task<Void, Never>] = producers.map { p in Task { await p.run() } }
@@ -241,7 +249,7 @@ final class Devnet: @unchecked Sendable {
                 for p in peers.peers where byzIDs.contains(p.peerID) { byzantineScores[r.node.name] = p.score.total }
             }
         }
-        for r in running { cpuSeconds[r.node.name] = r.agent.cpuSeconds }
+        for r in running { cpuSeconds[r.node.name] = r.agent.cpuSeconds.map { $0 - (cpuAtStart[r.node.name] ?? 0) } }
     }
 
     /// Stops validators, then agents (each flushes its log), concurrently.

@@ -40,31 +40,46 @@ final class ReportProducer: Sendable {
         return try P2pmq_Don_SignedReport.sign(report, topic: don.topic, with: signers.map { don.keys[$0] }).serializedBytes()
     }
 
-    /// Publishes until cancelled. A report whose publish fails is counted and not retried (its
-    /// seq stays a gap that range sync cannot fill: the summary shows it as a failure).
-    func run() async {
+    /// Publishes until cancelled, on a fixed schedule: each report is published without waiting
+    /// for the previous publish to return (at most `window` in flight), so a slow gRPC round
+    /// trip does not lower the rate. A report whose publish fails is counted and not retried.
+    func run(window: Int = 256) async {
         let clock = ContinuousClock()
         let interval = Duration.nanoseconds(Int64(1e9 / max(rate, 0.001)))
         var next = clock.now
         let n = don.keys.count, q = don.config.requiredSignatures
-        while !Task.isCancelled {
-            let count = produced + 1
-            let seq = Self.firstSeq + count - 1
-            let signers = (0..<q).map { (Int(seq) + $0) % n }
-            do {
-                let data = try Self.signed(don, seq: seq, payload: "\(don.config.id) report \(seq)", signers: signers)
-                _ = try await publishers[Int(seq) % publishers.count].publish(topic: don.topic, data: data)
-                state.withLockedValue { $0.produced = count }
-            } catch {
-                if Task.isCancelled { return }
-                state.withLockedValue {
-                    $0.produced = count
-                    $0.failures += 1
-                    $0.lastError = "\(error)"
+        await withTaskGroup(of: Void.self) { group in
+            var inFlight = 0
+            while !Task.isCancelled {
+                if inFlight >= window {
+                    await group.next()
+                    inFlight -= 1
                 }
+                let count = state.withLockedValue { s -> UInt64 in
+                    s.produced += 1
+                    return s.produced
+                }
+                let seq = Self.firstSeq + count - 1
+                let signers = (0..<q).map { (Int(seq) + $0) % n }
+                let publisher = publishers[Int(seq) % publishers.count]
+                let don = self.don
+                inFlight += 1
+                group.addTask {
+                    do {
+                        let data = try Self.signed(don, seq: seq, payload: "\(don.config.id) report \(seq)", signers: signers)
+                        _ = try await publisher.publish(topic: don.topic, data: data)
+                    } catch {
+                        self.state.withLockedValue {
+                            $0.failures += 1
+                            $0.lastError = "\(error)"
+                        }
+                    }
+                }
+                next = next.advanced(by: interval)
+                if next > clock.now { try? await clock.sleep(until: next) } else { next = clock.now }
             }
-            next = next.advanced(by: interval)
-            if next > clock.now { try? await clock.sleep(until: next) } else { next = clock.now }
+            // Publishes already started finish (or fail) before the producer reports done.
+            await group.waitForAll()
         }
     }
 }
