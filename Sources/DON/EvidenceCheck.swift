@@ -85,8 +85,10 @@ public struct EvidenceCheck {
 
     private func judge(_ p: PenaltyRecord, _ r: LogRecord, verifier: ReportVerifier, state: MemorySequenceState, topic: String) -> Finding {
         var finding = Finding(penalty: p, offset: r.offset, outcome: .confirmed, detail: "")
-        // Live REJECTs store the verifier's reason; forged sync records store "sync_...: reason".
-        let stored = r.reason.hasPrefix("sync_") ? String(r.reason.split(separator: " ").last ?? "") : r.reason
+        // Live REJECTs store the verifier's reason ("stale_seq", or from `p2pmq validator`
+        // "stale_seq: detail"); forged sync records store "sync_...: reason".
+        let parts = r.reason.components(separatedBy: ": ")
+        let stored = r.reason.hasPrefix("sync_") ? (parts.count > 1 ? parts[1] : "") : parts[0]
         guard let reason = ReportReason(rawValue: stored), reason.verdict == .reject else {
             finding.outcome = .external
             finding.detail = "judged \(r.verdict.name) (\(r.reason.isEmpty ? "no reason" : r.reason)) by an external validator; "

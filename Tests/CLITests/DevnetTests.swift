@@ -50,6 +50,15 @@ final class DevnetTests: XCTestCase {
             }
         }
 
+        // Every penalty is confirmed by its stored evidence.
+        let audit = try Executable.run(["audit", "replay", "--data-dir", "\(net)/nodes/don-b-2/data", "--dons", "\(net)/genesis.json", "--json"])
+        XCTAssertEqual(audit.status, 0, audit.stderr)
+        let outcomes = audit.stdout.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["outcome"] as? String
+        }
+        XCTAssertGreaterThan(outcomes.count, 8)
+        XCTAssertEqual(Set(outcomes), ["confirmed"], audit.stdout)
+
         // Replaying a node's topic into a new validator gives the verdicts it recorded.
         let p2pmq = Executable.path()
         let replay = try Executable.run([

@@ -81,17 +81,20 @@ struct AuditCommand: ParsableCommand {
 
         @OptionGroup var store: DataDirOptions
         @OptionGroup var format: FormatOptions
-        @Option(name: .customLong("dons"), parsing: .upToNextOption, help: "DON config files (don.json).") var donFiles: [String] = []
+        @Option(name: .customLong("dons"), parsing: .upToNextOption, help: "Genesis files or DON config files (don.json).") var donFiles: [String] = []
         @Option(help: "Take the DON configs of this agent config file.") var config: String?
         @Option(help: "Only this peer's penalties.") var peer: String?
 
         func run() throws {
-            var registry = DONRegistry()
             var files = donFiles
             if let config { files += try AgentConfig.load(path: config).dons }
-            for path in files { registry.add(try DONConfig.load(path: path)) }
+            var registry = try Genesis.load(paths: files).registry
             let store = try StoreAccess.openReadOnly(self.store.dataDir)
             defer { store.close() }
+            // The key rotations this node applied judge the reports after them, as they did live.
+            for record in try store.registryRecords() {
+                if let update = try? P2pmq_Don_ConfigUpdate(serializedBytes: record.data) { registry.apply(update) }
+            }
             let findings = try EvidenceCheck(registry: registry).run(store: store) { p in peer.map { p.peer == $0 } ?? true }
             var table = Table(["n", "at", "peer", "topic", "offset", "reason", "outcome", "detail"])
             var totals: [String: Int] = [:]
