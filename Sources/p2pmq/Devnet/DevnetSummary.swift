@@ -73,7 +73,8 @@ struct DevnetSummary {
             let sent = d.attackers.reduce(into: [String: Int]()) { acc, a in a.counts.forEach { acc[$0.key, default: 0] += $0.value } }
             byz["peer_ids"] = Array(byzIDs)
             byz["sent"] = sent
-            text.append("byzantine \(byzIDs.map { names[$0] ?? $0 }.sorted().joined(separator: ", ")) sent: " + sent.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            text.append("byzantine \(byzIDs.map { names[$0] ?? $0 }.sorted().joined(separator: ", ")) sent: "
+                        + (sent.isEmpty ? "nothing (the run ended before its turn)" : sent.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
             let wanted = Set(ByzantineSender.Attack.allCases.filter { $0.penalized && (sent[$0.rawValue] ?? 0) > 0 }.map(\.expectedReason))
             var perNode: [String: Any] = [:]
             var everyNode = true
