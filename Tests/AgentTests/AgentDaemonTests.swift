@@ -206,3 +206,36 @@ actor Acked {
     private(set) var ids: [String] = []
     func add(_ id: String) { ids.append(id) }
 }
+
+/// The gRPC API on a Unix socket (`grpc: unix:/path`): how the devnet's cluster mode reaches agents
+/// whose network it cuts.
+final class UnixSocketAPITests: XCTestCase {
+    func testAgentServesItsAPIOnAUnixSocketAndABadAddressIsRefused() throws {
+        let dir = TemporaryDirectory("uds")
+        defer { dir.remove() }
+        let socket = dir.sub("grpc.sock")
+        try """
+            listenAddrs: [/ip4/127.0.0.1/tcp/0]
+            pubsub:
+              topics: [{name: t}]
+            validation: {whenNoValidator: accept}
+            grpc: unix:\(socket)
+            """.write(toFile: dir.sub("a.yaml"), atomically: true, encoding: .utf8)
+        // A socket file left by a killed agent does not stop the next start.
+        FileManager.default.createFile(atPath: socket, contents: Data())
+        let agent = try AgentProcess(arguments: ["agent", "--config", dir.sub("a.yaml"), "--data-dir", dir.sub("data")], ready: "grpc",
+                                     stderrPath: dir.sub("a.err"))
+        XCTAssertEqual(agent.first["grpc"] as? String, "unix:\(socket)")
+        let published = try Executable.run(["publish", "--agent", "unix:\(socket)", "--topic", "t"], stdin: "over a unix socket")
+        XCTAssertEqual(published.status, 0, published.stderr)
+        XCTAssertEqual(published.stdout.trimmingCharacters(in: .whitespacesAndNewlines).count, 40, published.stdout)
+        XCTAssertEqual(agent.terminate(), 0)
+        let history = try Executable.run(["history", "--data-dir", dir.sub("data"), "--topic", "t", "--json"])
+        XCTAssertTrue(history.stdout.contains("published"), history.stdout)
+
+        try "grpc: \"unix:\"\n".write(toFile: dir.sub("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try Executable.run(["agent", "--config", dir.sub("bad.yaml"), "--check"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("unix:/path"), bad.stderr)
+    }
+}

@@ -9,9 +9,13 @@ public struct AgentServer: Sendable {
     let server: GRPCServer<HTTP2ServerTransport.Posix>
 
     public init(node: AgentNode, host: String, port: Int) {
+        self.init(node: node, address: .tcp(host: host, port: port))
+    }
+
+    public init(node: AgentNode, address: GRPCAddress) {
         self.node = node
         server = GRPCServer(
-            transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
+            transport: .http2NIOPosix(address: address.serverAddress, transportSecurity: .plaintext),
             services: [
                 ControlService(node: node), MsgRouterService(node: node), ValidationRouterService(pool: node.validators),
                 HistoryService(node: node), AdminService(node: node),
@@ -23,6 +27,11 @@ public struct AgentServer: Sendable {
 
     /// The bound port once `serve()` has bound (e.g. when configured with port 0).
     public func port() async throws -> Int { try await server.boundPort() }
+
+    /// Returns once the server listens (whatever the address kind).
+    public func listening() async throws {
+        guard try await server.listeningAddress != nil else { throw AgentError(.invalidConfig, "the gRPC server did not bind") }
+    }
 
     /// Graceful: no new RPCs, open Listen and Handle streams ended, then the server returns.
     public func stop() async {

@@ -75,7 +75,11 @@ extension AgentConfig {
             throw n.fail("whenNoValidator: don needs DON configs under 'dons'")
         }
         if let n = f["sync"] { try syncSection(n, &c) }
-        if let n = f["grpc"] { c.grpcAddress = try hostPort(n) }
+        if let n = f["grpc"] {
+            let text = try n.string()
+            guard GRPCAddress(text) != nil else { throw n.fail("expected host:port or unix:/path, e.g. 127.0.0.1:8001, got '\(text)'") }
+            c.grpcAddress = text
+        }
         if let n = f["metrics"] { c.metricsAddress = try hostPort(n) }
         if let n = f["dataDir"] { c.dataDir = try n.string() }
         return c

@@ -33,12 +33,19 @@ struct AgentDaemon {
             identity = PrivateKey.generate()
             logger.warning("no privateKey in the config: this run's peer id is \(identity.peerID); set privateKey to keep it")
         }
-        let (host, port) = try Self.hostPort(config.grpcAddress, "grpc")
+        guard let grpcAddress = GRPCAddress(config.grpcAddress) else {
+            throw AgentError(.invalidConfig, "grpc address \(config.grpcAddress) is not host:port or unix:/path")
+        }
+        if case .unix(let path) = grpcAddress { unlink(path) }  // a socket left by a killed agent
         let node = try AgentNode(config: config, identity: identity, logger: logger)
         let addresses = try await node.start()
-        let server = AgentServer(node: node, host: host, port: port)
+        let server = AgentServer(node: node, address: grpcAddress)
         let serving = Task { try await server.serve() }
-        let boundPort = try await server.port()
+        let served: String
+        switch grpcAddress {
+        case .tcp(let host, _): served = "\(host):\(try await server.port())"
+        case .unix: _ = try await server.listening(); served = grpcAddress.description
+        }
         var metricsServer: (host: String, server: MetricsServer)?
         if let address = config.metricsAddress {
             let (mhost, mport) = try Self.hostPort(address, "metrics")
@@ -48,7 +55,7 @@ struct AgentDaemon {
         ready.add("event", "ready")
         ready.add("peer_id", identity.peerID.description)
         ready.addRaw("listen", "[" + addresses.map { JSONLine.quote($0.description) }.joined(separator: ",") + "]")
-        ready.add("grpc", "\(host):\(boundPort)")
+        ready.add("grpc", served)
         ready.add("data_dir", config.dataDir)
         if let metricsServer { ready.add("metrics", "\(metricsServer.host):\(metricsServer.server.port ?? 0)") }
         print(ready.text)

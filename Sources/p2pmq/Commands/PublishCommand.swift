@@ -1,3 +1,4 @@
+import Agent
 import AgentAPI
 import ArgumentParser
 import Foundation
@@ -11,7 +12,7 @@ struct PublishCommand: AsyncParsableCommand {
         abstract: "Publish a message (a signed report, a config update) through a running agent.",
         discussion: "Prints the message id the agent gives it. The agent refuses a config update on the registry topic that does not extend the chain, and says why.")
 
-    @Option(help: "The agent's gRPC address, host:port.") var agent = "127.0.0.1:8001"
+    @Option(help: "The agent's gRPC address, host:port or unix:/path.") var agent = "127.0.0.1:8001"
     @Option(help: "Topic to publish on.") var topic: String
     @Option(help: "File holding the message bytes (default: standard input).") var file: String?
 
@@ -23,9 +24,9 @@ struct PublishCommand: AsyncParsableCommand {
         } else {
             data = FileHandle.standardInput.readDataToEndOfFile()
         }
-        let (host, port) = try AgentDaemon.hostPort(agent, "--agent")
+        guard let address = GRPCAddress(agent) else { throw ValidationError("--agent \(agent) is not host:port or unix:/path") }
         do {
-            let id = try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: host, port: port), transportSecurity: .plaintext)) { client in
+            let id = try await withGRPCClient(transport: try address.clientTransport()) { client in
                 try await Proto_ControlService.Client(wrapping: client).publish(.with { $0.topic = topic; $0.data = data }).messageID
             }
             print(id)

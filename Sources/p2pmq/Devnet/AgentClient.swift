@@ -1,3 +1,4 @@
+import Agent
 import AgentAPI
 import Foundation
 import GRPCCore
@@ -10,11 +11,9 @@ final class AgentClient: Sendable {
     private let connections: Task<Void, Never>
 
     init(address: String) throws {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
-            throw DevnetError("agent address \(address) is not host:port")
-        }
+        guard let parsed = GRPCAddress(address) else { throw DevnetError("agent address \(address) is not host:port or unix:/path") }
         self.address = address
-        let client = GRPCClient(transport: try .http2NIOPosix(target: .ipv4(host: String(address[..<colon]), port: port), transportSecurity: .plaintext))
+        let client = GRPCClient(transport: try parsed.clientTransport())
         self.client = client
         connections = Task { try? await client.runConnections() }
     }

@@ -16,6 +16,19 @@ final class Devnet: @unchecked Sendable {
         var duration: Duration = .seconds(30)
         var rate = 10.0
         var dir = "./devnet"
+        /// cluster.sh: every node on its own test host (network namespace).
+        var cluster: String?
+        /// Cut this DON's hosts off from `start` for `length` (cluster mode).
+        var partition: (don: String, start: Duration, length: Duration)?
+    }
+
+    /// What the partition did: when, and how long after healing every honest node held every
+    /// report made until the heal.
+    struct PartitionReport {
+        var cutAt: Double?
+        var healedAt: Double?
+        var producedAtHeal: [String: UInt64] = [:]
+        var convergedAfter: Double?
     }
 
     struct Running {
@@ -45,6 +58,7 @@ final class Devnet: @unchecked Sendable {
     var cpuAtStart: [String: Double] = [:]
     var recordsAtStart: [String: Int] = [:]
     var productionSeconds = 0.0
+    var partition = PartitionReport()
     let stopRequested = NIOLockedValueBox(false)
     private var tasks: [Task<Void, Never>] = []
 
@@ -53,7 +67,7 @@ final class Devnet: @unchecked Sendable {
         self.executable = executable
         self.progress = progress
         layout = try DevnetLayout.create(dir: options.dir, dons: options.dons, nodes: options.nodes,
-                                         byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate)
+                                         byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate, cluster: options.cluster)
     }
 
     var honestMembers: [Running] { running.filter { if case .member = $0.node.role { return true } else { return false } } }
@@ -78,7 +92,8 @@ final class Devnet: @unchecked Sendable {
 
     private func start(_ node: DevnetLayout.Node, bootstrappers: [String], validator: Bool) async throws -> Running {
         try layout.writeConfig(node, bootstrappers: bootstrappers)
-        let agent = try ChildProcess(name: "agent \(node.name)", executable: executable, arguments: ["agent", "--config", node.configPath],
+        let (agentExe, agentArgs) = layout.launch(node, executable: executable, arguments: ["agent", "--config", node.configPath])
+        let agent = try ChildProcess(name: "agent \(node.name)", executable: agentExe, arguments: agentArgs,
                                      stdout: node.dir + "/agent.out", stderr: node.dir + "/agent.log")
         let ready: [String: Any]
         do { ready = try await agent.readyLine() } catch {
@@ -91,8 +106,8 @@ final class Devnet: @unchecked Sendable {
         }
         var r = Running(node: node, agent: agent, validator: nil, client: try AgentClient(address: grpc), listen: listen, grpc: grpc)
         if validator {
-            r.validator = try ChildProcess(name: "validator \(node.name)", executable: executable,
-                                           arguments: ["validator", "--agent", grpc, "--dons", layout.genesisPath, "--progress", "0"],
+            let (exe, args) = layout.launch(node, executable: executable, arguments: ["validator", "--agent", grpc, "--dons", layout.genesisPath, "--progress", "0"])
+            r.validator = try ChildProcess(name: "validator \(node.name)", executable: exe, arguments: args,
                                            stdout: node.dir + "/validator.out", stderr: node.dir + "/validator.log")
         }
         return r
@@ -173,6 +188,7 @@ final class Devnet: @unchecked Sendable {
                 running.append(try await start(node, bootstrappers: honestMembers.map(\.listen), validator: true))
             }
             if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
+            try partitionStep(t)
             if t >= nextProgress {
                 nextProgress += 2
                 await sampleByzantineScores()
@@ -186,12 +202,43 @@ final class Devnet: @unchecked Sendable {
         producing = []
         progress(String(format: "[%5.1fs] producers stop at %@; letting the network settle", productionSeconds,
                         produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")))
-        // Settle: every honest node holds every produced report, or 15 s pass.
-        let settleBy = clock.now + .seconds(15)
+        // Settle: every honest node holds every produced report, or 15 s pass (30 s after a
+        // partition that healed late).
+        if partition.cutAt != nil, partition.healedAt == nil { try partitionStep(.infinity) }
+        let settleBy = clock.now + .seconds(partition.healedAt == nil ? 15 : 30)
         while clock.now < settleBy, !stopRequested.withLockedValue({ $0 }) {
             if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
+            if partition.healedAt != nil, partition.convergedAfter == nil { try partitionStep((clock.now - began).seconds) }
             if allHeld() { break }
             try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    /// Cuts the partitioned DON's hosts at its start, heals them at its end, then watches for every
+    /// honest node to hold every report made until the heal. (`t` infinite: heal now.)
+    private func partitionStep(_ t: Double) throws {
+        guard let p = options.partition else { return }
+        let hosts = layout.nodes.filter { if case .member(let d, _) = $0.role { return d == p.don } else { return false } }.compactMap(\.host)
+        if partition.cutAt == nil, t >= p.start.seconds, t.isFinite {
+            for h in hosts { try layout.clusterCommand(["cut", "\(h)"]) }
+            partition.cutAt = t
+            progress(String(format: "[%5.1fs] partition: %@'s hosts %@ cut off", t, p.don, hosts.map(String.init).joined(separator: ",")))
+        } else if partition.cutAt != nil, partition.healedAt == nil, t >= (p.start + p.length).seconds {
+            for h in hosts { try layout.clusterCommand(["heal", "\(h)"]) }
+            let now = t.isFinite ? t : (partition.cutAt ?? 0) + p.length.seconds
+            partition.healedAt = now
+            partition.producedAtHeal = produced
+            progress(String(format: "[%5.1fs] partition healed", now))
+        } else if let healed = partition.healedAt, partition.convergedAfter == nil, t.isFinite {
+            let want = partition.producedAtHeal
+            let all = running.filter(\.node.honest).allSatisfy { r in
+                guard let seen = try? NodeInspection.read(dataDir: r.node.dataDir, produced: want, withLog: false) else { return false }
+                return want.allSatisfy { seen.held[$0.key] == Int($0.value) }
+            }
+            if all {
+                partition.convergedAfter = t - healed
+                progress(String(format: "[%5.1fs] every honest node holds every report made before the heal, %.2f s after it", t, t - healed))
+            }
         }
     }
 
@@ -254,6 +301,12 @@ final class Devnet: @unchecked Sendable {
 
     /// Stops validators, then agents (each flushes its log), concurrently.
     func stopAll() async {
+        // Never leave a host cut off.
+        if partition.cutAt != nil, partition.healedAt == nil, let p = options.partition {
+            for node in layout.nodes {
+                if case .member(let d, _) = node.role, d == p.don, let h = node.host { try? layout.clusterCommand(["heal", "\(h)"]) }
+            }
+        }
         tasks.forEach { $0.cancel() }
         for r in running { r.client.close() }
         await withTaskGroup(of: Void.self) { group in

@@ -32,12 +32,30 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Reports per second per DON.") var rate = 10.0
     @Option(help: "Folder for DONs, configs, data dirs and logs (recreated).") var dir = "./devnet"
     @Flag(help: "Print the summary as one JSON object.") var json = false
+    @Option(help: ArgumentHelp("Run every node on its own test host made by this cluster.sh (../shared/netns/cluster.sh; `cluster.sh up N` first, N >= nodes + 1; needs root).", valueName: "cluster.sh")) var cluster: String?
+    @Option(help: ArgumentHelp("Cut a DON's hosts off for a while, e.g. don-b@10s+30s (needs --cluster).", valueName: "don@start+length")) var partition: String?
+
+    static func parsePartition(_ text: String) -> (String, Duration, Duration)? {
+        let at = text.split(separator: "@", maxSplits: 1)
+        guard at.count == 2 else { return nil }
+        let times = at[1].split(separator: "+", maxSplits: 1)
+        guard times.count == 2, let start = GoDuration.parse(String(times[0])), let length = GoDuration.parse(String(times[1])) else { return nil }
+        return (String(at[0]), start, length)
+    }
 
     func validate() throws {
         guard (1...26).contains(dons) else { throw ValidationError("--dons must be 1 to 26") }
         guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1 to 64") }
         guard (0...1).contains(byzantine) else { throw ValidationError("--byzantine must be 0 or 1") }
         guard let d = GoDuration.parse(duration), d >= .seconds(2) else { throw ValidationError("--duration must be a Go duration of at least 2s, e.g. 30s") }
+        if let partition {
+            guard cluster != nil else { throw ValidationError("--partition needs --cluster (hosts to cut)") }
+            guard let (don, start, length) = Self.parsePartition(partition) else { throw ValidationError("--partition: expected don@start+length, e.g. don-b@10s+30s") }
+            guard let index = don.split(separator: "-").last.flatMap({ $0.unicodeScalars.first }).map({ Int($0.value) - 97 }),
+                  don.hasPrefix("don-"), don.count == 5, (0..<dons).contains(index) else { throw ValidationError("--partition: no DON \(don) among don-a.. of --dons \(dons)") }
+            guard let d = GoDuration.parse(duration), start + length < d else { throw ValidationError("--partition must heal before --duration ends") }
+        }
+        if let cluster, !FileManager.default.isReadableFile(atPath: cluster) { throw ValidationError("--cluster \(cluster): no such script") }
         guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be above 0 and at most 5000") }
     }
 
@@ -50,6 +68,8 @@ struct DevnetCommand: AsyncParsableCommand {
         options.duration = GoDuration.parse(duration)!
         options.rate = rate
         options.dir = dir
+        options.cluster = cluster.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        options.partition = partition.flatMap(Self.parsePartition).map { (don: $0.0, start: $0.1, length: $0.2) }
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         let devnet = try Devnet(options: options, executable: executable) { note($0) }
         let signals = SignalWaiter([SIGINT, SIGTERM])

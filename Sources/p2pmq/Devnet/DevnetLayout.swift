@@ -17,6 +17,8 @@ struct DevnetLayout {
         let role: Role
         let dir: String
         let identity: PrivateKey
+        /// Its test host (cluster mode): network namespace number `host` of cluster.sh.
+        var host: Int?
         var peerID: String { identity.peerID.description }
         var configPath: String { dir + "/agent.yaml" }
         var dataDir: String { dir + "/data" }
@@ -33,6 +35,37 @@ struct DevnetLayout {
     let dons: [DON]
     let genesisPath: String
     var nodes: [Node]
+    /// `../shared/netns/cluster.sh`: each node on its own test host (network namespace).
+    var cluster: String?
+
+    /// Where the node listens for peers: its test host's address, or loopback.
+    func listenAddress(_ node: Node) -> String {
+        guard let host = node.host else { return "/ip4/127.0.0.1/tcp/0" }
+        return "/ip4/10.77.0.\(host)/tcp/4001"
+    }
+
+    /// Where its gRPC API is: a Unix socket in cluster mode, so the devnet reaches every agent
+    /// whatever happens to the test hosts' network.
+    func grpcAddress(_ node: Node) -> String {
+        node.host == nil ? "127.0.0.1:0" : "unix:\(node.dir)/grpc.sock"
+    }
+
+    /// Runs `cluster.sh ARGS` (cut, heal) and waits for it.
+    func clusterCommand(_ args: [String]) throws {
+        guard let cluster else { return }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [cluster] + args
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw DevnetError("\(cluster) \(args.joined(separator: " ")) failed (status \(p.terminationStatus))") }
+    }
+
+    /// How to start a node's process: on its test host in cluster mode.
+    func launch(_ node: Node, executable: String, arguments: [String]) -> (String, [String]) {
+        guard let cluster, let host = node.host else { return (executable, arguments) }
+        return ("/bin/bash", [cluster, "run", "\(host)", executable] + arguments)
+    }
 
     /// Creates a fresh devnet folder (refuses a non-empty one that is not an earlier devnet).
     /// Sequence thresholds for a DON reporting `rate` times a second. A report that gossip brings
@@ -43,7 +76,7 @@ struct DevnetLayout {
         return SequenceThresholds(skip: max(10, 2 * perSecond), validity: max(100, 10 * perSecond), maxSeqGap: max(1000, 100 * perSecond))
     }
 
-    static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool, rate: Double) throws -> DevnetLayout {
+    static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool, rate: Double, cluster: String? = nil) throws -> DevnetLayout {
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: dir).standardizedFileURL.path
         if fm.fileExists(atPath: dir) {
@@ -69,14 +102,19 @@ struct DevnetLayout {
         func add(_ name: String, _ role: Role) throws {
             let nodeDir = "\(dir)/nodes/\(name)"
             try fm.createDirectory(atPath: nodeDir, withIntermediateDirectories: true)
-            nodes.append(Node(name: name, role: role, dir: nodeDir, identity: PrivateKey.generate()))
+            // Host 1 is left to the operator (e.g. a shell to look around); nodes from host 2.
+            let host = cluster == nil ? nil : nodes.count + 2
+            if host != nil, (nodeDir + "/grpc.sock").utf8.count > 100 {
+                throw DevnetError("\(nodeDir)/grpc.sock is too long for a Unix socket path; choose a shorter --dir")
+            }
+            nodes.append(Node(name: name, role: role, dir: nodeDir, identity: PrivateKey.generate(), host: host))
         }
         for don in dons {
             for i in 0..<perDON { try add("\(don.config.id)-\(i)", .member(don: don.config.id, index: i)) }
         }
         for i in 0..<byzantine { try add("byz-\(i)", .byzantine) }
         if lateJoiner { try add("late-0", .lateJoiner) }
-        return DevnetLayout(dir: dir, dons: dons, genesisPath: genesisPath, nodes: nodes)
+        return DevnetLayout(dir: dir, dons: dons, genesisPath: genesisPath, nodes: nodes, cluster: cluster)
     }
 
     var topics: [String] { dons.map(\.topic) }
@@ -86,8 +124,8 @@ struct DevnetLayout {
         var y = """
             # p2pmq devnet node \(node.name) (\(Self.describe(node.role)))
             privateKey: \(Data(node.identity.protobuf).base64EncodedString())
-            listenAddrs: [/ip4/127.0.0.1/tcp/0]
-            grpc: 127.0.0.1:0
+            listenAddrs: [\(listenAddress(node))]
+            grpc: \(grpcAddress(node))
             dataDir: \(node.dataDir)
             connManager: {lowWaterMark: 64, highWaterMark: 128, gracePeriod: 1m}
             discovery:

@@ -1,3 +1,4 @@
+import Agent
 import AgentAPI
 import DON
 import Foundation
@@ -19,8 +20,7 @@ final class ReferenceValidator: Sendable {
         var total: Int { byVerdict.values.reduce(0, +) }
     }
 
-    let host: String
-    let port: Int
+    let address: GRPCAddress
     let genesis: Genesis
     let concurrency: Int
     let log: @Sendable (String) -> Void
@@ -30,9 +30,8 @@ final class ReferenceValidator: Sendable {
     private let ownState = NIOLockedValueBox(MemorySequenceState())
     let tally = NIOLockedValueBox(Tally())
 
-    init(host: String, port: Int, genesis: Genesis, concurrency: Int, log: @escaping @Sendable (String) -> Void) {
-        self.host = host
-        self.port = port
+    init(address: GRPCAddress, genesis: Genesis, concurrency: Int, log: @escaping @Sendable (String) -> Void) {
+        self.address = address
         self.genesis = genesis
         self.concurrency = max(1, concurrency)
         self.log = log
@@ -46,7 +45,7 @@ final class ReferenceValidator: Sendable {
         while !Task.isCancelled {
             let began = ContinuousClock.now
             do {
-                try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: host, port: port), transportSecurity: .plaintext)) { client in
+                try await withGRPCClient(transport: try address.clientTransport()) { client in
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await self.followRegistry(Proto_MsgRouter.Client(wrapping: client)) }
                         group.addTask { try await self.handle(Proto_ValidationRouter.Client(wrapping: client)) }
@@ -58,7 +57,7 @@ final class ReferenceValidator: Sendable {
                 return
             } catch {
                 if Task.isCancelled { return }
-                log("validator: connection to \(host):\(port) ended: \(Self.describe(error)); retrying in \(delay)")
+                log("validator: connection to \(address) ended: \(Self.describe(error)); retrying in \(delay)")
             }
             if ContinuousClock.now - began > .seconds(10) { delay = .seconds(1) }
             try? await Task.sleep(for: delay)
@@ -80,7 +79,7 @@ final class ReferenceValidator: Sendable {
             }
         } catch let e as RPCError where e.code == .unimplemented {
             // A replay endpoint (`p2pmq replay --serve`) serves ValidationRouter only.
-            log("validator: \(host):\(port) serves no MsgRouter (a replay?): judging with the genesis configs only")
+            log("validator: \(address) serves no MsgRouter (a replay?): judging with the genesis configs only")
             while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
         }
         // The agent ended the stream (shutdown): end this connection too.
@@ -105,7 +104,7 @@ final class ReferenceValidator: Sendable {
 
     private func handle(_ router: Proto_ValidationRouter.Client<HTTP2ClientTransport.Posix>) async throws {
         tally.withLockedValue { $0.connections += 1 }
-        log("validator: asking \(host):\(port) for messages to judge (ValidationRouter.Handle)")
+        log("validator: asking \(address) for messages to judge (ValidationRouter.Handle)")
         let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessage.self)
         try await router.handle { writer in
             for await v in verdicts { try await writer.write(v) }

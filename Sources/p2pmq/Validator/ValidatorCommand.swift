@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import DON
 import Foundation
@@ -22,7 +23,7 @@ struct ValidatorCommand: AsyncParsableCommand {
             Works with `p2pmq replay --serve ADDR` as well as with a running agent.
             """)
 
-    @Option(help: "The agent's gRPC address, host:port.") var agent = "127.0.0.1:8001"
+    @Option(help: "The agent's gRPC address, host:port or unix:/path.") var agent = "127.0.0.1:8001"
     @Option(help: ArgumentHelp("Genesis file or DON config (don.json); repeat for several.", valueName: "file")) var dons: [String] = []
     @Option(help: "Messages judged at once (signature checks use this many cores).") var concurrency = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Seconds between progress lines on stderr (0: none).") var progress = 10.0
@@ -36,8 +37,8 @@ struct ValidatorCommand: AsyncParsableCommand {
     func run() async throws {
         let genesis: Genesis
         do { genesis = try Genesis.load(paths: dons) } catch let e as DONError { throw ValidationError(e.message) }
-        let (host, port) = try AgentDaemon.hostPort(agent, "--agent")
-        let validator = ReferenceValidator(host: host, port: port, genesis: genesis, concurrency: concurrency) { line in
+        guard let address = GRPCAddress(agent) else { throw ValidationError("--agent \(agent) is not host:port or unix:/path") }
+        let validator = ReferenceValidator(address: address, genesis: genesis, concurrency: concurrency) { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         note("validator: \(genesis.dons.count) DONs (\(genesis.dons.map(\.id).joined(separator: ", "))), registry topic \(genesis.registryTopic); agent \(agent)")
