@@ -63,8 +63,10 @@ final class KeyRotationTests: XCTestCase {
 
         let update = old.update(to: new, effectiveSeq: 100)
         _ = try await a.publish(topic: registryTopic, data: try update.serializedBytes())
-        try await eventually("b to apply v2") { b.registry?.current.version(of: "don-a") == 2 }
-        XCTAssertEqual(try b.store.registryRecords().map(\.seq), [2])
+        // Applied first, then stored with its log record.
+        try await eventually("b to apply and store v2") {
+            b.registry?.current.version(of: "don-a") == 2 && (try? b.store.registryRecords().map(\.seq)) == [2]
+        }
 
         // Through the attacker: reports under the new keys before the rotation seq, under the
         // old keys after it, and a v3 signed by v1's keys instead of v2's.
