@@ -46,6 +46,19 @@ public enum ConfigUpdateCheck {
         }
     }
 
+    /// The update in data published on the registry topic, nil when it is not one.
+    public static func decode(_ data: [UInt8]) -> P2pmq_Don_ConfigUpdate? {
+        guard let u = try? P2pmq_Don_ConfigUpdate(serializedBytes: data), !u.donID.isEmpty else { return nil }
+        return u
+    }
+
+    static let malformed = Outcome.invalid("config_update_malformed: data on the registry topic is not a ConfigUpdate")
+
+    /// Judges data published on the registry topic (undecodable data is `config_update_malformed`).
+    public static func judge(data: [UInt8], against registry: DONRegistry) -> Outcome {
+        decode(data).map { judge($0, against: registry) } ?? malformed
+    }
+
     public static func judge(_ u: P2pmq_Don_ConfigUpdate, against registry: DONRegistry) -> Outcome {
         guard let chain = registry.chains[u.donID], let last = chain.last else {
             return .ahead("DON '\(u.donID)' is not in the genesis")

@@ -46,6 +46,13 @@ public struct DONRegistry: Sendable {
     /// told, so it knows whether it has caught up).
     public var appliedUpdates: UInt64 { chains.values.reduce(0) { $0 + UInt64($1.count - 1) } }
 
+    /// `apply` for data published on the registry topic (undecodable: `config_update_malformed`).
+    @discardableResult
+    public mutating func apply(data: [UInt8]) -> ConfigUpdateCheck.Outcome {
+        guard let update = ConfigUpdateCheck.decode(data) else { return ConfigUpdateCheck.malformed }
+        return apply(update)
+    }
+
     /// Judges an update against the chain (see `ConfigUpdateCheck`) and appends it when valid.
     @discardableResult
     public mutating func apply(_ update: P2pmq_Don_ConfigUpdate) -> ConfigUpdateCheck.Outcome {

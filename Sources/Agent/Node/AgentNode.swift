@@ -78,7 +78,7 @@ public actor AgentNode {
             validator: { request in
                 // Config updates are judged here, never by a validator (see RegistryState).
                 if let registry, request.topic == registry.topic {
-                    let outcome = registry.judge(request.data).outcome
+                    let outcome = registry.judge(request.data)
                     return .init(outcome.verdict, reason: outcome.reason)
                 }
                 let state = ArrivalSequenceState(store: store, history: history, arrivedAt: request.arrivedAt)
@@ -200,7 +200,7 @@ public actor AgentNode {
         }
         try checkTopic(topic)
         if let registry, topic == registry.topic {
-            let outcome = registry.judge(data).outcome
+            let outcome = registry.judge(data)
             guard case .extends = outcome else { throw AgentError(.invalidArgument, "config update not published: \(outcome.reason)") }
         }
         let id = await pubsub.publish(topic, data: data)
@@ -304,7 +304,7 @@ public actor AgentNode {
         if let registry, r.topic == registry.topic, case .accept = outcome.verdict {
             // Applied here, one at a time: of two conflicting updates judged at once, only the
             // first extends the chain.
-            let applied = registry.apply(r.data).outcome
+            let applied = registry.apply(r.data)
             if case .extends(let entry) = applied {
                 registryVersion = entry.version
                 logger.notice("DON \(entry.config.id): config v\(entry.version) applies from seq \(entry.effectiveSeq) (\(entry.config.signers.count) signers, \(entry.config.quorum.rawValue))")

@@ -18,12 +18,9 @@ final class RegistryState: Sendable {
         topic = genesis.registryTopic
         var registry = genesis.registry
         for record in stored {
-            guard let update = try? P2pmq_Don_ConfigUpdate(serializedBytes: record.data) else {
-                throw AgentError(.invalidConfig, "the store's registry holds an undecodable config update (\(record.don) v\(record.seq))")
-            }
-            if case .extends = registry.apply(update) { continue }
-            let outcome = ConfigUpdateCheck.judge(update, against: registry)
-            throw AgentError(.invalidConfig, "the store's config update \(update.donID) v\(update.version) does not extend the genesis chain (\(outcome.reason)); is this data dir from another network's genesis?")
+            let outcome = registry.apply(data: record.data)
+            if case .extends = outcome { continue }
+            throw AgentError(.invalidConfig, "the store's config update \(record.don) v\(record.seq) does not extend the genesis chain (\(outcome.reason)); is this data dir from another network's genesis?")
         }
         box = NIOLockedValueBox(registry)
     }
@@ -31,19 +28,13 @@ final class RegistryState: Sendable {
     var current: DONRegistry { box.withLockedValue { $0 } }
 
     /// Judges data published on the registry topic without applying it.
-    func judge(_ data: [UInt8]) -> (update: P2pmq_Don_ConfigUpdate?, outcome: ConfigUpdateCheck.Outcome) {
-        guard let update = try? P2pmq_Don_ConfigUpdate(serializedBytes: data), !update.donID.isEmpty else {
-            return (nil, .invalid("config_update_malformed: data on the registry topic is not a ConfigUpdate"))
-        }
-        return (update, box.withLockedValue { ConfigUpdateCheck.judge(update, against: $0) })
+    func judge(_ data: [UInt8]) -> ConfigUpdateCheck.Outcome {
+        box.withLockedValue { ConfigUpdateCheck.judge(data: data, against: $0) }
     }
 
     /// Judges and, when it extends its DON's chain, applies an update, atomically.
-    func apply(_ data: [UInt8]) -> (update: P2pmq_Don_ConfigUpdate?, outcome: ConfigUpdateCheck.Outcome) {
-        guard let update = try? P2pmq_Don_ConfigUpdate(serializedBytes: data), !update.donID.isEmpty else {
-            return (nil, .invalid("config_update_malformed: data on the registry topic is not a ConfigUpdate"))
-        }
-        return (update, box.withLockedValue { $0.apply(update) })
+    func apply(_ data: [UInt8]) -> ConfigUpdateCheck.Outcome {
+        box.withLockedValue { $0.apply(data: data) }
     }
 }
 

@@ -7,10 +7,17 @@ import Foundation
 enum ReportFields {
     static func extract(_ data: [UInt8], topic: String, registryTopic: String? = nil) -> (don: String, seq: UInt64, digest: [UInt8])? {
         if topic == registryTopic {
-            guard let u = try? P2pmq_Don_ConfigUpdate(serializedBytes: data), !u.donID.isEmpty else { return nil }
+            guard let u = ConfigUpdateCheck.decode(data) else { return nil }
             return (u.donID, u.version, ConfigUpdateDigest.of(u))
         }
+        guard let report = report(data) else { return nil }
+        return (report.donID, report.seq, ReportDigest.of(report, topic: topic))
+    }
+
+    /// The report inside data that is a SignedReport (no digest: for callers that need only its
+    /// DON and seq).
+    static func report(_ data: [UInt8]) -> P2pmq_Don_Report? {
         guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
-        return (signed.report.donID, signed.report.seq, ReportDigest.of(signed.report, topic: topic))
+        return signed.report
     }
 }

@@ -158,7 +158,7 @@ actor SyncService {
             let local = try? store.head(topic: stream.topic, don: stream.don)?.seq
             let (capped, best, limit) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don))
             for h in hs where limit.map({ h.head > $0 }) ?? false {
-                logger.warning("sync: \(h.peer) reports head \(h.head) for \(stream), more than maxSeqGap past \(limit! - maxSeqGap(stream.don)!): not believed; fetching up to \(best ?? 0)")
+                logger.warning("sync: \(h.peer) reports head \(h.head) for \(stream), past the credible limit \(limit!) (maxSeqGap past this node's or the peers' median head): not believed; fetching up to \(best ?? 0)")
             }
             holders[stream] = capped.isEmpty ? nil : capped
         }
@@ -179,17 +179,12 @@ actor SyncService {
             report.missing += missing[stream]!.count
         }
         report.streams = holders.count
-        let initial = CatchUpPlan(missing: missing, holders: holders)
-        guard !initial.isDone else { return finish(report, began) }
         // Config updates first: reports signed under a rotated config check against it.
-        let isRegistry: (CatchUpPlan.Stream) -> Bool = { $0.topic == self.registryTopic }
-        var plans: [CatchUpPlan] = []
-        if missing.keys.contains(where: isRegistry) {
-            plans.append(CatchUpPlan(missing: missing.filter { isRegistry($0.key) }, holders: holders.filter { isRegistry($0.key) }))
-            plans.append(CatchUpPlan(missing: missing.filter { !isRegistry($0.key) }, holders: holders.filter { !isRegistry($0.key) }))
-        } else {
-            plans = [initial]
+        let plans = [true, false].map { registryFirst in
+            CatchUpPlan(missing: missing.filter { ($0.key.topic == registryTopic) == registryFirst },
+                        holders: holders.filter { ($0.key.topic == registryTopic) == registryFirst })
         }
+        guard plans.contains(where: { !$0.isDone }) else { return finish(report, began) }
         var excluded = Set<String>()
         for plan in plans where !plan.isDone {
             let (done, appended) = await execute(plan)

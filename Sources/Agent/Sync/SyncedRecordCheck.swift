@@ -28,7 +28,7 @@ struct SyncedRecordCheck: Sendable {
             return .forged(code: "sync_forged_record", detail: "message_id_mismatch: message id \(messageID) does not match the data of \(don) seq \(seq)")
         }
         if let registry, topic == registry.topic {
-            switch registry.apply(data).outcome {
+            switch registry.apply(data) {
             case .extends, .known: return .accept(digest: fields.digest)
             case .ahead(let why): return .ignore(why)
             case .invalid(let why): return .forged(code: "sync_forged_record", detail: why)

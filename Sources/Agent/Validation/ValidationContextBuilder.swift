@@ -10,11 +10,11 @@ enum ValidationContextBuilder {
     static func live(data: [UInt8], topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
         var c = Proto_ValidationContext()
         c.registryVersion = registryVersion
-        guard let fields = ReportFields.extract(data, topic: topic) else { return c }
-        let local = try? state.headSeq(topic: topic, don: fields.don)
-        guard let head = [local ?? nil, knownHead(fields.don)].compactMap({ $0 }).max() else { return c }
+        guard let report = ReportFields.report(data) else { return c }
+        let local = try? state.headSeq(topic: topic, don: report.donID)
+        guard let head = [local ?? nil, knownHead(report.donID)].compactMap({ $0 }).max() else { return c }
         c.headSeq = head
-        if fields.seq <= head, let stored = try? state.storedDigests(topic: topic, don: fields.don, seq: fields.seq) {
+        if report.seq <= head, let stored = try? state.storedDigests(topic: topic, don: report.donID, seq: report.seq) {
             c.storedDigests = stored.map { Data($0) }
         }
         return c

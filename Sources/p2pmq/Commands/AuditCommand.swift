@@ -92,9 +92,7 @@ struct AuditCommand: ParsableCommand {
             let store = try StoreAccess.openReadOnly(self.store.dataDir)
             defer { store.close() }
             // The key rotations this node applied judge the reports after them, as they did live.
-            for record in try store.registryRecords() {
-                if let update = try? P2pmq_Don_ConfigUpdate(serializedBytes: record.data) { registry.apply(update) }
-            }
+            for record in try store.registryRecords() { registry.apply(data: record.data) }
             let findings = try EvidenceCheck(registry: registry).run(store: store) { p in peer.map { p.peer == $0 } ?? true }
             var table = Table(["n", "at", "peer", "topic", "offset", "reason", "outcome", "detail"])
             var totals: [String: Int] = [:]

@@ -70,7 +70,7 @@ final class Devnet: @unchecked Sendable {
                                          byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate, cluster: options.cluster)
     }
 
-    var honestMembers: [Running] { running.filter { if case .member = $0.node.role { return true } else { return false } } }
+    var honestMembers: [Running] { running.filter { $0.node.don != nil } }
     var produced: [String: UInt64] {
         Dictionary(uniqueKeysWithValues: producers.map { ($0.don.config.id, $0.produced) })
     }
@@ -114,7 +114,7 @@ final class Devnet: @unchecked Sendable {
     }
 
     private func startNetwork() async throws {
-        let members = layout.nodes.filter { if case .member = $0.role { return true } else { return false } }
+        let members = layout.nodes.filter { $0.don != nil }
         progress("devnet: \(layout.dons.count) DONs x \(options.nodes) nodes, \(options.byzantine) byzantine, late joiner: \(options.lateJoiner ? "yes" : "no"); folder \(layout.dir)")
         for node in members {
             if stopRequested.withLockedValue({ $0 }) { throw CancellationError() }
@@ -147,7 +147,7 @@ final class Devnet: @unchecked Sendable {
 
     private func produce() async throws {
         for don in layout.dons {
-            let publishers = honestMembers.filter { if case .member(let d, _) = $0.node.role { return d == don.config.id } else { return false } }.map(\.client)
+            let publishers = honestMembers.filter { $0.node.don == don.config.id }.map(\.client)
             producers.append(ReportProducer(don: don, publishers: publishers, rate: options.rate))
         }
         for r in honestMembers {
@@ -209,7 +209,7 @@ final class Devnet: @unchecked Sendable {
         while clock.now < settleBy, !stopRequested.withLockedValue({ $0 }) {
             if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
             if partition.healedAt != nil, partition.convergedAfter == nil { try partitionStep((clock.now - began).seconds) }
-            if allHeld() { break }
+            if allHeld(produced) { break }
             try? await Task.sleep(for: .milliseconds(250))
         }
     }
@@ -218,7 +218,7 @@ final class Devnet: @unchecked Sendable {
     /// honest node to hold every report made until the heal. (`t` infinite: heal now.)
     private func partitionStep(_ t: Double) throws {
         guard let p = options.partition else { return }
-        let hosts = layout.nodes.filter { if case .member(let d, _) = $0.role { return d == p.don } else { return false } }.compactMap(\.host)
+        let hosts = partitionedHosts
         if partition.cutAt == nil, t >= p.start.seconds, t.isFinite {
             for h in hosts { try layout.clusterCommand(["cut", "\(h)"]) }
             partition.cutAt = t
@@ -230,33 +230,35 @@ final class Devnet: @unchecked Sendable {
             partition.producedAtHeal = produced
             progress(String(format: "[%5.1fs] partition healed", now))
         } else if let healed = partition.healedAt, partition.convergedAfter == nil, t.isFinite {
-            let want = partition.producedAtHeal
-            let all = running.filter(\.node.honest).allSatisfy { r in
-                guard let seen = try? NodeInspection.read(dataDir: r.node.dataDir, produced: want, withLog: false) else { return false }
-                return want.allSatisfy { seen.held[$0.key] == Int($0.value) }
-            }
-            if all {
+            if allHeld(partition.producedAtHeal) {
                 partition.convergedAfter = t - healed
                 progress(String(format: "[%5.1fs] every honest node holds every report made before the heal, %.2f s after it", t, t - healed))
             }
         }
     }
 
+    /// The hosts of the DON `--partition` cuts off.
+    private var partitionedHosts: [Int] {
+        guard let p = options.partition else { return [] }
+        return layout.nodes.filter { $0.don == p.don }.compactMap(\.host)
+    }
+
     private func checkCatchUp(now: Double) {
-        guard let start = lateJoinerStart, let late = running.first(where: { $0.node.role == .lateJoiner }),
-              let seen = try? NodeInspection.read(dataDir: late.node.dataDir, produced: start.produced, withLog: false) else { return }
-        if start.produced.allSatisfy({ seen.held[$0.key] == Int($0.value) }) {
+        guard let start = lateJoinerStart, let late = running.first(where: { $0.node.role == .lateJoiner }) else { return }
+        if holds(late, start.produced) {
             catchUpSeconds = now - start.at
             progress(String(format: "[%5.1fs] late joiner caught up: all %d earlier reports in %.2f s", now, start.produced.values.reduce(0, +), now - start.at))
         }
     }
 
-    private func allHeld() -> Bool {
-        let want = produced
-        return running.filter(\.node.honest).allSatisfy { r in
-            guard let seen = try? NodeInspection.read(dataDir: r.node.dataDir, produced: want, withLog: false) else { return false }
-            return want.allSatisfy { seen.held[$0.key] == Int($0.value) }
-        }
+    /// Whether every honest node's data dir holds every report of `want` (reports per DON).
+    private func allHeld(_ want: [String: UInt64]) -> Bool {
+        running.filter(\.node.honest).allSatisfy { holds($0, want) }
+    }
+
+    private func holds(_ r: Running, _ want: [String: UInt64]) -> Bool {
+        guard let seen = try? NodeInspection.read(dataDir: r.node.dataDir, produced: want, withLog: false) else { return false }
+        return want.allSatisfy { seen.held[$0.key] == Int($0.value) }
     }
 
     private func progressLine(_ t: Double) -> String {
@@ -302,10 +304,8 @@ final class Devnet: @unchecked Sendable {
     /// Stops validators, then agents (each flushes its log), concurrently.
     func stopAll() async {
         // Never leave a host cut off.
-        if partition.cutAt != nil, partition.healedAt == nil, let p = options.partition {
-            for node in layout.nodes {
-                if case .member(let d, _) = node.role, d == p.don, let h = node.host { try? layout.clusterCommand(["heal", "\(h)"]) }
-            }
+        if partition.cutAt != nil, partition.healedAt == nil {
+            for h in partitionedHosts { try? layout.clusterCommand(["heal", "\(h)"]) }
         }
         tasks.forEach { $0.cancel() }
         for r in running { r.client.close() }

@@ -23,6 +23,11 @@ struct DevnetLayout {
         var configPath: String { dir + "/agent.yaml" }
         var dataDir: String { dir + "/data" }
         var honest: Bool { role != .byzantine }
+        /// The DON it signs for, if it is a DON node.
+        var don: String? {
+            if case .member(let don, _) = role { return don }
+            return nil
+        }
     }
 
     struct DON {

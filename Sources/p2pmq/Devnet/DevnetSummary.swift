@@ -132,7 +132,7 @@ struct DevnetSummary {
         }
 
         // Costs.
-        let members = honest.filter { if case .member = $0.node.role { return true } else { return false } }
+        let members = honest.filter { $0.node.don != nil }
         let perReport = members.compactMap { r -> Double? in
             guard let cpu = d.cpuSeconds[r.node.name], let all = inspections[r.node.name]?.totalRecords else { return nil }
             let n = all - (d.recordsAtStart[r.node.name] ?? 0)

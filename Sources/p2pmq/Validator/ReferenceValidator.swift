@@ -68,15 +68,16 @@ final class ReferenceValidator: Sendable {
     /// Applies every config update the agent accepted, from the start of the registry topic on.
     private func followRegistry(_ router: Proto_MsgRouter.Client<HTTP2ClientTransport.Posix>) async throws {
         let topic = genesis.registryTopic
-        do {
-            try await router.listen(.with { $0.topics = [topic]; $0.startOffset = 0 }) { response in
+        func follow(_ request: Proto_ListenRequest) async throws {
+            try await router.listen(request) { response in
                 for try await m in response.messages { self.applyUpdate(Array(m.data)) }
             }
+        }
+        do {
+            try await follow(.with { $0.topics = [topic]; $0.startOffset = 0 })
         } catch let e as RPCError where e.code == .notFound {
             // No update stored yet: follow live ones.
-            try await router.listen(.with { $0.topics = [topic] }) { response in
-                for try await m in response.messages { self.applyUpdate(Array(m.data)) }
-            }
+            try await follow(.with { $0.topics = [topic] })
         } catch let e as RPCError where e.code == .unimplemented {
             // A replay endpoint (`p2pmq replay --serve`) serves ValidationRouter only.
             log("validator: \(address) serves no MsgRouter (a replay?): judging with the genesis configs only")
@@ -87,7 +88,7 @@ final class ReferenceValidator: Sendable {
     }
 
     private func applyUpdate(_ data: [UInt8]) {
-        guard let update = try? P2pmq_Don_ConfigUpdate(serializedBytes: data) else {
+        guard let update = ConfigUpdateCheck.decode(data) else {
             log("validator: an accepted message on \(genesis.registryTopic) is not a ConfigUpdate; ignored")
             return
         }
