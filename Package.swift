@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "p2pmq", targets: ["p2pmq"]),
         .executable(name: "p2pmq-bench", targets: ["p2pmq-bench"]),
+        .executable(name: "p2pmq-hostile", targets: ["p2pmq-hostile"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -158,6 +159,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // A hostile libp2p peer for the reliability suite: attacks honest agents over real
+        // connections (floods, forged reports, lying sync); see scripts/reliability.sh.
+        .executableTarget(
+            name: "p2pmq-hostile",
+            dependencies: [
+                "Agent", "DON", "Gossip", "Host", "Wire", "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["Store", "DON"]
@@ -183,3 +194,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer driver (Fuzz/Driver), only when scripts/fuzz.sh builds it: P2PMQ_FUZZ=1 in a
+// scratch path of its own, with -sanitize=fuzzer on the project's targets so coverage guides
+// the fuzzer through our decoders (dependencies stay uninstrumented, which keeps the build short).
+if Context.environment["P2PMQ_FUZZ"] == "1" {
+    let instrumented: Set<String> = ["Wire", "Host", "Gossip", "Store", "DON", "Agent", "TestSupport"]
+    for target in package.targets where instrumented.contains(target.name) {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+    }
+    package.targets.append(.executableTarget(
+        name: "p2pmq-fuzz",
+        dependencies: ["Agent", "Store", "DON", "Gossip", "Wire", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+        path: "Fuzz/Driver",
+        swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])],
+        linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
+    ))
+    package.products.append(.executable(name: "p2pmq-fuzz", targets: ["p2pmq-fuzz"]))
+}

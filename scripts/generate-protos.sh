@@ -47,7 +47,7 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   p2pmq/api/api.proto
 # catch-up protocol between agents (/p2pmq/sync/1.0.0) -> Sources/Agent/Sync/Generated
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
-  --proto_path=proto --swift_out=Sources/Agent/Sync/Generated \
+  --proto_path=proto --swift_out=Sources/Agent/Sync/Generated --swift_opt=Visibility=Public \
   p2pmq/sync/sync.proto
 echo "generated:"; find Sources/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated Sources/Agent/Sync/Generated -name '*.swift'
 

@@ -17,6 +17,8 @@ public struct HostConfig: Sendable {
     public var maxMessageSize = 1 << 20
     /// Trims connections above the high water mark.
     public var connectionManager = ConnectionManagerPolicy()
+    /// Pings connections and closes those that stop answering (nil: never).
+    public var keepalive: KeepalivePolicy? = KeepalivePolicy()
     /// Private network key: only peers holding it can connect (libp2p pnet).
     public var psk: PreSharedKey?
 

@@ -40,6 +40,8 @@ public final class P2PHost: Sendable {
         var openedAt: [ObjectIdentifier: Double] = [:]
         var protected: Set<PeerID> = []
         var trimTask: RepeatedTask?
+        var keepaliveTask: RepeatedTask?
+        var keepalive: KeepaliveLedger?
         var closed = false
     }
 
@@ -65,6 +67,33 @@ public final class P2PHost: Sendable {
             self?.trimConnections()
         }
         state.withLockedValue { $0.trimTask = task }
+        if let k = config.keepalive {
+            let amount = TimeAmount.nanoseconds(Int64(clamping: k.interval.components.seconds * 1_000_000_000 + k.interval.components.attoseconds / 1_000_000_000))
+            let ping = self.group.next().scheduleRepeatedTask(initialDelay: amount, delay: amount) { [weak self] _ in
+                self?.pingConnections(k)
+            }
+            state.withLockedValue {
+                $0.keepaliveTask = ping
+                $0.keepalive = KeepaliveLedger(maxFailures: k.maxFailures)
+            }
+        }
+    }
+
+    /// One keepalive round: pings every upgraded connection, closes those that failed too often.
+    private func pingConnections(_ policy: KeepalivePolicy) {
+        for connection in connections where connection.remotePeer != nil {
+            let id = ObjectIdentifier(connection)
+            Task { [weak self] in
+                let answered = await Ping.answered(on: connection, within: policy.timeout)
+                guard let self else { return }
+                let close = self.state.withLockedValue { $0.keepalive?.record(id, answered: answered) ?? false }
+                if close {
+                    self.logger.info("keepalive: no ping answer \(policy.maxFailures) times in a row; closing the connection",
+                                     metadata: ["peer": "\(connection.remotePeer.map { "\($0)" } ?? "?")"])
+                    connection.close()
+                }
+            }
+        }
     }
 
     /// A new stream of the events from now on, for one more consumer.
@@ -169,6 +198,7 @@ public final class P2PHost: Sendable {
             self.state.withLockedValue {
                 $0.connections.removeValue(forKey: ObjectIdentifier(connection))
                 $0.openedAt.removeValue(forKey: ObjectIdentifier(connection))
+                $0.keepalive?.forget(ObjectIdentifier(connection))
             }
             if let peer = connection.remotePeer { self.emit(.disconnected(peer, reason: "\(reason)")) }
         }
@@ -254,6 +284,7 @@ public final class P2PHost: Sendable {
         let (listeners, connections) = state.withLockedValue { s -> ([Channel], [Connection]) in
             s.closed = true
             s.trimTask?.cancel()
+            s.keepaliveTask?.cancel()
             return (s.listeners, Array(s.connections.values))
         }
         for l in listeners { try? await l.close() }

@@ -48,4 +48,17 @@ final class RecordJSONTests: XCTestCase {
             XCTAssertNil(RFC3339.parse(bad), bad)
         }
     }
+
+    /// Found by the fuzzer (Fuzz/regressions/import/crash-027e02dd...): a time past 2554 does not
+    /// fit nanoseconds in a UInt64, and parsing it trapped on the overflow, so one such line
+    /// crashed `p2pmq import`. It is now a bad line.
+    func testTimesPastNanosecondRangeAreBadLinesNotCrashes() {
+        XCTAssertNil(RFC3339.parse("5722-11-27T06:31:11.612678283Z"))
+        XCTAssertNil(RFC3339.parse("2554-07-21T23:34:34Z"), "one second past UInt64.max nanoseconds")
+        XCTAssertEqual(RFC3339.parse("2554-07-21T23:34:33Z"), 18_446_744_073_000_000_000)
+        let line = #"{"topic":"t","msg_id":"m","received_at":"5722-11-27T06:31:11Z","from":"p","don":"d","seq":1,"verdict":"ACCEPT","reason":"","data_b64":"AA=="}"#
+        XCTAssertThrowsError(try RecordJSON.decode(Substring(line), line: 3)) { error in
+            XCTAssertTrue("\(error)".contains("not an RFC 3339 time"), "\(error)")
+        }
+    }
 }

@@ -126,7 +126,8 @@ public actor AgentNode {
         await sync.start()
         let host = self.host, logger = self.logger
         for addr in config.bootstrappers {
-            // Re-dialed with backoff (1 s doubling to 1 min) whenever not connected.
+            // Re-dialed with backoff (1 s doubling to 10 s) whenever not connected: after a
+            // partition heals (keepalive closed the dead connections) within about 10 s.
             tasks.append(Task {
                 var delay = Duration.seconds(1)
                 while !Task.isCancelled {
@@ -136,7 +137,7 @@ public actor AgentNode {
                             delay = .seconds(1)
                         } catch {
                             logger.info("bootstrapper \(addr) not reachable: \(error); next try in \(delay)")
-                            delay = min(delay * 2, .seconds(60))
+                            delay = min(delay * 2, .seconds(10))
                         }
                     }
                     try? await Task.sleep(for: delay)
@@ -326,6 +327,12 @@ public actor AgentNode {
         if let elapsed = outcome.elapsed { metrics.validationLatency.record(elapsed) }
         var previousHead: UInt64?
         if verdict == .accept, let fields { previousHead = try? store.head(topic: r.topic, don: fields.don)?.seq }
+        // Too late for peers' heads yet ahead of ours: this node is behind; fetch what it lacks
+        // (range sync brings it as history) rather than wait for the next gap.
+        if verdict == .ignore, reason.hasPrefix(ReportReason.tooLate.rawValue), let fields,
+           (try? store.head(topic: r.topic, don: fields.don))?.seq ?? 0 < fields.seq {
+            Task { await sync.gapSeen() }
+        }
         do {
             let clock = ContinuousClock(), started = clock.now
             var item = AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)

@@ -1,7 +1,7 @@
 /// Constants of `/p2pmq/sync/1.0.0` (proto/p2pmq/sync/sync.proto): one request per stream,
 /// uvarint-length-prefixed protobuf messages.
-enum SyncProtocol {
-    static let id = "/p2pmq/sync/1.0.0"
+public enum SyncProtocol {
+    public static let id = "/p2pmq/sync/1.0.0"
     /// Most seqs one range request may cover.
     static let maxCount: UInt32 = 1024
     /// Response byte budget when the request names none, and the most a request may ask for.

@@ -82,7 +82,8 @@ actor SyncService {
         roundTask?.cancel()
     }
 
-    /// The highest head peers reported for (topic, DON), if any reported one.
+    /// The head most peers reported for (topic, DON) (the lower median of a round's credible
+    /// heads, never lowered by a later round), if any reported one.
     nonisolated func bestKnownHead(topic: String, don: String) -> UInt64? {
         peerHeads.withLockedValue { $0[CatchUpPlan.Stream(topic: topic, don: don)] }
     }
@@ -162,9 +163,13 @@ actor SyncService {
             }
             holders[stream] = capped.isEmpty ? nil : capped
         }
+        // The head live reports are judged against (when above the local one) is what most
+        // peers report, their lower median: one peer claiming a little more than it has (still
+        // credible) must not make the honest stream's next reports look too late.
         peerHeads.withLockedValue { known in
-            for (stream, hs) in holders {
-                known[stream] = max(known[stream] ?? 0, hs.map(\.head).max() ?? 0)
+            for (stream, hs) in holders where !hs.isEmpty {
+                let heads = hs.map(\.head).sorted()
+                known[stream] = max(known[stream] ?? 0, heads[(heads.count - 1) / 2])
             }
         }
         var missing: [CatchUpPlan.Stream: SeqRanges] = [:]

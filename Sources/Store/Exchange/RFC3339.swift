@@ -69,7 +69,10 @@ public enum RFC3339 {
         parts.tm_min = minute
         parts.tm_sec = second
         let epoch = Int(timegm(&parts)) + offsetSeconds
+        // Nanoseconds since 1970 fit a UInt64 until 2554: a later time is not one we can hold.
         guard epoch >= 0 else { return nil }
-        return UInt64(epoch) * 1_000_000_000 + nanos
+        let (ns, overflow) = UInt64(epoch).multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow, ns <= UInt64.max - nanos else { return nil }
+        return ns + nanos
     }
 }

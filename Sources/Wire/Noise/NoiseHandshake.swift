@@ -92,7 +92,7 @@ public struct NoiseHandshake: Sendable {
             symmetric.mixKey(try Self.dh(localEphemeral, re))
             let rs = try Self.publicKey(try symmetric.decryptAndHash(Array(message[32..<80])))
             symmetric.mixKey(try Self.dh(localEphemeral, rs))
-            let (peer, key) = try verify(try symmetric.decryptAndHash(Array(message.dropFirst(80))), staticKey: rs)
+            let (peer, key) = try Self.verify(try symmetric.decryptAndHash(Array(message.dropFirst(80))), staticKey: rs)
             if let expectedPeer, expectedPeer != peer {
                 throw WireError(.peerIDMismatch, "dialed \(expectedPeer) but the peer is \(peer)")
             }
@@ -108,7 +108,7 @@ public struct NoiseHandshake: Sendable {
             guard message.count >= 48 + 16 else { throw WireError(.truncated, "third Noise message is \(message.count) bytes, too short") }
             let rs = try Self.publicKey(try symmetric.decryptAndHash(Array(message.prefix(48))))
             symmetric.mixKey(try Self.dh(localEphemeral, rs))
-            let (peer, key) = try verify(try symmetric.decryptAndHash(Array(message.dropFirst(48))), staticKey: rs)
+            let (peer, key) = try Self.verify(try symmetric.decryptAndHash(Array(message.dropFirst(48))), staticKey: rs)
             stage = .done
             let (toResponder, toInitiator) = symmetric.split()
             return .complete(message: nil, remote: peer, remoteKey: key, transport: NoiseTransport(send: toInitiator, receive: toResponder))
@@ -127,7 +127,8 @@ public struct NoiseHandshake: Sendable {
     }
 
     /// Checks the remote payload: a known key type whose signature binds the Noise static key.
-    private func verify(_ bytes: [UInt8], staticKey: Curve25519.KeyAgreement.PublicKey) throws -> (PeerID, PublicKey) {
+    /// (Static and internal so the fuzz driver reaches it: it decodes bytes from the network.)
+    static func verify(_ bytes: [UInt8], staticKey: Curve25519.KeyAgreement.PublicKey) throws -> (PeerID, PublicKey) {
         let p: P2pmq_Libp2p_Noise_NoiseHandshakePayload
         do { p = try P2pmq_Libp2p_Noise_NoiseHandshakePayload(serializedBytes: bytes) } catch {
             throw WireError(.malformed, "Noise handshake payload is not a NoiseHandshakePayload protobuf")

@@ -250,27 +250,3 @@ final class StdoutLines: Sendable {
         lock.unlock()
     }
 }
-
-/// Resumes once one of the given signals arrives.
-final class SignalWaiter: @unchecked Sendable {
-    // @unchecked: `sources` is set once in init and only kept to hold the sources alive.
-    private let sources: [DispatchSourceSignal]
-    private let stream: AsyncStream<Void>
-    private let sink: AsyncStream<Void>.Continuation
-
-    init(_ signals: [Int32]) {
-        (stream, sink) = AsyncStream.makeStream(of: Void.self)
-        let sink = self.sink
-        sources = signals.map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig)
-            source.setEventHandler { sink.yield() }
-            source.resume()
-            return source
-        }
-    }
-
-    func wait() async {
-        for await _ in stream { return }
-    }
-}

@@ -53,6 +53,22 @@ final class ChildProcess: @unchecked Sendable {
         return (user + system) / ticks
     }
 
+    /// The most resident memory the process had (VmHWM), in KiB; nil once it is gone.
+    var peakRSSKiB: Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return line.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+        }
+        return nil
+    }
+
+    /// SIGKILL at once (a crash, for churn), and wait for the process to be gone.
+    func crash() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     /// SIGTERM, then SIGKILL after `grace`.
     func stop(grace: Duration = .seconds(10)) async {
         guard process.isRunning else { return }

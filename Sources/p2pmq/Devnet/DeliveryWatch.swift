@@ -16,7 +16,15 @@ final class DeliveryWatch: Sendable {
     var delivered: [String: Int] { state.withLockedValue { $0.perDON } }
     var latenciesMs: [Double] { state.withLockedValue { $0.latenciesMs } }
 
+    /// Listens until cancelled, again after the agent restarts (churn).
     func run(_ client: AgentClient, topics: [String]) async {
+        while !Task.isCancelled {
+            await listen(client, topics: topics)
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    private func listen(_ client: AgentClient, topics: [String]) async {
         try? await client.router.listen(.with { $0.topics = topics }) { response in
             for try await m in response.messages {
                 let now = Clock.nowNanoseconds()

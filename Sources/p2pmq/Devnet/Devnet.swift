@@ -2,6 +2,7 @@ import AgentAPI
 import DON
 import Foundation
 import NIOConcurrencyHelpers
+import Wire
 
 /// One devnet run: starts the agents and validators, produces reports, attacks, lets a node join
 /// late, and collects what happened. Every child process is stopped at the end, also on Ctrl-C.
@@ -20,6 +21,24 @@ final class Devnet: @unchecked Sendable {
         var cluster: String?
         /// Cut this DON's hosts off from `start` for `length` (cluster mode).
         var partition: (don: String, start: Duration, length: Duration)?
+        /// `p2pmq-hostile` peers attacking every honest agent from 10 % of the run on.
+        var hostile = 0
+        /// SIGKILL and restart a random DON node's agent this often (from 10 % of the run on).
+        var churn: Duration?
+    }
+
+    /// What churn did: kills, how long restarted agents took to be ready again.
+    struct ChurnReport {
+        var kills: [(at: Double, node: String)] = []
+        var restartSeconds: [Double] = []
+        var nextAt = 0.0
+    }
+
+    /// A running `p2pmq-hostile`.
+    struct HostileProcess {
+        let node: DevnetLayout.Node
+        let process: ChildProcess
+        let peerID: String
     }
 
     /// What the partition did: when, and how long after healing every honest node held every
@@ -33,7 +52,11 @@ final class Devnet: @unchecked Sendable {
 
     struct Running {
         let node: DevnetLayout.Node
-        let agent: ChildProcess
+        var agent: ChildProcess
+        /// Agent processes this node had before the current one (churn).
+        var incarnations = 0
+        /// CPU the earlier incarnations used during production.
+        var cpuBefore = 0.0
         var validator: ChildProcess?
         let client: AgentClient
         let listen: String
@@ -50,15 +73,20 @@ final class Devnet: @unchecked Sendable {
     var watches: [DeliveryWatch] = []
     var lateJoinerStart: (at: Double, produced: [String: UInt64])?
     var catchUpSeconds: Double?
-    var byzantineScores: [String: Double] = [:]
-    /// The lowest score of the byzantine peer each honest node reported while it ran.
-    var byzantineLowestScores: [String: Double] = [:]
     var cpuSeconds: [String: Double] = [:]
     /// CPU and log records per agent when production started (start-up is not a report's cost).
     var cpuAtStart: [String: Double] = [:]
     var recordsAtStart: [String: Int] = [:]
     var productionSeconds = 0.0
     var partition = PartitionReport()
+    var churn = ChurnReport()
+    var hostiles: [HostileProcess] = []
+    /// Each attacker's (byzantine or hostile) score on each honest node: the last one seen and the
+    /// lowest, by node name and attacker peer id.
+    var attackerScores: [String: [String: Double]] = [:]
+    var attackerLowestScores: [String: [String: Double]] = [:]
+    /// Peak resident memory per agent (KiB), read just before the agents stop.
+    var peakRSSKiB: [String: Int] = [:]
     let stopRequested = NIOLockedValueBox(false)
     private var tasks: [Task<Void, Never>] = []
 
@@ -67,7 +95,10 @@ final class Devnet: @unchecked Sendable {
         self.executable = executable
         self.progress = progress
         layout = try DevnetLayout.create(dir: options.dir, dons: options.dons, nodes: options.nodes,
-                                         byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate, cluster: options.cluster)
+                                         byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate, cluster: options.cluster,
+                                         hostile: options.hostile)
+        // Killed agents must not lose what they acknowledged.
+        if options.churn != nil { layout.durability = "sync" }
     }
 
     var honestMembers: [Running] { running.filter { $0.node.don != nil } }
@@ -90,11 +121,18 @@ final class Devnet: @unchecked Sendable {
 
     // MARK: start
 
-    private func start(_ node: DevnetLayout.Node, bootstrappers: [String], validator: Bool) async throws -> Running {
-        try layout.writeConfig(node, bootstrappers: bootstrappers)
+    /// Starts a node's agent; `incarnation` > 0 is a restart, with its own output files and the
+    /// addresses it had (`pinned`).
+    private func startAgent(_ node: DevnetLayout.Node, bootstrappers: [String], incarnation: Int = 0, pinned: (String, String)? = nil) async throws -> ChildProcess {
+        try layout.writeConfig(node, bootstrappers: bootstrappers, pinned: pinned)
         let (agentExe, agentArgs) = layout.launch(node, executable: executable, arguments: ["agent", "--config", node.configPath])
-        let agent = try ChildProcess(name: "agent \(node.name)", executable: agentExe, arguments: agentArgs,
-                                     stdout: node.dir + "/agent.out", stderr: node.dir + "/agent.log")
+        let suffix = incarnation == 0 ? "" : ".\(incarnation)"
+        return try ChildProcess(name: "agent \(node.name)", executable: agentExe, arguments: agentArgs,
+                                stdout: node.dir + "/agent\(suffix).out", stderr: node.dir + "/agent\(suffix).log")
+    }
+
+    private func start(_ node: DevnetLayout.Node, bootstrappers: [String], validator: Bool) async throws -> Running {
+        let agent = try await startAgent(node, bootstrappers: bootstrappers)
         let ready: [String: Any]
         do { ready = try await agent.readyLine() } catch {
             await agent.stop()
@@ -148,7 +186,7 @@ final class Devnet: @unchecked Sendable {
     private func produce() async throws {
         for don in layout.dons {
             let publishers = honestMembers.filter { $0.node.don == don.config.id }.map(\.client)
-            producers.append(ReportProducer(don: don, publishers: publishers, rate: options.rate))
+            producers.append(ReportProducer(don: don, publishers: publishers, rate: options.rate, retry: options.churn != nil))
         }
         for r in honestMembers {
             let w = DeliveryWatch(node: r.node.name)
@@ -164,6 +202,7 @@ final class Devnet: @unchecked Sendable {
         let clock = ContinuousClock(), began = clock.now
         let total = options.duration.seconds
         var producing: [Task<Void, Never>] = producers.map { p in Task { await p.run() } }
+        churn.nextAt = total * 0.1
         var attacking: [Task<Void, Never>] = []
         var nextProgress = 2.0
         while true {
@@ -187,11 +226,13 @@ final class Devnet: @unchecked Sendable {
                 progress(String(format: "[%5.1fs] late joiner %@ starts (heads %@)", t, node.name, produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")))
                 running.append(try await start(node, bootstrappers: honestMembers.map(\.listen), validator: true))
             }
+            if hostiles.isEmpty, options.hostile > 0, t >= total * 0.1 { try await startHostiles(t) }
             if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
             try partitionStep(t)
+            try await churnStep(t, until: total)
             if t >= nextProgress {
                 nextProgress += 2
-                await sampleByzantineScores()
+                await sampleAttackerScores(final: false)
                 progress(progressLine(t))
             }
             try? await Task.sleep(for: .milliseconds(100))
@@ -278,31 +319,84 @@ final class Devnet: @unchecked Sendable {
         return line
     }
 
-    private func sampleByzantineScores() async {
-        let byzIDs = Set(running.filter { $0.node.role == .byzantine }.map(\.node.peerID))
-        guard !byzIDs.isEmpty else { return }
+    /// Peer ids of the byzantine agent and the hostile peers.
+    var attackerIDs: Set<String> {
+        Set(running.filter { $0.node.role == .byzantine }.map(\.node.peerID) + hostiles.map(\.peerID))
+    }
+
+    /// Notes each attacker's score on each honest node (`final`: also as the last one seen).
+    private func sampleAttackerScores(final: Bool) async {
+        let ids = attackerIDs
+        guard !ids.isEmpty else { return }
         for r in running where r.node.honest {
             guard let peers = try? await r.client.admin.peers(.init()) else { continue }
-            for p in peers.peers where byzIDs.contains(p.peerID) {
-                byzantineLowestScores[r.node.name] = min(byzantineLowestScores[r.node.name] ?? p.score.total, p.score.total)
+            for p in peers.peers where ids.contains(p.peerID) {
+                let score = p.score.total
+                attackerLowestScores[r.node.name, default: [:]][p.peerID] = min(attackerLowestScores[r.node.name]?[p.peerID] ?? score, score)
+                attackerScores[r.node.name, default: [:]][p.peerID] = score
             }
         }
     }
 
-    /// Live figures that need the agents running: the byzantine peer's score on each honest node,
-    /// and CPU used per agent.
+    /// Live figures that need the agents running: the attackers' scores on each honest node,
+    /// CPU and peak memory per agent.
     private func collectLive() async {
-        let byzIDs = Set(running.filter { $0.node.role == .byzantine }.map(\.node.peerID))
-        for r in running where r.node.honest {
-            if let peers = try? await r.client.admin.peers(.init()) {
-                for p in peers.peers where byzIDs.contains(p.peerID) { byzantineScores[r.node.name] = p.score.total }
-            }
+        await sampleAttackerScores(final: true)
+        for r in running {
+            cpuSeconds[r.node.name] = r.agent.cpuSeconds.map { $0 - (r.incarnations == 0 ? cpuAtStart[r.node.name] ?? 0 : 0) + r.cpuBefore }
+            peakRSSKiB[r.node.name] = r.agent.peakRSSKiB
         }
-        for r in running { cpuSeconds[r.node.name] = r.agent.cpuSeconds.map { $0 - (cpuAtStart[r.node.name] ?? 0) } }
+    }
+
+    // MARK: hostile peers and churn
+
+    /// Where `p2pmq-hostile` is: beside this executable (both are products of the package).
+    var hostileExecutable: String {
+        URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("p2pmq-hostile").path
+    }
+
+    private func startHostiles(_ t: Double) async throws {
+        let targets = honestMembers.map { $0.listen }
+        for node in layout.nodes {
+            guard case .hostile(let don) = node.role else { continue }
+            var args = ["--listen", layout.listenAddress(node), "--don", layout.donDir(don), "--topics", layout.topics.joined(separator: ",")]
+            for target in targets { args += ["--target", target] }
+            let (exe, launchArgs) = layout.launch(node, executable: hostileExecutable, arguments: args)
+            let process = try ChildProcess(name: "hostile \(node.name)", executable: exe, arguments: launchArgs,
+                                           stdout: node.dir + "/hostile.out", stderr: node.dir + "/hostile.log")
+            let ready = try await process.readyLine(timeout: .seconds(30))
+            guard let peer = ready["peer"] as? String else { throw DevnetError("\(node.name) printed a ready line without its peer id") }
+            hostiles.append(HostileProcess(node: node, process: process, peerID: peer))
+            progress(String(format: "[%5.1fs] hostile peer %@ (%@, %@) starts attacking %d agents", t, node.name, peer, DevnetLayout.describe(node.role), targets.count))
+        }
+    }
+
+    /// Every `--churn`, SIGKILLs a random DON node's agent and starts it again on the same data
+    /// dir and addresses (its validator stays and reconnects).
+    private func churnStep(_ t: Double, until total: Double) async throws {
+        guard let every = options.churn?.seconds, t >= churn.nextAt, t < total else { return }
+        churn.nextAt = t + every
+        let candidates = running.indices.filter { running[$0].node.don != nil }
+        guard let i = candidates.randomElement() else { return }
+        let r = running[i]
+        running[i].cpuBefore += (r.agent.cpuSeconds ?? 0) - (r.incarnations == 0 ? cpuAtStart[r.node.name] ?? 0 : 0)
+        r.agent.crash()
+        churn.kills.append((t, r.node.name))
+        let began = ContinuousClock.now
+        let others = running.filter { $0.node.name != r.node.name }.map(\.listen)
+        let agent = try await startAgent(r.node, bootstrappers: others, incarnation: r.incarnations + 1, pinned: ((try? Multiaddr(r.listen))?.transportPart.description ?? r.listen, r.grpc))
+        running[i].agent = agent
+        running[i].incarnations += 1
+        _ = try await agent.readyLine(timeout: .seconds(30))
+        let took = (ContinuousClock.now - began).seconds
+        churn.restartSeconds.append(took)
+        progress(String(format: "[%5.1fs] churn: %@ killed (SIGKILL) and restarted, ready in %.2f s", t, r.node.name, took))
     }
 
     /// Stops validators, then agents (each flushes its log), concurrently.
     func stopAll() async {
+        // Hostile peers first: on SIGTERM they print what they sent.
+        for h in hostiles { await h.process.stop() }
         // Never leave a host cut off.
         if partition.cutAt != nil, partition.healedAt == nil {
             for h in partitionedHosts { try? layout.clusterCommand(["heal", "\(h)"]) }

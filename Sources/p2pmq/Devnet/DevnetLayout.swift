@@ -10,6 +10,8 @@ struct DevnetLayout {
         case member(don: String, index: Int)
         case byzantine
         case lateJoiner
+        /// A `p2pmq-hostile` peer holding this DON's signer keys (not an agent).
+        case hostile(don: String)
     }
 
     struct Node {
@@ -22,7 +24,12 @@ struct DevnetLayout {
         var peerID: String { identity.peerID.description }
         var configPath: String { dir + "/agent.yaml" }
         var dataDir: String { dir + "/data" }
-        var honest: Bool { role != .byzantine }
+        var honest: Bool {
+            switch role {
+            case .byzantine, .hostile: false
+            default: true
+            }
+        }
         /// The DON it signs for, if it is a DON node.
         var don: String? {
             if case .member(let don, _) = role { return don }
@@ -42,6 +49,11 @@ struct DevnetLayout {
     var nodes: [Node]
     /// `../shared/netns/cluster.sh`: each node on its own test host (network namespace).
     var cluster: String?
+    /// The agents' store durability (`sync` when agents are killed on purpose: an acknowledged
+    /// report must then be on disk).
+    var durability = "batched"
+
+    func donDir(_ id: String) -> String { dir + "/dons/" + id }
 
     /// Where the node listens for peers: its test host's address, or loopback.
     func listenAddress(_ node: Node) -> String {
@@ -81,7 +93,7 @@ struct DevnetLayout {
         return SequenceThresholds(skip: max(10, 2 * perSecond), validity: max(100, 10 * perSecond), maxSeqGap: max(1000, 100 * perSecond))
     }
 
-    static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool, rate: Double, cluster: String? = nil) throws -> DevnetLayout {
+    static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool, rate: Double, cluster: String? = nil, hostile: Int = 0) throws -> DevnetLayout {
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: dir).standardizedFileURL.path
         if fm.fileExists(atPath: dir) {
@@ -119,19 +131,22 @@ struct DevnetLayout {
         }
         for i in 0..<byzantine { try add("byz-\(i)", .byzantine) }
         if lateJoiner { try add("late-0", .lateJoiner) }
+        for i in 0..<hostile { try add("hostile-\(i)", .hostile(don: dons[i % dons.count].config.id)) }
         return DevnetLayout(dir: dir, dons: dons, genesisPath: genesisPath, nodes: nodes, cluster: cluster)
     }
 
     var topics: [String] { dons.map(\.topic) }
 
     /// The agent config of `node`, dialing `bootstrappers` (their listen addresses with /p2p/).
-    func writeConfig(_ node: Node, bootstrappers: [String]) throws {
+    /// `pinned`: the addresses it had before a restart, so that peers and clients find it again.
+    func writeConfig(_ node: Node, bootstrappers: [String], pinned: (listen: String, grpc: String)? = nil) throws {
         var y = """
             # p2pmq devnet node \(node.name) (\(Self.describe(node.role)))
             privateKey: \(Data(node.identity.protobuf).base64EncodedString())
-            listenAddrs: [\(listenAddress(node))]
-            grpc: \(grpcAddress(node))
+            listenAddrs: [\(pinned?.listen ?? listenAddress(node))]
+            grpc: \(pinned?.grpc ?? grpcAddress(node))
             dataDir: \(node.dataDir)
+            store: {durability: \(durability)}
             connManager: {lowWaterMark: 64, highWaterMark: 128, gracePeriod: 1m}
             discovery:
               bootstrappers: [\(bootstrappers.joined(separator: ", "))]
@@ -155,6 +170,7 @@ struct DevnetLayout {
         case .member(let don, let i): return "signer \(i) of \(don)"
         case .byzantine: return "byzantine"
         case .lateJoiner: return "late joiner"
+        case .hostile(let don): return "hostile, \(don)'s keys"
         }
     }
 }

@@ -59,6 +59,9 @@ struct DevnetSummary {
         }
         json["nodes"] = nodes
         json["all_delivered"] = complete
+        let total = max(1, produced.values.reduce(0, +))
+        let fractions = honest.map { r in Double(produced.keys.reduce(0) { $0 + min(inspections[r.node.name]?.held[$1] ?? 0, Int(produced[$1]!)) }) / Double(total) }
+        json["delivered_percent"] = 100 * (fractions.min() ?? 0)
         ok = ok && complete
 
         // Latency (reports from the network, on nodes present from the start).
@@ -85,7 +88,8 @@ struct DevnetSummary {
                 let missing = wanted.subtracting(reasons.keys)
                 let lateAndAbsent = r.node.role == .lateJoiner
                 if !lateAndAbsent, !missing.isEmpty { everyNode = false }
-                let score = d.byzantineScores[r.node.name], lowest = d.byzantineLowestScores[r.node.name]
+                let score = byzIDs.compactMap { d.attackerScores[r.node.name]?[$0] }.min()
+                let lowest = byzIDs.compactMap { d.attackerLowestScores[r.node.name]?[$0] }.min()
                 perNode[r.node.name] = ["reasons": reasons, "score": score as Any, "lowest_score": lowest as Any, "missing": Array(missing).sorted()]
                 text.append(String(format: "  %-8@ %@%@", r.node.name,
                                    reasons.isEmpty ? "none" : reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "),
@@ -99,6 +103,7 @@ struct DevnetSummary {
             ok = ok && everyNode
         }
         json["byzantine"] = byz
+        hostileSection(d, honest: honest, inspections: inspections)
 
         // Honest peers must have no penalty anywhere.
         var honestPenalties: [String] = []
@@ -131,6 +136,8 @@ struct DevnetSummary {
             ok = ok && d.partition.convergedAfter.map { $0 <= 30 } == true
         }
 
+        if d.options.churn != nil { churnSection(d, honest: honest, inspections: inspections) }
+
         // Costs.
         let members = honest.filter { $0.node.don != nil }
         let perReport = members.compactMap { r -> Double? in
@@ -147,6 +154,13 @@ struct DevnetSummary {
         json["cpu_ms_per_report_per_agent"] = cpuMs
         json["disk_bytes_per_report"] = bytes
         text.append(String(format: "cost per agent: %.3f ms CPU per message handled while reports flowed (the agent process), %.0f bytes on disk per report", cpuMs, bytes))
+        let cpus = members.compactMap { d.cpuSeconds[$0.node.name] }
+        let cpuPerAgent = cpus.isEmpty ? .nan : cpus.reduce(0, +) / Double(cpus.count)
+        let rss = members.compactMap { d.peakRSSKiB[$0.node.name] }
+        json["cpu_seconds_per_agent"] = cpuPerAgent
+        json["peak_rss_kib"] = ["max": rss.max() as Any, "median": rss.isEmpty ? 0 : rss.sorted()[rss.count / 2]]
+        text.append(String(format: "per DON agent: %.2f s CPU while reports flowed (%.1f %% of a core), peak RSS median %d KiB, max %d KiB", cpuPerAgent,
+                           100 * cpuPerAgent / max(d.productionSeconds, 1e-9), rss.isEmpty ? 0 : rss.sorted()[rss.count / 2], rss.max() ?? 0))
         json["ok"] = ok
 
         let dir = d.layout.dir

@@ -5,6 +5,8 @@ import Store
 struct NodeInspection {
     /// Distinct seqs held per DON, counting only the produced ones.
     var held: [String: Int] = [:]
+    /// The produced seqs held per DON.
+    var heldSeqs: [String: Set<UInt64>] = [:]
     /// Highest seq per DON.
     var heads: [String: UInt64] = [:]
     /// Log records per "VERDICT reason" (reason up to its first ':').
@@ -36,6 +38,7 @@ struct NodeInspection {
                 return true
             }
             n.held[don] = seen.count
+            n.heldSeqs[don] = seen
             if let h = try store.head(topic: topic, don: don) { n.heads[don] = h.seq }
             guard withLog else { continue }
             try store.scanViews(topic: topic) { _, view in

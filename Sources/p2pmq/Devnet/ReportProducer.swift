@@ -10,13 +10,20 @@ final class ReportProducer: Sendable {
     let don: DevnetLayout.DON
     let publishers: [AgentClient]
     let rate: Double
-    private let state = NIOLockedValueBox((produced: UInt64(0), failures: 0, lastError: ""))
+    /// Whether a failed publish is tried again through the DON's other nodes until one
+    /// acknowledges it (agents are being killed: the DON's report must still get out).
+    let retry: Bool
+    private let state = NIOLockedValueBox((produced: UInt64(0), failures: 0, lastError: "", acks: [UInt64: Int]()))
 
-    init(don: DevnetLayout.DON, publishers: [AgentClient], rate: Double) {
+    init(don: DevnetLayout.DON, publishers: [AgentClient], rate: Double, retry: Bool = false) {
         self.don = don
         self.publishers = publishers
         self.rate = rate
+        self.retry = retry
     }
+
+    /// Which publisher (index into `publishers`) acknowledged each seq.
+    var acknowledgements: [UInt64: Int] { state.withLockedValue { $0.acks } }
 
     /// The DONs ran before the devnet: their earlier reports are outside every node's log, so
     /// seqs below this are free for the byzantine node's stale replays.
@@ -61,25 +68,46 @@ final class ReportProducer: Sendable {
                 }
                 let seq = Self.firstSeq + count - 1
                 let signers = (0..<q).map { (Int(seq) + $0) % n }
-                let publisher = publishers[Int(seq) % publishers.count]
-                let don = self.don
                 inFlight += 1
                 group.addTask {
-                    do {
-                        let data = try Self.signed(don, seq: seq, payload: "\(don.config.id) report \(seq)", signers: signers)
-                        _ = try await publisher.publish(topic: don.topic, data: data)
-                    } catch {
-                        self.state.withLockedValue {
-                            $0.failures += 1
-                            $0.lastError = "\(error)"
-                        }
-                    }
+                    // Detached: stopping the producer must not abandon a report half published.
+                    await Task.detached { await self.publish(seq: seq, signers: signers) }.value
                 }
                 next = next.advanced(by: interval)
                 if next > clock.now { try? await clock.sleep(until: next) } else { next = clock.now }
             }
             // Publishes already started finish (or fail) before the producer reports done.
             await group.waitForAll()
+        }
+    }
+
+    /// Publishes one report through the DON's node whose turn it is; with `retry`, through the
+    /// next ones in turn until one acknowledges it (for at most 60 s).
+    private func publish(seq: UInt64, signers: [Int]) async {
+        let data: [UInt8]
+        do { data = try Self.signed(don, seq: seq, payload: "\(don.config.id) report \(seq)", signers: signers) } catch {
+            return noteFailure(error)
+        }
+        let deadline = ContinuousClock.now + .seconds(60)
+        var attempt = 0
+        while true {
+            let index = (Int(seq) + attempt) % publishers.count
+            do {
+                _ = try await publishers[index].publish(topic: don.topic, data: data)
+                state.withLockedValue { $0.acks[seq] = index }
+                return
+            } catch {
+                guard retry, ContinuousClock.now < deadline else { return noteFailure(error) }
+                attempt += 1
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    private func noteFailure(_ error: Error) {
+        state.withLockedValue {
+            $0.failures += 1
+            $0.lastError = "\(error)"
         }
     }
 }

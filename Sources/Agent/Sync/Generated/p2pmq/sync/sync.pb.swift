@@ -29,14 +29,14 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-nonisolated struct P2pmq_Sync_SyncRequest: Sendable {
+public nonisolated struct P2pmq_Sync_SyncRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var kind: P2pmq_Sync_SyncRequest.OneOf_Kind? = nil
+  public var kind: P2pmq_Sync_SyncRequest.OneOf_Kind? = nil
 
-  var status: P2pmq_Sync_StatusRequest {
+  public var status: P2pmq_Sync_StatusRequest {
     get {
       if case .status(let v)? = kind {return v}
       return P2pmq_Sync_StatusRequest()
@@ -44,7 +44,7 @@ nonisolated struct P2pmq_Sync_SyncRequest: Sendable {
     set {kind = .status(newValue)}
   }
 
-  var range: P2pmq_Sync_RangeRequest {
+  public var range: P2pmq_Sync_RangeRequest {
     get {
       if case .range(let v)? = kind {return v}
       return P2pmq_Sync_RangeRequest()
@@ -52,97 +52,97 @@ nonisolated struct P2pmq_Sync_SyncRequest: Sendable {
     set {kind = .range(newValue)}
   }
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  nonisolated enum OneOf_Kind: Equatable, Sendable {
+  public nonisolated enum OneOf_Kind: Equatable, Sendable {
     case status(P2pmq_Sync_StatusRequest)
     case range(P2pmq_Sync_RangeRequest)
 
   }
 
-  init() {}
+  public init() {}
 }
 
 /// Heads of the given topics (empty: every stored topic).
-nonisolated struct P2pmq_Sync_StatusRequest: Sendable {
+public nonisolated struct P2pmq_Sync_StatusRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var topics: [String] = []
+  public var topics: [String] = []
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  init() {}
+  public init() {}
 }
 
-nonisolated struct P2pmq_Sync_StatusResponse: Sendable {
+public nonisolated struct P2pmq_Sync_StatusResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var heads: [P2pmq_Sync_StreamHead] = []
+  public var heads: [P2pmq_Sync_StreamHead] = []
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  init() {}
+  public init() {}
 }
 
 /// What the server holds of one DON's reports on one topic.
-nonisolated struct P2pmq_Sync_StreamHead: Sendable {
+public nonisolated struct P2pmq_Sync_StreamHead: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var topic: String = String()
+  public var topic: String = String()
 
-  var don: String = String()
+  public var don: String = String()
 
   /// Highest accepted seq.
-  var headSeq: UInt64 = 0
+  public var headSeq: UInt64 = 0
 
   /// Lowest seq the server still holds (retention moves it up).
-  var firstSeq: UInt64 = 0
+  public var firstSeq: UInt64 = 0
 
   /// Records in the topic's log (all DONs, all verdicts): the next offset.
-  var logLength: UInt64 = 0
+  public var logLength: UInt64 = 0
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  init() {}
+  public init() {}
 }
 
 /// Accepted reports of `don` on `topic` with seq in [start_seq, start_seq + count), in seq order.
-nonisolated struct P2pmq_Sync_RangeRequest: Sendable {
+public nonisolated struct P2pmq_Sync_RangeRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var topic: String = String()
+  public var topic: String = String()
 
-  var don: String = String()
+  public var don: String = String()
 
-  var startSeq: UInt64 = 0
+  public var startSeq: UInt64 = 0
 
   /// 1 to 1024.
-  var count: UInt32 = 0
+  public var count: UInt32 = 0
 
   /// The server stops before a record would take the response over this many bytes (0: 4 MiB).
-  var maxBytes: UInt64 = 0
+  public var maxBytes: UInt64 = 0
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  init() {}
+  public init() {}
 }
 
-nonisolated struct P2pmq_Sync_RangeFrame: Sendable {
+public nonisolated struct P2pmq_Sync_RangeFrame: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var kind: P2pmq_Sync_RangeFrame.OneOf_Kind? = nil
+  public var kind: P2pmq_Sync_RangeFrame.OneOf_Kind? = nil
 
-  var record: P2pmq_Sync_SyncedRecord {
+  public var record: P2pmq_Sync_SyncedRecord {
     get {
       if case .record(let v)? = kind {return v}
       return P2pmq_Sync_SyncedRecord()
@@ -150,7 +150,7 @@ nonisolated struct P2pmq_Sync_RangeFrame: Sendable {
     set {kind = .record(newValue)}
   }
 
-  var gap: P2pmq_Sync_Gap {
+  public var gap: P2pmq_Sync_Gap {
     get {
       if case .gap(let v)? = kind {return v}
       return P2pmq_Sync_Gap()
@@ -158,7 +158,7 @@ nonisolated struct P2pmq_Sync_RangeFrame: Sendable {
     set {kind = .gap(newValue)}
   }
 
-  var end: P2pmq_Sync_RangeEnd {
+  public var end: P2pmq_Sync_RangeEnd {
     get {
       if case .end(let v)? = kind {return v}
       return P2pmq_Sync_RangeEnd()
@@ -166,71 +166,71 @@ nonisolated struct P2pmq_Sync_RangeFrame: Sendable {
     set {kind = .end(newValue)}
   }
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  nonisolated enum OneOf_Kind: Equatable, Sendable {
+  public nonisolated enum OneOf_Kind: Equatable, Sendable {
     case record(P2pmq_Sync_SyncedRecord)
     case gap(P2pmq_Sync_Gap)
     case end(P2pmq_Sync_RangeEnd)
 
   }
 
-  init() {}
+  public init() {}
 }
 
-nonisolated struct P2pmq_Sync_SyncedRecord: Sendable {
+public nonisolated struct P2pmq_Sync_SyncedRecord: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var seq: UInt64 = 0
+  public var seq: UInt64 = 0
 
-  var messageID: String = String()
+  public var messageID: String = String()
 
-  var data: Data = Data()
+  public var data: Data = Data()
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  init() {}
+  public init() {}
 }
 
 /// Seqs [from_seq, to_seq] that the server cannot send: not stored, or stored but unreadable.
 /// Records and gaps together cover the range without holes or overlaps, in order.
-nonisolated struct P2pmq_Sync_Gap: Sendable {
+public nonisolated struct P2pmq_Sync_Gap: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var fromSeq: UInt64 = 0
+  public var fromSeq: UInt64 = 0
 
-  var toSeq: UInt64 = 0
+  public var toSeq: UInt64 = 0
 
-  var reason: String = String()
+  public var reason: String = String()
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  init() {}
+  public init() {}
 }
 
-nonisolated struct P2pmq_Sync_RangeEnd: Sendable {
+public nonisolated struct P2pmq_Sync_RangeEnd: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  var status: P2pmq_Sync_RangeEnd.Status = .ok
+  public var status: P2pmq_Sync_RangeEnd.Status = .ok
 
-  var error: String = String()
+  public var error: String = String()
 
   /// The first seq not covered by the frames before this one.
-  var nextSeq: UInt64 = 0
+  public var nextSeq: UInt64 = 0
 
   /// Records skipped because they failed their checksum (also declared as gaps).
-  var corruptSkipped: UInt32 = 0
+  public var corruptSkipped: UInt32 = 0
 
-  var unknownFields = SwiftProtobuf.UnknownStorage()
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  nonisolated enum Status: SwiftProtobuf.Enum, Swift.CaseIterable {
-    typealias RawValue = Int
+  public nonisolated enum Status: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
     case ok // = 0
     case badRequest // = 1
     case unknownTopic // = 2
@@ -240,11 +240,11 @@ nonisolated struct P2pmq_Sync_RangeEnd: Sendable {
     case `internal` // = 6
     case UNRECOGNIZED(Int)
 
-    init() {
+    public init() {
       self = .ok
     }
 
-    init?(rawValue: Int) {
+    public init?(rawValue: Int) {
       switch rawValue {
       case 0: self = .ok
       case 1: self = .badRequest
@@ -257,7 +257,7 @@ nonisolated struct P2pmq_Sync_RangeEnd: Sendable {
       }
     }
 
-    var rawValue: Int {
+    public var rawValue: Int {
       switch self {
       case .ok: return 0
       case .badRequest: return 1
@@ -271,7 +271,7 @@ nonisolated struct P2pmq_Sync_RangeEnd: Sendable {
     }
 
     // The compiler won't synthesize support with the UNRECOGNIZED case.
-    static let allCases: [P2pmq_Sync_RangeEnd.Status] = [
+    public static let allCases: [P2pmq_Sync_RangeEnd.Status] = [
       .ok,
       .badRequest,
       .unknownTopic,
@@ -283,7 +283,7 @@ nonisolated struct P2pmq_Sync_RangeEnd: Sendable {
 
   }
 
-  init() {}
+  public init() {}
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -291,10 +291,10 @@ nonisolated struct P2pmq_Sync_RangeEnd: Sendable {
 fileprivate nonisolated let _protobuf_package = "p2pmq.sync"
 
 nonisolated extension P2pmq_Sync_SyncRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".SyncRequest"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}range\0")
+  public static let protoMessageName: String = _protobuf_package + ".SyncRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}range\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -331,7 +331,7 @@ nonisolated extension P2pmq_Sync_SyncRequest: SwiftProtobuf.Message, SwiftProtob
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -350,7 +350,7 @@ nonisolated extension P2pmq_Sync_SyncRequest: SwiftProtobuf.Message, SwiftProtob
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_SyncRequest, rhs: P2pmq_Sync_SyncRequest) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_SyncRequest, rhs: P2pmq_Sync_SyncRequest) -> Bool {
     if lhs.kind != rhs.kind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -358,10 +358,10 @@ nonisolated extension P2pmq_Sync_SyncRequest: SwiftProtobuf.Message, SwiftProtob
 }
 
 nonisolated extension P2pmq_Sync_StatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".StatusRequest"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}topics\0")
+  public static let protoMessageName: String = _protobuf_package + ".StatusRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}topics\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -373,14 +373,14 @@ nonisolated extension P2pmq_Sync_StatusRequest: SwiftProtobuf.Message, SwiftProt
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.topics.isEmpty {
       try visitor.visitRepeatedStringField(value: self.topics, fieldNumber: 1)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_StatusRequest, rhs: P2pmq_Sync_StatusRequest) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_StatusRequest, rhs: P2pmq_Sync_StatusRequest) -> Bool {
     if lhs.topics != rhs.topics {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -388,10 +388,10 @@ nonisolated extension P2pmq_Sync_StatusRequest: SwiftProtobuf.Message, SwiftProt
 }
 
 nonisolated extension P2pmq_Sync_StatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".StatusResponse"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}heads\0")
+  public static let protoMessageName: String = _protobuf_package + ".StatusResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}heads\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -403,14 +403,14 @@ nonisolated extension P2pmq_Sync_StatusResponse: SwiftProtobuf.Message, SwiftPro
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.heads.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.heads, fieldNumber: 1)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_StatusResponse, rhs: P2pmq_Sync_StatusResponse) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_StatusResponse, rhs: P2pmq_Sync_StatusResponse) -> Bool {
     if lhs.heads != rhs.heads {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -418,10 +418,10 @@ nonisolated extension P2pmq_Sync_StatusResponse: SwiftProtobuf.Message, SwiftPro
 }
 
 nonisolated extension P2pmq_Sync_StreamHead: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".StreamHead"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}topic\0\u{1}don\0\u{3}head_seq\0\u{3}first_seq\0\u{3}log_length\0")
+  public static let protoMessageName: String = _protobuf_package + ".StreamHead"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}topic\0\u{1}don\0\u{3}head_seq\0\u{3}first_seq\0\u{3}log_length\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -437,7 +437,7 @@ nonisolated extension P2pmq_Sync_StreamHead: SwiftProtobuf.Message, SwiftProtobu
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.topic.isEmpty {
       try visitor.visitSingularStringField(value: self.topic, fieldNumber: 1)
     }
@@ -456,7 +456,7 @@ nonisolated extension P2pmq_Sync_StreamHead: SwiftProtobuf.Message, SwiftProtobu
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_StreamHead, rhs: P2pmq_Sync_StreamHead) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_StreamHead, rhs: P2pmq_Sync_StreamHead) -> Bool {
     if lhs.topic != rhs.topic {return false}
     if lhs.don != rhs.don {return false}
     if lhs.headSeq != rhs.headSeq {return false}
@@ -468,10 +468,10 @@ nonisolated extension P2pmq_Sync_StreamHead: SwiftProtobuf.Message, SwiftProtobu
 }
 
 nonisolated extension P2pmq_Sync_RangeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".RangeRequest"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}topic\0\u{1}don\0\u{3}start_seq\0\u{1}count\0\u{3}max_bytes\0")
+  public static let protoMessageName: String = _protobuf_package + ".RangeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}topic\0\u{1}don\0\u{3}start_seq\0\u{1}count\0\u{3}max_bytes\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -487,7 +487,7 @@ nonisolated extension P2pmq_Sync_RangeRequest: SwiftProtobuf.Message, SwiftProto
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if !self.topic.isEmpty {
       try visitor.visitSingularStringField(value: self.topic, fieldNumber: 1)
     }
@@ -506,7 +506,7 @@ nonisolated extension P2pmq_Sync_RangeRequest: SwiftProtobuf.Message, SwiftProto
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_RangeRequest, rhs: P2pmq_Sync_RangeRequest) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_RangeRequest, rhs: P2pmq_Sync_RangeRequest) -> Bool {
     if lhs.topic != rhs.topic {return false}
     if lhs.don != rhs.don {return false}
     if lhs.startSeq != rhs.startSeq {return false}
@@ -518,10 +518,10 @@ nonisolated extension P2pmq_Sync_RangeRequest: SwiftProtobuf.Message, SwiftProto
 }
 
 nonisolated extension P2pmq_Sync_RangeFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".RangeFrame"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}record\0\u{1}gap\0\u{1}end\0")
+  public static let protoMessageName: String = _protobuf_package + ".RangeFrame"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}record\0\u{1}gap\0\u{1}end\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -571,7 +571,7 @@ nonisolated extension P2pmq_Sync_RangeFrame: SwiftProtobuf.Message, SwiftProtobu
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     // The use of inline closures is to circumvent an issue where the compiler
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
@@ -594,7 +594,7 @@ nonisolated extension P2pmq_Sync_RangeFrame: SwiftProtobuf.Message, SwiftProtobu
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_RangeFrame, rhs: P2pmq_Sync_RangeFrame) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_RangeFrame, rhs: P2pmq_Sync_RangeFrame) -> Bool {
     if lhs.kind != rhs.kind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -602,10 +602,10 @@ nonisolated extension P2pmq_Sync_RangeFrame: SwiftProtobuf.Message, SwiftProtobu
 }
 
 nonisolated extension P2pmq_Sync_SyncedRecord: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".SyncedRecord"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seq\0\u{3}message_id\0\u{1}data\0")
+  public static let protoMessageName: String = _protobuf_package + ".SyncedRecord"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seq\0\u{3}message_id\0\u{1}data\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -619,7 +619,7 @@ nonisolated extension P2pmq_Sync_SyncedRecord: SwiftProtobuf.Message, SwiftProto
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if self.seq != 0 {
       try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 1)
     }
@@ -632,7 +632,7 @@ nonisolated extension P2pmq_Sync_SyncedRecord: SwiftProtobuf.Message, SwiftProto
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_SyncedRecord, rhs: P2pmq_Sync_SyncedRecord) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_SyncedRecord, rhs: P2pmq_Sync_SyncedRecord) -> Bool {
     if lhs.seq != rhs.seq {return false}
     if lhs.messageID != rhs.messageID {return false}
     if lhs.data != rhs.data {return false}
@@ -642,10 +642,10 @@ nonisolated extension P2pmq_Sync_SyncedRecord: SwiftProtobuf.Message, SwiftProto
 }
 
 nonisolated extension P2pmq_Sync_Gap: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".Gap"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}from_seq\0\u{3}to_seq\0\u{1}reason\0")
+  public static let protoMessageName: String = _protobuf_package + ".Gap"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}from_seq\0\u{3}to_seq\0\u{1}reason\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -659,7 +659,7 @@ nonisolated extension P2pmq_Sync_Gap: SwiftProtobuf.Message, SwiftProtobuf._Mess
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if self.fromSeq != 0 {
       try visitor.visitSingularUInt64Field(value: self.fromSeq, fieldNumber: 1)
     }
@@ -672,7 +672,7 @@ nonisolated extension P2pmq_Sync_Gap: SwiftProtobuf.Message, SwiftProtobuf._Mess
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_Gap, rhs: P2pmq_Sync_Gap) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_Gap, rhs: P2pmq_Sync_Gap) -> Bool {
     if lhs.fromSeq != rhs.fromSeq {return false}
     if lhs.toSeq != rhs.toSeq {return false}
     if lhs.reason != rhs.reason {return false}
@@ -682,10 +682,10 @@ nonisolated extension P2pmq_Sync_Gap: SwiftProtobuf.Message, SwiftProtobuf._Mess
 }
 
 nonisolated extension P2pmq_Sync_RangeEnd: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  static let protoMessageName: String = _protobuf_package + ".RangeEnd"
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}error\0\u{3}next_seq\0\u{3}corrupt_skipped\0")
+  public static let protoMessageName: String = _protobuf_package + ".RangeEnd"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}error\0\u{3}next_seq\0\u{3}corrupt_skipped\0")
 
-  mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
       // The use of inline closures is to circumvent an issue where the compiler
       // allocates stack space for every case branch when no optimizations are
@@ -700,7 +700,7 @@ nonisolated extension P2pmq_Sync_RangeEnd: SwiftProtobuf.Message, SwiftProtobuf.
     }
   }
 
-  func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if self.status != .ok {
       try visitor.visitSingularEnumField(value: self.status, fieldNumber: 1)
     }
@@ -716,7 +716,7 @@ nonisolated extension P2pmq_Sync_RangeEnd: SwiftProtobuf.Message, SwiftProtobuf.
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  static func ==(lhs: P2pmq_Sync_RangeEnd, rhs: P2pmq_Sync_RangeEnd) -> Bool {
+  public static func ==(lhs: P2pmq_Sync_RangeEnd, rhs: P2pmq_Sync_RangeEnd) -> Bool {
     if lhs.status != rhs.status {return false}
     if lhs.error != rhs.error {return false}
     if lhs.nextSeq != rhs.nextSeq {return false}
@@ -727,5 +727,5 @@ nonisolated extension P2pmq_Sync_RangeEnd: SwiftProtobuf.Message, SwiftProtobuf.
 }
 
 nonisolated extension P2pmq_Sync_RangeEnd.Status: SwiftProtobuf._ProtoNameProviding {
-  static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OK\0\u{1}BAD_REQUEST\0\u{1}UNKNOWN_TOPIC\0\u{1}UNKNOWN_DON\0\u{1}BEYOND_HEAD\0\u{1}BUSY\0\u{1}INTERNAL\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OK\0\u{1}BAD_REQUEST\0\u{1}UNKNOWN_TOPIC\0\u{1}UNKNOWN_DON\0\u{1}BEYOND_HEAD\0\u{1}BUSY\0\u{1}INTERNAL\0")
 }

@@ -1,0 +1,65 @@
+@testable import Agent
+import DON
+import Foundation
+@testable import Store
+
+/// Store records as LMDB hands them back (a log record, its view, a penalty record): a damaged
+/// value must be refused as corrupt, never crash or read out of bounds. The first byte picks
+/// raw bytes (header and checksum checks) or a body sealed with a valid header and checksum (so
+/// the field decoding is reached).
+func fuzzStoreRecords(_ bytes: [UInt8]) {
+    guard let selector = bytes.first else { return }
+    var value = Array(bytes.dropFirst())
+    if selector & 1 == 1 {
+        let crc = value.withUnsafeBytes { CRC32C.checksum($0) }
+        value = [RecordCodec.version] + withUnsafeBytes(of: crc.bigEndian) { Array($0) } + value
+    }
+    value.withUnsafeBytes { raw in
+        let decoded = try? RecordCodec.decodeRecord(raw, topic: "t", offset: 1)
+        let view = try? RecordView(raw, topic: "t", offset: 1)
+        precondition((decoded == nil) == (view == nil), "the record and its view disagree on whether it decodes")
+        if let decoded {
+            // What decodes encodes to a value that decodes to the same record.
+            guard let again = try? RecordCodec.encode(decoded) else { preconditionFailure("a decoded record does not encode") }
+            let back = again.withUnsafeBytes { try? RecordCodec.decodeRecord($0, topic: "t", offset: 1) }
+            precondition(back == decoded, "a decoded record does not survive encoding")
+        }
+        _ = try? RecordCodec.decodePenalty(raw, number: 1)
+    }
+}
+
+/// `p2pmq import` lines (JSON lines of `export`), one record each.
+func fuzzImportLines(_ bytes: [UInt8]) {
+    let text = String(decoding: bytes, as: UTF8.self)
+    for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(32).enumerated() {
+        if let record = try? RecordJSON.decode(line, line: i + 1) {
+            // An imported record exports to a line that imports to the same record.
+            let again = try? RecordJSON.decode(Substring(RecordJSON.encode(record)), line: i + 1)
+            precondition(again == record, "an imported record does not survive export and import")
+        }
+    }
+}
+
+/// Configuration files: the agent's YAML and genesis / DON config JSON.
+func fuzzConfig(_ bytes: [UInt8]) {
+    guard let selector = bytes.first else { return }
+    let data = Data(bytes.dropFirst())
+    switch selector % 3 {
+    case 0: _ = try? AgentConfig.parse(yaml: String(decoding: data, as: UTF8.self), baseDirectory: "/nonexistent")
+    case 1: _ = try? Genesis(json: data)
+    default: _ = try? DONConfig(json: data)
+    }
+}
+
+/// Report payloads from gossip and range sync: signed reports and config updates, their DON,
+/// seq and digest, and an update judged against a registry.
+nonisolated(unsafe) private let registry: DONRegistry = {
+    let config = try! DONConfig(id: "don-a", signers: (0..<4).map { SignerKey.generate(index: $0).publicKey })
+    return DONRegistry([config])
+}()
+
+func fuzzReports(_ bytes: [UInt8]) {
+    _ = ReportFields.extract(bytes, topic: "don-a/reports")
+    _ = ReportFields.extract(bytes, topic: "p2pmq/registry", registryTopic: "p2pmq/registry")
+    if let update = ConfigUpdateCheck.decode(bytes) { _ = ConfigUpdateCheck.judge(update, against: registry) }
+}
