@@ -108,6 +108,33 @@ final class SyncStateMachineTests: XCTestCase {
         XCTAssertEqual(plan.unavailable[stream]?.ranges, [5...5])
     }
 
+    /// After a partition of a DON whose nodes were cut off from each other too, each holds every
+    /// fourth report of the cut. The plan asked one request per hole (hundreds, one at a time per
+    /// stream: 15 s in the reliability suite); it now asks each holder once for the whole span.
+    func testSparseHoldersAreAskedForTheWholeSpanNotHoleByHole() {
+        let holders = (0..<4).map { CatchUpPlan.Holder(peer: "p\($0)", first: 1, head: 400) }
+        var plan = CatchUpPlan(missing: [stream: SeqRanges([1...400])], holders: [stream: holders])
+        var requests = 0
+        var covered = SeqRanges()
+        while let r = plan.next() {
+            requests += 1
+            XCTAssertLessThanOrEqual(requests, 8, "one request per holder, not one per hole")
+            guard requests <= 8 else { break }
+            // Peer pK holds the seqs with seq % 4 == K and declares the rest of the range missing.
+            let k = UInt64(r.peer.dropFirst())!
+            var has = SeqRanges(), lacks = SeqRanges()
+            for seq in r.range { if seq % 4 == k { has.insert(seq...seq) } else { lacks.insert(seq...seq) } }
+            // Seqs already held come back too, and count as covered.
+            let result = CatchUpPlan.Result(covered: SeqRanges(has.ranges + covered.clamped(to: r.range).ranges), lacking: lacks)
+            for x in has.ranges { covered.insert(x) }
+            plan.completed(r, result)
+        }
+        XCTAssertTrue(plan.isDone)
+        XCTAssertEqual(covered.ranges, [1...400])
+        XCTAssertNil(plan.unavailable[stream])
+        XCTAssertEqual(requests, 4)
+    }
+
     func testPlanNeverAsksBeyondWhatAPeerHolds() {
         var plan = CatchUpPlan(
             missing: [stream: SeqRanges([1...100])],

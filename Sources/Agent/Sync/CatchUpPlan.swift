@@ -53,6 +53,9 @@ struct CatchUpPlan {
     private var lacking: [Stream: [String: SeqRanges]] = [:]
     private(set) var excluded: Set<String> = []
     private var inFlight: [Int: Request] = [:]
+    /// The pending seqs each request in flight was sent for (its range may span seqs held
+    /// already: one wide request beats one per hole when holders are sparse).
+    private var wanted: [Int: SeqRanges] = [:]
     private var busy: [String: Int] = [:]
     /// Times each peer was picked, to spread requests.
     private var picks: [String: Int] = [:]
@@ -90,10 +93,16 @@ struct CatchUpPlan {
                     }
                 }
                 if let best {
-                    var end = min(range.upperBound, best.head, start + UInt64(maxCount) - 1)
+                    // Up to the last pending seq, not just this piece: after a partition each
+                    // holder has every n-th seq, and one request per hole (a few seqs each, one
+                    // at a time per stream) took seconds. Held seqs inside come back and are
+                    // recognized as held.
+                    let spanEnd = pending[stream]!.ranges.last!.upperBound
+                    var end = min(spanEnd, best.head, start + UInt64(maxCount) - 1)
                     if let hole = lacking[stream]?[best.peer]?.firstMember(atOrAfter: start), hole <= end { end = hole - 1 }
                     let request = Request(id: nextID, peer: best.peer, stream: stream, start: start, count: UInt32(end - start + 1))
                     nextID += 1
+                    wanted[request.id] = pending[stream]!.clamped(to: request.range)
                     pending[stream]!.remove(request.range)
                     inFlight[request.id] = request
                     busy[best.peer, default: 0] += 1
@@ -115,7 +124,7 @@ struct CatchUpPlan {
         guard inFlight.removeValue(forKey: request.id) != nil else { return }
         busy[request.peer, default: 1] -= 1
         streamBusy[request.stream, default: 1] -= 1
-        var rest = SeqRanges([request.range])
+        var rest = wanted.removeValue(forKey: request.id) ?? SeqRanges([request.range])
         for r in result.covered.ranges { rest.remove(r) }
         var lacks = result.lacking
         if result.covered.isEmpty, result.lacking.isEmpty, !result.excludePeer {

@@ -26,6 +26,14 @@ struct SeqRanges: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// The smallest seq >= `seq` in the set.
+    /// The members within `r`.
+    func clamped(to r: ClosedRange<UInt64>) -> SeqRanges {
+        SeqRanges(ranges.compactMap { x in
+            let lo = max(x.lowerBound, r.lowerBound), hi = min(x.upperBound, r.upperBound)
+            return lo <= hi ? lo...hi : nil
+        })
+    }
+
     func firstMember(atOrAfter seq: UInt64) -> UInt64? {
         ranges.first { $0.upperBound >= seq }.map { max($0.lowerBound, seq) }
     }

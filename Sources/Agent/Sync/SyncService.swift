@@ -39,6 +39,9 @@ actor SyncService {
     private var serving: [String: Int] = [:]
     private var roundTask: Task<Void, Never>?
     private var roundAgain = false
+    /// Consecutive rounds that left seqs unfetched, and the wait before the next try.
+    private var shortRounds = 0
+    private var retryTask: Task<Void, Never>?
     /// When the scheduled round starts; nil once it runs.
     private var roundDue: ContinuousClock.Instant?
     private var watcher: Task<Void, Never>?
@@ -80,6 +83,7 @@ actor SyncService {
         host.registry.remove(SyncProtocol.id)
         watcher?.cancel()
         roundTask?.cancel()
+        retryTask?.cancel()
     }
 
     /// The head most peers reported for (topic, DON) (the lower median of a round's credible
@@ -120,6 +124,26 @@ actor SyncService {
         }
     }
 
+    /// After a round that left seqs unfetched (no peer it asked could send them), one more round
+    /// later: peers that hold them may connect meanwhile (after a partition heals, reconnections
+    /// come one by one) and nothing else triggers a round for seqs below the head. Waits 2 s,
+    /// doubling up to 30 s, at most 8 times in a row. The wait is not a round: `idle()` does not
+    /// wait for it.
+    private func retryIfShort(_ report: CatchUpReport) {
+        retryTask?.cancel()
+        guard options.enabled, !report.unavailable.isEmpty, shortRounds < 8 else {
+            if report.unavailable.isEmpty { shortRounds = 0 }
+            return
+        }
+        shortRounds += 1
+        let delay = Duration.seconds(min(30, 1 << shortRounds))
+        retryTask = Task { [weak self] in
+            try? await Task.sleep(for: delay)
+            guard !Task.isCancelled else { return }
+            await self?.requestRound()
+        }
+    }
+
     private func takeAgain() -> Bool {
         defer { roundAgain = false }
         return roundAgain
@@ -127,7 +151,10 @@ actor SyncService {
 
     private func roundStarted() { roundDue = nil }
 
-    private func roundFinished() { roundTask = nil }
+    private func roundFinished() {
+        roundTask = nil
+        if let last = lastRound { retryIfShort(last) }
+    }
 
     /// Waits until no round runs or is queued (tests and tools).
     func idle() async {
@@ -258,6 +285,7 @@ actor SyncService {
     /// how many records were appended.
     nonisolated func fetch(_ request: CatchUpPlan.Request) async -> (CatchUpPlan.Request, CatchUpPlan.Result, Int) {
         let peer = request.peer
+        let began = ContinuousClock.now
         var records: [(seq: UInt64, id: String, data: [UInt8])] = []
         var lacking = SeqRanges()
         var violation: RangeReceiver.Violation?
@@ -316,8 +344,10 @@ actor SyncService {
             exclude = true
         }
         metrics.synced("fetched", records.count)
+        let read = ContinuousClock.now
 
         let checks = await checkAll(records, stream: request.stream, peer: peer)
+        logger.debug("sync: \(request.stream) \(request.start)+\(request.count) from \(peer): \(records.count) records, \(lacking.count) declared missing; read in \(String(format: "%.3f", (read - began).seconds)) s, checked in \(String(format: "%.3f", (ContinuousClock.now - read).seconds)) s")
         var covered = SeqRanges()
         var items: [AppendItem] = []
         var forged: [(seq: UInt64, id: String, code: String, detail: String, data: [UInt8])] = []
@@ -393,7 +423,10 @@ actor SyncService {
     /// Runs the checker over the records on all cores, keeping their order.
     private nonisolated func checkAll(_ records: [(seq: UInt64, id: String, data: [UInt8])], stream: CatchUpPlan.Stream, peer: String) async -> [SyncCheck] {
         guard !records.isEmpty else { return [] }
-        let width = stream.topic == registryTopic ? 1 : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // Many checks in flight: most of a check is the round trip to the validator process,
+        // which a busy machine stretches to tens of ms (a partition's backlog took 15 s to check
+        // two at a time). Registry records go one by one: each may change the next one's judge.
+        let width = stream.topic == registryTopic ? 1 : 32
         let chunk = (records.count + width - 1) / width
         return await withTaskGroup(of: (Int, [SyncCheck]).self) { group in
             for start in stride(from: 0, to: records.count, by: chunk) {

@@ -125,7 +125,8 @@ final class Devnet: @unchecked Sendable {
     /// addresses it had (`pinned`).
     private func startAgent(_ node: DevnetLayout.Node, bootstrappers: [String], incarnation: Int = 0, pinned: (String, String)? = nil) async throws -> ChildProcess {
         try layout.writeConfig(node, bootstrappers: bootstrappers, pinned: pinned)
-        let (agentExe, agentArgs) = layout.launch(node, executable: executable, arguments: ["agent", "--config", node.configPath])
+        // Info: catch-up rounds, keepalive closes and penalties are in the node's agent.log.
+        let (agentExe, agentArgs) = layout.launch(node, executable: executable, arguments: ["agent", "--config", node.configPath, "--log-level", ProcessInfo.processInfo.environment["P2PMQ_DEVNET_LOG_LEVEL"] ?? "info"])
         let suffix = incarnation == 0 ? "" : ".\(incarnation)"
         return try ChildProcess(name: "agent \(node.name)", executable: agentExe, arguments: agentArgs,
                                 stdout: node.dir + "/agent\(suffix).out", stderr: node.dir + "/agent\(suffix).log")
