@@ -142,6 +142,8 @@ final class AgentConfigTests: XCTestCase {
             ("validation:\n  whenNoValidator: don\n", ["'validation'", "dons"]),
             ("validation:\n  whenNoValidator: maybe\n", ["whenNoValidator", "don, ignore, accept"]),
             ("store:\n  durability: eventually\n", ["'store.durability'", "batched"]),
+            ("store:\n  nonAcceptedQuota: lots\n", ["'store.nonAcceptedQuota'", "bytes", "unlimited"]),
+            ("store:\n  nonAcceptedQuota: -1\n", ["'store.nonAcceptedQuota'", "bytes"]),
             ("grpc: localhost\n", ["'grpc'", "host:port"]),
             ("msgRouterWorkers: 0\n", ["'msgRouterWorkers'", "out of range"]),
             ("pubsub: [1, 2]\n", ["'pubsub'", "mapping"]),
@@ -161,6 +163,12 @@ final class AgentConfigTests: XCTestCase {
                 XCTFail("\(yaml): unexpected \(error)")
             }
         }
+    }
+
+    func testNonAcceptedQuota() throws {
+        XCTAssertEqual(try AgentConfig.parse(yaml: "").store.nonAcceptedQuota, 1 << 30)
+        XCTAssertEqual(try AgentConfig.parse(yaml: "store: {nonAcceptedQuota: 5000}").store.nonAcceptedQuota, 5000)
+        XCTAssertNil(try AgentConfig.parse(yaml: "store: {nonAcceptedQuota: unlimited}").store.nonAcceptedQuota)
     }
 
     func testSyncSection() throws {

@@ -134,7 +134,15 @@ extension AgentConfig {
     }
 
     static func storeSection(_ n: ConfigNode, _ c: inout AgentConfig) throws {
-        let s = try n.fields(["durability", "flushInterval", "maxBatchItems", "initialMapSize", "retention", "topics"])
+        let s = try n.fields(["durability", "flushInterval", "maxBatchItems", "initialMapSize", "retention", "topics", "nonAcceptedQuota"])
+        if let v = s["nonAcceptedQuota"] {
+            if (try? v.string()) == "unlimited" {
+                c.store.nonAcceptedQuota = nil
+            } else {
+                guard let bytes = try? v.int(in: 0...Int.max) else { throw v.fail("expected bytes (a whole number >= 0) or unlimited") }
+                c.store.nonAcceptedQuota = UInt64(bytes)
+            }
+        }
         if let v = s["durability"] { c.store.durability = Durability(rawValue: try v.choice(Durability.allCases.map(\.rawValue)))! }
         if let v = s["flushInterval"] {
             let d = try positive(v)

@@ -54,6 +54,11 @@ public final class AgentMetrics: Sendable {
 }
 
 extension AgentMetrics {
+    func overQuota(topic: String) {
+        registry.makeCounter(name: "p2pmq_records_over_quota_total", labels: [("topic", topic)],
+                             help: "Records not accepted and not written: the log holds its quota of such records (store.nonAcceptedQuota)").increment()
+    }
+
     func synced(_ what: String, _ n: Int) {
         guard n > 0 else { return }
         registry.makeCounter(name: "p2pmq_sync_records_total", labels: [("what", what)],

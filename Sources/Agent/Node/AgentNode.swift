@@ -35,6 +35,8 @@ public actor AgentNode {
     private var tasks: [Task<Void, Never>] = []
     /// Why the store stopped taking writes, if it did (reported by Admin.Health).
     public private(set) var storeProblem: String?
+    /// Records not written since start because the non-accepted quota was reached.
+    var overQuotaCount = 0
 
     public init(config: AgentConfig, identity: PrivateKey, logger: Logger = Logger(label: "p2pmq.agent")) throws {
         self.config = config
@@ -340,6 +342,13 @@ public actor AgentNode {
             let outcomes = try await store.append([item])
             metrics.appendLatency.record(started.duration(to: clock.now))
             metrics.appendBatch.record(1.0)
+            if outcomes.first == .overQuota {
+                metrics.overQuota(topic: r.topic)
+                overQuotaCount += 1
+                if overQuotaCount == 1 || overQuotaCount % 1000 == 0 {
+                    logger.warning("store: the log holds its quota of records that were not accepted (store.nonAcceptedQuota); \(overQuotaCount) such records not kept since start (their penalties are)")
+                }
+            }
             if verdict == .accept, case .appended(let offset)? = outcomes.first {
                 offsets[r.idText] = offset
                 if let fields, previousHead.map({ fields.seq > $0 }) ?? true {

@@ -94,6 +94,9 @@ public enum AppendOutcome: Sendable, Equatable {
     case appended(offset: UInt64)
     /// The topic already holds this message id; nothing was written.
     case duplicate(existingOffset: UInt64)
+    /// Not accepted, and the log already holds its quota of records that were not
+    /// (`StoreOptions.nonAcceptedQuota`): the record was not written, its penalty was.
+    case overQuota
 }
 
 /// The highest accepted sequence number of one DON on one topic.

@@ -29,7 +29,7 @@ final class LogWriter: @unchecked Sendable {
         self.env = env
         self.dbs = dbs
         self.options = options
-        self.state = try env.read { try WriterState.load($0, dbs) }
+        self.state = try env.read { try WriterState.load($0, dbs, quota: options.nonAcceptedQuota) }
         // sync: LMDB fsyncs each commit itself. none: only at close.
         self.flusher = options.durability == .batched
             ? PeriodicFlusher(env: env, intervalMilliseconds: options.flushIntervalMilliseconds) : nil

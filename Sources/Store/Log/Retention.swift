@@ -33,6 +33,7 @@ extension WriterState {
                     }
                 }
                 try txn.delete(dbs.log, key)
+                if record?.verdict != .accept { nonAcceptedBytes -= min(nonAcceptedBytes, size) }
                 info.bytes -= min(info.bytes, size)
                 info.firstOffset += 1
                 removed[name, default: 0] += 1
@@ -42,6 +43,7 @@ extension WriterState {
                 try txn.put(dbs.topics, Array(name.utf8), info.encoded())
             }
         }
+        if !removed.isEmpty { try txn.put(dbs.meta, Self.nonAcceptedKey, Keys.number(nonAcceptedBytes)) }
         return removed
     }
 }

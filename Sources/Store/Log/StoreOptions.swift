@@ -34,6 +34,10 @@ public struct StoreOptions: Sendable {
     public var topicRetention: [String: RetentionPolicy] = [:]
     /// Open without the write lock and without a writer, e.g. to query a running agent's dir.
     public var readOnly = false
+    /// Most bytes the log keeps of records that were not accepted (rejected, ignored, dropped),
+    /// all topics together: spam must not fill the disk. Past it such records are not written
+    /// (their penalties still are, and say so); retention frees room again. Nil: no limit.
+    public var nonAcceptedQuota: UInt64? = 1 << 30
 
     public init() {}
 

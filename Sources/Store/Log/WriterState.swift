@@ -5,9 +5,17 @@ struct WriterState {
     var topics: [String: TopicInfo] = [:]
     var nextTopicID: UInt32 = 1
     var nextPenalty: UInt64 = 0
+    /// Bytes of stored records that were not accepted (the `meta` key `nonaccepted_bytes`), and
+    /// the most the log may hold (nil: no limit).
+    var nonAcceptedBytes: UInt64 = 0
+    var nonAcceptedQuota: UInt64?
 
-    static func load(_ txn: some LMDBReadable, _ dbs: Databases) throws -> WriterState {
+    static let nonAcceptedKey = Array("nonaccepted_bytes".utf8)
+
+    static func load(_ txn: some LMDBReadable, _ dbs: Databases, quota: UInt64? = nil) throws -> WriterState {
         var state = WriterState()
+        state.nonAcceptedQuota = quota
+        if let v = try txn.get(dbs.meta, nonAcceptedKey), v.count == 8 { state.nonAcceptedBytes = Keys.decodeU64(v) }
         try txn.scan(dbs.topics, prefix: []) { key, value in
             let name = String(decoding: key, as: UTF8.self)
             let info = try TopicInfo(name: name, encoded: value)
@@ -69,6 +77,7 @@ extension WriterState {
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(items.count)
         var touched: Set<String> = []
+        let nonAcceptedBefore = nonAcceptedBytes
         for item in items {
             if item.penaltyOnly {
                 if let penalty = item.penalty {
@@ -89,6 +98,18 @@ extension WriterState {
                     outcomes.append(.duplicate(existingOffset: existingOffset))
                     continue
                 }
+            }
+            if item.verdict != .accept {
+                let size = UInt64(item.value.count)
+                if let quota = nonAcceptedQuota, nonAcceptedBytes + size > quota {
+                    if let penalty = item.penalty {
+                        try txn.put(dbs.penalties, Keys.number(nextPenalty), penalty)
+                        nextPenalty += 1
+                    }
+                    outcomes.append(.overQuota)
+                    continue
+                }
+                nonAcceptedBytes += size
             }
             let offset = info.nextOffset
             let offsetBytes = Keys.number(offset)
@@ -123,6 +144,7 @@ extension WriterState {
         for name in touched {
             try txn.put(dbs.topics, Array(name.utf8), topics[name]!.encoded())
         }
+        if nonAcceptedBytes != nonAcceptedBefore { try txn.put(dbs.meta, Self.nonAcceptedKey, Keys.number(nonAcceptedBytes)) }
         return outcomes
     }
 

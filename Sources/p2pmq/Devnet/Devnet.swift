@@ -23,6 +23,9 @@ final class Devnet: @unchecked Sendable {
         var partition: (don: String, start: Duration, length: Duration)?
         /// `p2pmq-hostile` peers attacking every honest agent from 10 % of the run on.
         var hostile = 0
+        /// Their attacks (`all` or a list) and the pause between turns.
+        var hostileAttacks = "all"
+        var hostileIntervalMs = 200
         /// SIGKILL and restart a random DON node's agent this often (from 10 % of the run on).
         var churn: Duration?
     }
@@ -360,7 +363,8 @@ final class Devnet: @unchecked Sendable {
         let targets = honestMembers.map { $0.listen }
         for node in layout.nodes {
             guard case .hostile(let don) = node.role else { continue }
-            var args = ["--listen", layout.listenAddress(node), "--don", layout.donDir(don), "--topics", layout.topics.joined(separator: ",")]
+            var args = ["--listen", layout.listenAddress(node), "--don", layout.donDir(don), "--topics", layout.topics.joined(separator: ","),
+                        "--attacks", options.hostileAttacks, "--interval-ms", "\(options.hostileIntervalMs)"]
             for target in targets { args += ["--target", target] }
             let (exe, launchArgs) = layout.launch(node, executable: hostileExecutable, arguments: args)
             let process = try ChildProcess(name: "hostile \(node.name)", executable: exe, arguments: launchArgs,

@@ -35,6 +35,8 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Run every node on its own test host made by this cluster.sh (../shared/netns/cluster.sh; `cluster.sh up N` first, N >= nodes + 1; needs root).", valueName: "cluster.sh")) var cluster: String?
     @Option(help: ArgumentHelp("Cut a DON's hosts off for a while, e.g. don-b@10s+30s (needs --cluster).", valueName: "don@start+length")) var partition: String?
     @Option(help: ArgumentHelp("Hostile peers (p2pmq-hostile, built beside p2pmq) attacking every honest agent from 10 % of the run on: forged and under-quorum reports, stale and unrealistic seqs, IHAVE/IWANT floods, GRAFT in backoff, oversize and garbage frames, subscription spam, a lying sync server. Each must end below the graylist threshold on every honest node.", valueName: "n")) var hostile = 0
+    @Option(help: ArgumentHelp("What the hostile peers do: all, or a comma-separated list (forged_signature, under_quorum, stale_replay, unrealistic_seq, ihave_flood, iwant_flood, graft_backoff, oversize_frame, garbage_frame, subscription_spam, raw_garbage, lying_sync).", valueName: "attacks")) var hostileAttacks = "all"
+    @Option(help: "Milliseconds between the hostile peers' turns (each turn attacks every agent once).") var hostileIntervalMs = 200
     @Option(help: ArgumentHelp("Every interval, SIGKILL a random DON node's agent and restart it (agents store with durability sync; producers retry through the DON's other nodes). No acknowledged report may be lost.", valueName: "interval")) var churn: String?
 
     static func parsePartition(_ text: String) -> (String, Duration, Duration)? {
@@ -58,6 +60,7 @@ struct DevnetCommand: AsyncParsableCommand {
             guard let d = GoDuration.parse(duration), start + length < d else { throw ValidationError("--partition must heal before --duration ends") }
         }
         guard (0...8).contains(hostile) else { throw ValidationError("--hostile must be 0 to 8") }
+        guard hostileIntervalMs >= 1 else { throw ValidationError("--hostile-interval-ms must be at least 1") }
         if let churn { guard let c = GoDuration.parse(churn), c >= .seconds(1) else { throw ValidationError("--churn must be a Go duration of at least 1s, e.g. 5s") } }
         if let cluster, !FileManager.default.isReadableFile(atPath: cluster) { throw ValidationError("--cluster \(cluster): no such script") }
         guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be above 0 and at most 5000") }
@@ -75,6 +78,8 @@ struct DevnetCommand: AsyncParsableCommand {
         options.cluster = cluster.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         options.partition = partition.flatMap(Self.parsePartition).map { (don: $0.0, start: $0.1, length: $0.2) }
         options.hostile = hostile
+        options.hostileAttacks = hostileAttacks
+        options.hostileIntervalMs = hostileIntervalMs
         options.churn = churn.flatMap(GoDuration.parse)
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if hostile > 0 {

@@ -40,9 +40,10 @@ extension DevnetSummary {
         ok = ok && everyGraylisted
     }
 
-    /// Churn: kills and restarts, and the reports each agent acknowledged (with durability
-    /// `sync`) that its data dir does not hold afterwards, which must be none.
-    mutating func churnSection(_ d: Devnet, honest: [Devnet.Running], inspections: [String: NodeInspection]) {
+    /// Acknowledged reports: every report a node acknowledged to its producer must be in that
+    /// node's data dir at the end (with churn, across SIGKILLs: agents then store with
+    /// durability `sync`). Also churn's kills and restarts, and whether heads agree.
+    mutating func durabilitySection(_ d: Devnet, honest: [Devnet.Running], inspections: [String: NodeInspection]) {
         var lost: [String] = []
         var acknowledged = 0
         for p in d.producers {
@@ -54,16 +55,19 @@ extension DevnetSummary {
             }
         }
         let heads = Set(honest.compactMap { inspections[$0.node.name]?.heads })
-        let restart = d.churn.restartSeconds
-        json["churn"] = ["kills": d.churn.kills.count, "killed": d.churn.kills.map(\.node), "acknowledged": acknowledged,
-                         "records_lost": lost.count, "lost": Array(lost.prefix(20)), "heads_agree": heads.count == 1,
-                         "restart_s": ["median": restart.isEmpty ? 0 : restart.sorted()[restart.count / 2], "max": restart.max() ?? 0]]
-        text.append(String(format: "churn: %d agents killed (SIGKILL) and restarted (ready in median %.2f s, max %.2f s); %d reports acknowledged, %d of them lost; heads %@",
-                           d.churn.kills.count, restart.isEmpty ? 0 : restart.sorted()[restart.count / 2], restart.max() ?? 0, acknowledged, lost.count,
-                           heads.count == 1 ? "agree on every node" : "DIFFER"))
-        for l in lost.prefix(10) { text.append("  LOST: \(l)") }
+        json["acknowledged"] = acknowledged
         json["records_lost"] = lost.count
+        json["heads_agree"] = heads.count == 1
+        text.append("acknowledged reports: \(acknowledged), missing from the node that acknowledged them: \(lost.count); heads \(heads.count == 1 ? "agree on every node" : "DIFFER")")
+        for l in lost.prefix(10) { text.append("  LOST: \(l)") }
         ok = ok && lost.isEmpty && heads.count == 1
+        guard d.options.churn != nil else { return }
+        let restart = d.churn.restartSeconds
+        let retries = d.producers.reduce(0) { $0 + $1.retries }
+        json["churn"] = ["kills": d.churn.kills.count, "killed": d.churn.kills.map(\.node), "publish_retries": retries,
+                         "restart_s": ["median": restart.isEmpty ? 0 : restart.sorted()[restart.count / 2], "max": restart.max() ?? 0]]
+        text.append(String(format: "churn: %d agents killed (SIGKILL) and restarted (ready in median %.2f s, max %.2f s); %d publishes retried through another node of the DON",
+                           d.churn.kills.count, restart.isEmpty ? 0 : restart.sorted()[restart.count / 2], restart.max() ?? 0, retries))
     }
 
     /// The last JSON object line a process printed.

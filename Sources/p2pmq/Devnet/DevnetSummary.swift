@@ -113,6 +113,14 @@ struct DevnetSummary {
             }
         }
         json["honest_penalties"] = honestPenalties
+        var byReason = ["honest": [String: Int](), "attackers": [String: Int]()]
+        for r in honest {
+            for (peer, reasons) in inspections[r.node.name]?.penalties ?? [:] {
+                let bucket = honestIDs.contains(peer) ? "honest" : "attackers"
+                reasons.forEach { byReason[bucket]![$0.key, default: 0] += $0.value }
+            }
+        }
+        json["penalties_by_reason"] = byReason
         text.append(honestPenalties.isEmpty ? "honest peers penalized: none" : "honest peers penalized:\n  " + honestPenalties.joined(separator: "\n  "))
         ok = ok && honestPenalties.isEmpty
 
@@ -136,7 +144,7 @@ struct DevnetSummary {
             ok = ok && d.partition.convergedAfter.map { $0 <= 30 } == true
         }
 
-        if d.options.churn != nil { churnSection(d, honest: honest, inspections: inspections) }
+        durabilitySection(d, honest: honest, inspections: inspections)
 
         // Costs.
         let members = honest.filter { $0.node.don != nil }

@@ -13,7 +13,7 @@ final class ReportProducer: Sendable {
     /// Whether a failed publish is tried again through the DON's other nodes until one
     /// acknowledges it (agents are being killed: the DON's report must still get out).
     let retry: Bool
-    private let state = NIOLockedValueBox((produced: UInt64(0), failures: 0, lastError: "", acks: [UInt64: Int]()))
+    private let state = NIOLockedValueBox((produced: UInt64(0), failures: 0, lastError: "", acks: [UInt64: Int](), retries: 0))
 
     init(don: DevnetLayout.DON, publishers: [AgentClient], rate: Double, retry: Bool = false) {
         self.don = don
@@ -21,6 +21,9 @@ final class ReportProducer: Sendable {
         self.rate = rate
         self.retry = retry
     }
+
+    /// Publishes tried again through another node after one failed (churn).
+    var retries: Int { state.withLockedValue { $0.retries } }
 
     /// Which publisher (index into `publishers`) acknowledged each seq.
     var acknowledgements: [UInt64: Int] { state.withLockedValue { $0.acks } }
@@ -99,6 +102,7 @@ final class ReportProducer: Sendable {
             } catch {
                 guard retry, ContinuousClock.now < deadline else { return noteFailure(error) }
                 attempt += 1
+                state.withLockedValue { $0.retries += 1 }
                 try? await Task.sleep(for: .milliseconds(100))
             }
         }
