@@ -12,6 +12,7 @@
 # every saved crash in Fuzz/regressions/<target>/, then fuzzes each target.
 #   scripts/fuzz.sh [SECONDS per target, default 60] [target ...]
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh 0 sync     # a fixed number of executions instead
+#   FUZZ_CONFIG=release scripts/fuzz.sh ...       # optimized build: several times the executions/s
 # Working corpora: Fuzz/corpus/<target> (not committed), started from Fuzz/seeds/<target>. A crash
 # lands in Fuzz/regressions/<target>/ and fails the run: commit it with its fix and a test.
 set -euo pipefail
@@ -21,9 +22,10 @@ shift || true
 all=(frames noise gossipsub sync records import config reports)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
-echo "building the fuzz driver (.build-fuzz)"
-P2PMQ_FUZZ=1 swift build --scratch-path .build-fuzz --product p2pmq-fuzz 2>&1 | grep -E "error|Compiling p2pmq_fuzz|Build" || true
-fuzz=.build-fuzz/debug/p2pmq-fuzz
+config=${FUZZ_CONFIG:-debug}
+echo "building the fuzz driver (.build-fuzz, $config)"
+P2PMQ_FUZZ=1 swift build -c "$config" --scratch-path .build-fuzz --product p2pmq-fuzz 2>&1 | grep -E "error|Compiling p2pmq_fuzz|Build" || true
+fuzz=.build-fuzz/$config/p2pmq-fuzz
 [ -x "$fuzz" ] || { echo "the fuzz driver did not build" >&2; exit 1; }
 status=0
 # The Swift runtime's crash backtracer trips AddressSanitizer: libFuzzer prints the stack itself.

@@ -104,6 +104,13 @@ struct HostileCommand: AsyncParsableCommand {
                 let session = try await HostileSession(target: target, connection: connection, forge: forge, topics: topics, peek: peek, learned: learned)
                 sessions.withLockedValue { $0.append(session) }
                 while !Task.isCancelled {
+                    guard !attacks.isEmpty else {
+                        // Only lying in sync: stay connected (agents ask peers on connection) and
+                        // keep the heads the lies are built on fresh.
+                        try await Task.sleep(for: .seconds(1))
+                        await peek.refresh(over: connection, topic: forge.topic, don: forge.config.id)
+                        continue
+                    }
                     let attack = attacks[turn % attacks.count]
                     turn += 1
                     if turn % attacks.count == 0 { await peek.refresh(over: connection, topic: forge.topic, don: forge.config.id) }
