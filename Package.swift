@@ -200,8 +200,10 @@ let package = Package(
 // the fuzzer through our decoders (dependencies stay uninstrumented, which keeps the build short).
 if Context.environment["P2PMQ_FUZZ"] == "1" {
     let instrumented: Set<String> = ["Wire", "Host", "Gossip", "Store", "DON", "Agent", "TestSupport"]
+    // -enable-testing: the driver reaches internal decoders through @testable import, in
+    // release builds too (FUZZ_CONFIG=release, for long runs).
     for target in package.targets where instrumented.contains(target.name) {
-        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address"])]
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
     }
     package.targets.append(.executableTarget(
         name: "p2pmq-fuzz",

@@ -8,8 +8,11 @@
 #   import     `p2pmq import` JSON lines
 #   config     agent YAML, genesis and DON config JSON
 #   reports    signed reports and DON config updates
-# Builds Fuzz/Driver with -sanitize=fuzzer,address (P2PMQ_FUZZ=1, scratch path .build-fuzz), replays
-# every saved crash in Fuzz/regressions/<target>/, then fuzzes each target.
+# Builds Fuzz/Driver with -sanitize=fuzzer,address on the project's own modules (P2PMQ_FUZZ=1),
+# replays every saved crash in Fuzz/regressions/<target>/, then fuzzes each target. The build shares
+# .build with the normal one (dependencies are not instrumented, so only the project's modules are
+# rebuilt, both ways: the next plain `swift build` rebuilds them without the fuzzer's flags);
+# FUZZ_SCRATCH=.build-fuzz keeps them apart at the price of building every dependency again.
 #   scripts/fuzz.sh [SECONDS per target, default 60] [target ...]
 #   FUZZ_RUNS=10000000 scripts/fuzz.sh 0 sync     # a fixed number of executions instead
 #   FUZZ_CONFIG=release scripts/fuzz.sh ...       # optimized build: several times the executions/s
@@ -23,9 +26,11 @@ all=(frames noise gossipsub sync records import config reports)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 config=${FUZZ_CONFIG:-debug}
-echo "building the fuzz driver (.build-fuzz, $config)"
-P2PMQ_FUZZ=1 swift build -c "$config" --scratch-path .build-fuzz --product p2pmq-fuzz 2>&1 | grep -E "error|Compiling p2pmq_fuzz|Build" || true
-fuzz=.build-fuzz/$config/p2pmq-fuzz
+scratch=${FUZZ_SCRATCH:-.build}
+echo "building the fuzz driver ($scratch, $config)"
+rm -f "$scratch/$config/p2pmq-fuzz"
+P2PMQ_FUZZ=1 swift build -c "$config" --scratch-path "$scratch" --product p2pmq-fuzz 2>&1 | grep -E "error|Compiling p2pmq_fuzz|Build" || true
+fuzz=$scratch/$config/p2pmq-fuzz
 [ -x "$fuzz" ] || { echo "the fuzz driver did not build" >&2; exit 1; }
 status=0
 # The Swift runtime's crash backtracer trips AddressSanitizer: libFuzzer prints the stack itself.

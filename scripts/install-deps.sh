@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries p2pmq builds against, if any is missing (Debian/Ubuntu, as root).
 set -euo pipefail
-needed=(liblmdb-dev libsqlite3-dev libsodium-dev pkg-config python3-venv)
+needed=(liblmdb-dev libsqlite3-dev libsodium-dev pkg-config python3-venv iproute2)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

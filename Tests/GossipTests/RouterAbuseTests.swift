@@ -148,6 +148,18 @@ final class RouterAbuseTests: XCTestCase {
         assertStillWorks(&net, b)
     }
 
+    func testAPeerThatDisconnectsOwesNoPromise() {
+        var (net, a, b) = pair()
+        net.inject(RPCs.ihave("t", [Array("gone-1".utf8)]), from: a, to: b)
+        XCTAssertEqual(net.routers[b]!.openPromises, 1)
+        // a crashes before answering the IWANT.
+        net.routers[b]!.removePeer(a, now: net.clock.now)
+        XCTAssertEqual(net.routers[b]!.openPromises, 0)
+        net.clock.advance(.seconds(4))
+        net.handle(b, net.routers[b]!.heartbeat(now: net.clock.now))
+        XCTAssertFalse(net.penalties.contains { $0.reason.hasPrefix("broken_promise") })
+    }
+
     func testAKeptPromiseIsNotPenalized() {
         var config = GossipsubConfig()
         config.floodPublish = false

@@ -20,6 +20,19 @@ public struct GossipPromises: Sendable {
     /// The message arrived (from anyone): every promise for it is kept.
     public mutating func fulfill(_ id: [UInt8]) { promises[id] = nil }
 
+    /// `peer` is gone (disconnected, maybe crashed): its promises are dropped rather than
+    /// counted as broken. A peer that stays connected and does not deliver is what promises
+    /// catch; a crashed honest peer must not be penalized for it (the reliability suite's churn
+    /// found that), and the message comes from others or range sync. A peer that disconnects to
+    /// dodge the penalty pays a new connection each time, and IHAVE floods cost it anyway.
+    public mutating func forget(peer: String) {
+        for (id, byPeer) in promises where byPeer[peer] != nil {
+            var left = byPeer
+            left[peer] = nil
+            promises[id] = left.isEmpty ? nil : left
+        }
+    }
+
     /// Removes the promises whose deadline passed and returns how many each peer broke.
     public mutating func broken(now: Instant) -> [String: Int] {
         var counts: [String: Int] = [:]

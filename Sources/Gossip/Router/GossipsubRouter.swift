@@ -123,6 +123,7 @@ public struct GossipsubRouter: Sendable {
         for topic in state.topics { topicPeers[topic]?.remove(peer) }
         for topic in Array(mesh.keys) where mesh[topic]!.remove(peer) != nil { score.prune(peer, topic: topic) }
         for topic in Array(fanout.keys) { fanout[topic]?.remove(peer) }
+        promises.forget(peer: peer)
         score.removePeer(peer, now: now)
     }
 
