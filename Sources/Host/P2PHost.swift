@@ -39,6 +39,8 @@ public final class P2PHost: Sendable {
         var connections: [ObjectIdentifier: Connection] = [:]
         var openedAt: [ObjectIdentifier: Double] = [:]
         var protected: Set<PeerID> = []
+        /// Peers whose connections are closed on sight, until a monotonic time in seconds.
+        var refused: [PeerID: Double] = [:]
         var trimTask: RepeatedTask?
         var keepaliveTask: RepeatedTask?
         var keepalive: KeepaliveLedger?
@@ -153,6 +155,9 @@ public final class P2PHost: Sendable {
     public func dial(_ addr: Multiaddr) async throws -> Connection {
         guard let (host, port) = addr.hostAndPort else { throw HostError(.noAddress, "cannot dial \(addr): need /ip4|ip6|dns/.../tcp/PORT") }
         let expected = addr.peerID
+        if let expected, isRefused(expected) {
+            throw HostError(.limit, "\(expected) is refused for another \(Int(refusedFor(expected).rounded(.up))) s (its score fell below graylist)")
+        }
         do {
             let connection = try await ClientBootstrap(group: group)
                 .connectTimeout(.seconds(config.dialTimeoutSeconds))
@@ -204,12 +209,44 @@ public final class P2PHost: Sendable {
         }
         core.ready.futureResult.whenSuccess { [weak self] in
             guard let self, let peer = connection.remotePeer else { return }
+            if self.isRefused(peer) {
+                self.logger.info("refusing a connection from a refused peer", metadata: ["peer": "\(peer)"])
+                connection.close()
+                return
+            }
             self.emit(.connected(peer, address: remote, inbound: !initiator))
             self.trimConnections()
             Task { await self.identify(connection) }
         }
         try channel.pipeline.syncOperations.addHandler(ConnectionHandler(core: core, upgradeTimeoutSeconds: config.upgradeTimeoutSeconds))
         return connection
+    }
+
+    // MARK: refused peers
+
+    /// Closes every connection to `peer` and refuses new ones (both ways) for `duration`, e.g. a
+    /// peer whose score fell below the graylist threshold: its RPCs would be dropped unread, but
+    /// reading and decoding them still costs. A later call extends or shortens the refusal.
+    public func refuse(_ peer: PeerID, for duration: Duration) {
+        let until = Self.monotonicSeconds() + Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        state.withLockedValue { $0.refused[peer] = until }
+        for c in connections(to: peer) { c.close() }
+    }
+
+    /// Whether connections to `peer` are refused now.
+    public func isRefused(_ peer: PeerID) -> Bool {
+        let now = Self.monotonicSeconds()
+        return state.withLockedValue { s in
+            guard let until = s.refused[peer] else { return false }
+            if until <= now { s.refused[peer] = nil }
+            return until > now
+        }
+    }
+
+    /// Seconds left of `peer`'s refusal (0: not refused).
+    public func refusedFor(_ peer: PeerID) -> Double {
+        let now = Self.monotonicSeconds()
+        return max(0, (state.withLockedValue { $0.refused[peer] } ?? now) - now)
     }
 
     // MARK: connection manager

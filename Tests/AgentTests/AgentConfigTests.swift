@@ -165,6 +165,12 @@ final class AgentConfigTests: XCTestCase {
         }
     }
 
+    func testGraylistRefusal() throws {
+        XCTAssertEqual(try AgentConfig.parse(yaml: "").gossip.graylistRefusal, .seconds(60))
+        XCTAssertEqual(try AgentConfig.parse(yaml: "pubsub: {graylistRefusal: 5m}").gossip.graylistRefusal, .seconds(300))
+        XCTAssertNil(try AgentConfig.parse(yaml: "pubsub: {graylistRefusal: off}").gossip.graylistRefusal)
+    }
+
     func testNonAcceptedQuota() throws {
         XCTAssertEqual(try AgentConfig.parse(yaml: "").store.nonAcceptedQuota, 1 << 30)
         XCTAssertEqual(try AgentConfig.parse(yaml: "store: {nonAcceptedQuota: 5000}").store.nonAcceptedQuota, 5000)

@@ -59,6 +59,39 @@ final class PubsubServiceTests: XCTestCase {
         XCTAssertEqual(stats.droppedTimeout, 2, "both validations outlived the 300 ms timeout")
     }
 
+    /// A peer that keeps sending frames that are no RPC sinks below graylist: it is disconnected
+    /// and its new connections are refused, both ways, while the refusal lasts.
+    func testAPeerBelowGraylistIsDisconnectedAndRefused() async throws {
+        let (a, sa, b, sb) = try await pair(validator: { _ in .accept })
+        defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
+        let connection = try XCTUnwrap(b.connections(to: a.peerID).first)
+        let raw = try await connection.openStream([PubsubProtocol.meshsub11.rawValue])
+        for _ in 0..<20 { try? await raw.writeMessage([0xFF, 0xFF, 0xFF, 0x0F, 0x01]) }
+        for _ in 0..<100 where !a.connections(to: b.peerID).isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        XCTAssertTrue(a.connections(to: b.peerID).isEmpty, "b is still connected")
+        XCTAssertTrue(a.isRefused(b.peerID))
+        let stats = await sa.stats
+        XCTAssertGreaterThanOrEqual(stats.refusedPeers, 1)
+        var noticed = ""
+        for await line in sa.notices {
+            noticed = line
+            break
+        }
+        XCTAssertTrue(noticed.contains("below the graylist threshold"), noticed)
+        // b dials again: the connection is closed as soon as a knows who it is.
+        let addr = try XCTUnwrap(a.listenAddresses.first).appending(.p2p(a.peerID))
+        _ = try? await b.dial(addr)
+        try await Task.sleep(for: .milliseconds(500))
+        XCTAssertTrue(a.connections(to: b.peerID).isEmpty)
+        // And a does not dial b.
+        do {
+            _ = try await a.dial(try Multiaddr("/ip4/127.0.0.1/tcp/1/p2p/\(b.peerID)"))
+            XCTFail("a dialed a refused peer")
+        } catch {
+            XCTAssertTrue("\(error)".contains("refused"), "\(error)")
+        }
+    }
+
     func testMalformedRPCIsCountedAndPenalized() async throws {
         let (a, sa, b, sb) = try await pair(validator: { _ in .accept })
         defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
@@ -90,3 +123,4 @@ final class PubsubServiceTests: XCTestCase {
         }
     }
 }
+

@@ -1,6 +1,8 @@
 import AgentAPI
 import GRPCCore
+import Host
 import Store
+import Wire
 
 /// `proto.Admin`: connected peers with their score breakdown, topics with mesh and log size,
 /// and health (serving or why not, validators, queue and drops).
@@ -12,16 +14,15 @@ struct AdminService: Proto_Admin.SimpleServiceProtocol {
         let mesh = await pubsub.meshPeers()
         var out = Proto_PeersResponse()
         var seen: Set<String> = []
-        for connection in host.connections {
-            guard let peer = connection.remotePeer, seen.insert(peer.description).inserted else { continue }
+        func entry(_ peer: PeerID, connection: Connection?) async -> Proto_PeerInfo {
             let id = peer.description
             let b = await pubsub.scoreBreakdown(id)
             let info = host.peerStore.info(peer)
-            out.peers.append(.with {
+            return .with {
                 $0.peerID = id
                 $0.addresses = (info?.addresses ?? []).map(\.description)
                 $0.agentVersion = info?.agentVersion ?? ""
-                $0.outbound = connection.isInitiator
+                $0.outbound = connection?.isInitiator ?? false
                 $0.meshTopics = mesh.filter { $0.value.contains(id) }.keys.sorted()
                 $0.score = .with {
                     $0.total = b.total
@@ -30,7 +31,18 @@ struct AdminService: Proto_Admin.SimpleServiceProtocol {
                     $0.ipColocation = b.ipColocation
                     $0.behaviour = b.behaviour
                 }
-            })
+                $0.connected = connection != nil
+                $0.refusedForSeconds = host.refusedFor(peer)
+            }
+        }
+        for connection in host.connections {
+            guard let peer = connection.remotePeer, seen.insert(peer.description).inserted else { continue }
+            out.peers.append(await entry(peer, connection: connection))
+        }
+        // Peers gone whose score is still kept (a refused attacker among them).
+        for id in await pubsub.scoredPeers() where !seen.contains(id) {
+            guard let peer = try? PeerID(id) else { continue }
+            out.peers.append(await entry(peer, connection: nil))
         }
         out.peers.sort { $0.peerID < $1.peerID }
         return out

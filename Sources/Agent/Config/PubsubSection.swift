@@ -9,8 +9,11 @@ enum PubsubSection {
     static func read(_ n: ConfigNode, into c: inout AgentConfig) throws {
         let p = try n.fields([
             "topics", "overlay", "subFilter", "maxMessageSize", "msgValidationTimeout", "scoring", "msgValidator",
-            "msgIDFn", "trace", "signPolicy", "directPeers",
+            "msgIDFn", "trace", "signPolicy", "directPeers", "graylistRefusal",
         ])
+        if let v = p["graylistRefusal"] {
+            c.gossip.graylistRefusal = (try? v.string()) == "off" ? nil : try v.duration()
+        }
         if let v = p["signPolicy"] {
             c.gossip.signPolicy = try v.choice(["strictNoSign", "strictSign"]) == "strictSign" ? .strictSign : .strictNoSign
             c.gossip.messageIDFunction = c.gossip.signPolicy == .strictSign ? .fromAndSeqno : .contentHash

@@ -156,6 +156,10 @@ public actor AgentNode {
                 await self?.refreshGauges()
             }
         })
+        let notices = pubsub.notices
+        tasks.append(Task {
+            for await line in notices { logger.notice("\(line)") }
+        })
         let penalties = pubsub.penalties
         tasks.append(Task { [weak self] in
             for await p in penalties { await self?.recordPenalty(peer: p.peer, topic: p.topic, reason: p.reason) }

@@ -40,6 +40,12 @@ public struct GossipsubConfig: Sendable {
     /// contentHash with StrictNoSign (the Go p2pmq); fromAndSeqno with StrictSign (libp2p default).
     public var messageIDFunction = MessageIDFunction.contentHash
     public var thresholds = PeerScoreThresholds()
+    /// A peer whose score falls below the graylist threshold is disconnected and its
+    /// connections refused for this long (its score is kept, so it is refused again while it
+    /// stays that low). Below graylist its RPCs are dropped unread anyway; reading and decoding
+    /// its floods still cost every honest node CPU (the reliability suite measured it). nil:
+    /// stay connected, as go-libp2p-pubsub does.
+    public var graylistRefusal: Duration? = .seconds(60)
 
     public init() {}
 

@@ -204,4 +204,7 @@ public struct PeerScore: Sendable {
     public func score(_ peer: String, now: Instant) -> Double { breakdown(peer, now: now).total }
 
     public func knows(_ peer: String) -> Bool { peers[peer] != nil }
+
+    /// Every peer with a score: connected ones and those retained after disconnecting.
+    public var scoredPeers: [String] { Array(peers.keys) }
 }

@@ -84,6 +84,9 @@ public actor PubsubService {
     private let deliverySink: AsyncStream<Delivery>.Continuation
     public nonisolated let penalties: AsyncStream<(peer: String, topic: String, reason: String)>
     private let penaltySink: AsyncStream<(peer: String, topic: String, reason: String)>.Continuation
+    /// Things the owner should log: peers disconnected and refused for their score.
+    public nonisolated let notices: AsyncStream<String>
+    private let noticeSink: AsyncStream<String>.Continuation
 
     private let host: P2PHost
     private var router: GossipsubRouter
@@ -109,6 +112,8 @@ public actor PubsubService {
         /// RPCs that were not a pubsub protobuf, or whose frame was over the size limit.
         public var malformedRPCs = 0
         public var oversizeRPCs = 0
+        /// Times a peer was disconnected and refused for a score below graylist.
+        public var refusedPeers = 0
     }
 
     public private(set) var stats = Stats()
@@ -133,6 +138,7 @@ public actor PubsubService {
         self.maxRPCSize = maxRPCSize
         (deliveries, deliverySink) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(65536))
         (penalties, penaltySink) = AsyncStream.makeStream(of: (peer: String, topic: String, reason: String).self, bufferingPolicy: .bufferingNewest(4096))
+        (notices, noticeSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1024))
     }
 
     static func now() -> Instant { Instant(nanoseconds: DispatchTime.now().uptimeNanoseconds) }
@@ -193,6 +199,8 @@ public actor PubsubService {
     public func meshPeers() -> [String: [String]] { router.mesh.mapValues { $0.sorted() } }
     public func score(_ peer: String) -> Double { router.score.score(peer, now: Self.now()) }
     public func scoreBreakdown(_ peer: String) -> PeerScore.Breakdown { router.score.breakdown(peer, now: Self.now()) }
+    /// Peers with a score: connected, or gone and retained for `retainScore`.
+    public func scoredPeers() -> [String] { router.score.scoredPeers }
     public func subscriptions() -> Set<String> { router.subscriptions }
     /// Messages waiting for a validation slot.
     public func validationQueueDepth() -> Int { validationQueue.count }
@@ -266,7 +274,24 @@ public actor PubsubService {
         router.removePeer(peer, now: Self.now())
     }
 
-    private func heartbeat() { perform(router.heartbeat(now: Self.now())) }
+    private func heartbeat() {
+        perform(router.heartbeat(now: Self.now()))
+        refuseGraylisted()
+    }
+
+    /// Disconnects and refuses the connected peers whose score is below graylist (not direct
+    /// peers: they are never scored out).
+    private func refuseGraylisted() {
+        guard let duration = router.config.graylistRefusal else { return }
+        let now = Self.now(), threshold = router.config.thresholds.graylistThreshold
+        for peer in router.peers.keys where !router.isDirect(peer) {
+            let score = router.score.score(peer, now: now)
+            guard score < threshold, let id = try? PeerID(peer) else { continue }
+            host.refuse(id, for: duration)
+            stats.refusedPeers += 1
+            noticeSink.yield("peer \(peer) disconnected: score \(String(format: "%.1f", score)) is below the graylist threshold \(threshold); its connections are refused for \(duration)")
+        }
+    }
 
     // MARK: actions
 

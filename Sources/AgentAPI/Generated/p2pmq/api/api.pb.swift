@@ -484,6 +484,12 @@ public nonisolated struct Proto_PeerInfo: Sendable {
   /// Clears the value of `score`. Subsequent reads from it will return its default value.
   public mutating func clearScore() {self._score = nil}
 
+  /// False for a peer no longer connected whose score is still kept (retainScore).
+  public var connected: Bool = false
+
+  /// Seconds its connections are still refused (its score fell below graylist); 0: none.
+  public var refusedForSeconds: Double = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1327,7 +1333,7 @@ nonisolated extension Proto_ScoreBreakdown: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PeerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}peer_id\0\u{1}addresses\0\u{3}agent_version\0\u{1}outbound\0\u{3}mesh_topics\0\u{1}score\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}peer_id\0\u{1}addresses\0\u{3}agent_version\0\u{1}outbound\0\u{3}mesh_topics\0\u{1}score\0\u{1}connected\0\u{3}refused_for_seconds\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1341,6 +1347,8 @@ nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 4: try { try decoder.decodeSingularBoolField(value: &self.outbound) }()
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.meshTopics) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._score) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.connected) }()
+      case 8: try { try decoder.decodeSingularDoubleField(value: &self.refusedForSeconds) }()
       default: break
       }
     }
@@ -1369,6 +1377,12 @@ nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
     try { if let v = self._score {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    if self.connected != false {
+      try visitor.visitSingularBoolField(value: self.connected, fieldNumber: 7)
+    }
+    if self.refusedForSeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.refusedForSeconds, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1379,6 +1393,8 @@ nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.outbound != rhs.outbound {return false}
     if lhs.meshTopics != rhs.meshTopics {return false}
     if lhs._score != rhs._score {return false}
+    if lhs.connected != rhs.connected {return false}
+    if lhs.refusedForSeconds != rhs.refusedForSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
