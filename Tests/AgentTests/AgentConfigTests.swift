@@ -166,7 +166,7 @@ final class AgentConfigTests: XCTestCase {
     }
 
     func testGraylistRefusal() throws {
-        XCTAssertEqual(try AgentConfig.parse(yaml: "").gossip.graylistRefusal, .seconds(60))
+        XCTAssertNil(try AgentConfig.parse(yaml: "").gossip.graylistRefusal)
         XCTAssertEqual(try AgentConfig.parse(yaml: "pubsub: {graylistRefusal: 5m}").gossip.graylistRefusal, .seconds(300))
         XCTAssertNil(try AgentConfig.parse(yaml: "pubsub: {graylistRefusal: off}").gossip.graylistRefusal)
     }

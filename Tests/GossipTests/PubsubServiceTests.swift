@@ -6,11 +6,12 @@ import XCTest
 
 /// The router over real hosts on 127.0.0.1.
 final class PubsubServiceTests: XCTestCase {
-    func pair(validator: @escaping PubsubService.Validator, concurrent: Int = 64, queue: Int = 1024, timeout: Duration = .seconds(5))
+    func pair(validator: @escaping PubsubService.Validator, concurrent: Int = 64, queue: Int = 1024, timeout: Duration = .seconds(5),
+              config: GossipsubConfig = GossipsubConfig())
         async throws -> (a: P2PHost, sa: PubsubService, b: P2PHost, sb: PubsubService) {
         let a = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
         let b = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
-        let sa = PubsubService(host: a, validationTimeout: timeout, maxConcurrentValidations: concurrent,
+        let sa = PubsubService(host: a, config: config, validationTimeout: timeout, maxConcurrentValidations: concurrent,
                                validationQueueSize: queue, validator: validator)
         let sb = PubsubService(host: b)
         await sa.start()
@@ -59,10 +60,12 @@ final class PubsubServiceTests: XCTestCase {
         XCTAssertEqual(stats.droppedTimeout, 2, "both validations outlived the 300 ms timeout")
     }
 
-    /// A peer that keeps sending frames that are no RPC sinks below graylist: it is disconnected
-    /// and its new connections are refused, both ways, while the refusal lasts.
+    /// With `graylistRefusal` set, a peer that keeps sending frames that are no RPC sinks below
+    /// graylist: it is disconnected and its new connections are refused, both ways.
     func testAPeerBelowGraylistIsDisconnectedAndRefused() async throws {
-        let (a, sa, b, sb) = try await pair(validator: { _ in .accept })
+        var config = GossipsubConfig()
+        config.graylistRefusal = .seconds(60)
+        let (a, sa, b, sb) = try await pair(validator: { _ in .accept }, config: config)
         defer { Task { await sa.stop(); await sb.stop(); await a.close(); await b.close() } }
         let connection = try XCTUnwrap(b.connections(to: a.peerID).first)
         let raw = try await connection.openStream([PubsubProtocol.meshsub11.rawValue])

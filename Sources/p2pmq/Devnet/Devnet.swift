@@ -366,7 +366,9 @@ final class Devnet: @unchecked Sendable {
             var args = ["--listen", layout.listenAddress(node), "--don", layout.donDir(don), "--topics", layout.topics.joined(separator: ","),
                         "--attacks", options.hostileAttacks, "--interval-ms", "\(options.hostileIntervalMs)"]
             for target in targets { args += ["--target", target] }
-            let (exe, launchArgs) = layout.launch(node, executable: hostileExecutable, arguments: args)
+            // At lower CPU priority: the hostile hosts share this machine's cores with the honest
+            // ones, and what the run measures is the defence's cost, not the attacker's own.
+            let (exe, launchArgs) = layout.launch(node, executable: "/usr/bin/nice", arguments: ["-n", "10", hostileExecutable] + args)
             let process = try ChildProcess(name: "hostile \(node.name)", executable: exe, arguments: launchArgs,
                                            stdout: node.dir + "/hostile.out", stderr: node.dir + "/hostile.log")
             let ready = try await process.readyLine(timeout: .seconds(30))
