@@ -79,9 +79,9 @@ for kind in none ihave_flood iwant_flood subscription_spam oversize_frame garbag
   [ -f "$dir/flood-$kind/summary.json" ] || { echo "   flood $kind: no summary, see $dir/flood-$kind.progress"; status=1; }
 done
 
-python3 - "$dir" <<'PY' || status=1
+python3 - "$dir" "$form" <<'PY' || status=1
 import json, os, sys
-d = sys.argv[1]
+d, form = sys.argv[1], sys.argv[2]
 def load(name):
     p = os.path.join(d, name, "summary.json")
     return json.load(open(p)) if os.path.exists(p) else None
@@ -103,7 +103,12 @@ for name in ["baseline", "partition", "churn", "attack"]:
     if name == "attack" and base_p99:
         ratio = lat["p99"] / base_p99
         note = f"  (p99 {ratio:.2f}x baseline)"
-        if ratio > 2: good = False; note += " OVER 2x"
+        if ratio > 2:
+            note += " OVER 2x"
+            # The short form's 30 s runs give a p99 that one burst moves (see docs/RELIABILITY.md):
+            # printed there, a promise of the long form only.
+            if form == "long": good = False
+            else: note += " (not enforced in the short form)"
     if name == "partition":
         p = s.get("partition") or {}
         note = f"  (converged {p.get('converged_after_heal_s', float('nan')):.1f} s after the heal)" if p.get("converged_after_heal_s") is not None else "  (DID NOT converge)"
