@@ -35,15 +35,7 @@ public struct DONFixture {
     }
 
     public func report(seq: UInt64, payload: String = "price=42") -> P2pmq_Don_Report {
-        var r = P2pmq_Don_Report()
-        r.donID = config.id
-        r.configDigest = Data(config.digest)
-        r.epoch = 1
-        r.round = seq
-        r.seq = seq
-        r.payload = Data(payload.utf8)
-        r.timestamp = 1_780_000_000_000_000_000 + seq
-        return r
+        .make(config: config, seq: seq, payload: payload, timestamp: 1_780_000_000_000_000_000 + seq)
     }
 
     /// Serialized SignedReport signed by `signers` (default: a quorum from index 0).

@@ -18,14 +18,7 @@ struct ReportForge: Sendable {
 
     /// A report of `seq` signed by `signers` (key indexes).
     func signed(seq: UInt64, signers: [Int], payload: String) throws -> P2pmq_Don_SignedReport {
-        var report = P2pmq_Don_Report()
-        report.donID = config.id
-        report.configDigest = Data(config.digest)
-        report.epoch = 1
-        report.round = seq
-        report.seq = seq
-        report.payload = Data(payload.utf8)
-        report.timestamp = UInt64(Date().timeIntervalSince1970 * 1e9)
+        let report = P2pmq_Don_Report.make(config: config, seq: seq, payload: payload, timestamp: UInt64(Date().timeIntervalSince1970 * 1e9))
         return try P2pmq_Don_SignedReport.sign(report, topic: topic, with: signers.map { keys[$0] })
     }
 

@@ -39,14 +39,7 @@ final class ReportProducer: Sendable {
     var failures: (count: Int, last: String) { state.withLockedValue { ($0.failures, $0.lastError) } }
 
     static func signed(_ don: DevnetLayout.DON, seq: UInt64, payload: String, signers: [Int]) throws -> [UInt8] {
-        var report = P2pmq_Don_Report()
-        report.donID = don.config.id
-        report.configDigest = Data(don.config.digest)
-        report.epoch = 1
-        report.round = seq
-        report.seq = seq
-        report.payload = Data(payload.utf8)
-        report.timestamp = Clock.nowNanoseconds()
+        let report = P2pmq_Don_Report.make(config: don.config, seq: seq, payload: payload, timestamp: Clock.nowNanoseconds())
         return try P2pmq_Don_SignedReport.sign(report, topic: don.topic, with: signers.map { don.keys[$0] }).serializedBytes()
     }
 
