@@ -212,6 +212,27 @@ final class CatchUpTests: XCTestCase {
         await staller.close()
     }
 
+    /// A node whose log stops far behind its peers (back after long downtime, or a first round cut
+    /// short) believes heads only up to maxSeqGap past its own; each round must chain into the
+    /// next until it holds everything (CI found it stuck at the first limit).
+    func testANodeFarBehindCatchesUpInChainedRounds() async throws {
+        let dir = TemporaryDirectory("farbehind")
+        defer { dir.remove() }
+        let holder = try makeNode(dir, "holder")
+        let addr = try await holder.start()[0]
+        let total: UInt64 = 2600  // maxSeqGap is 1000: three rounds past the joiner's own head
+        for seq in 1...total { _ = try await holder.publish(topic: don.topic, data: don.signed(seq: seq)) }
+        let joiner = try makeNode(dir, "behind")
+        _ = try await joiner.start()
+        for seq: UInt64 in 1...20 { _ = try await joiner.publish(topic: don.topic, data: don.signed(seq: seq)) }
+        _ = try await joiner.host.dial(addr)
+        await joiner.catchUp()
+        try await eventually("the joiner to hold every report", seconds: 30) { acceptedIDs(joiner).count == Int(total) }
+        XCTAssertEqual(try joiner.store.head(topic: don.topic, don: "don-a")?.seq, total)
+        await joiner.stop()
+        await holder.stop()
+    }
+
     func testBadRangeRequestsOverTheWireGetClearRefusals() async throws {
         let dir = TemporaryDirectory("badrange")
         defer { dir.remove() }

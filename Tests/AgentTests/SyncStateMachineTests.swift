@@ -177,9 +177,14 @@ final class CredibleHeadsTests: XCTestCase {
         XCTAssertEqual(best, 1102)
         XCTAssertEqual(capped.first { $0.peer == "z" }, Holder(peer: "z", first: 1001, head: 1102), "it may still serve what the others hold")
         XCTAssertEqual(capped.filter { $0.peer != "z" }, honest)
-        // A node with a head judges against its own.
+        // A node with a head judges against its own; when most peers are further ahead (here the
+        // only one), it fetches up to maxSeqGap past its head now and the rest in later rounds.
         let alone = CredibleHeads.cap([liar], local: 1100, maxSeqGap: 1000)
-        XCTAssertEqual(alone.best, 1100)
+        XCTAssertEqual(alone.best, 2100)
+        XCTAssertEqual(alone.holders.first?.head, 2100)
+        // A node far behind two honest peers (and a liar) goes up to its limit from them.
+        let behind = CredibleHeads.cap(honest.map { Holder(peer: $0.peer, first: 1, head: $0.head + 5000) } + [liar], local: 1100, maxSeqGap: 1000)
+        XCTAssertEqual(behind.best, 2100)
         // Heads within maxSeqGap are believed as they are; without thresholds nothing is capped.
         XCTAssertEqual(CredibleHeads.cap([Holder(peer: "a", first: 1, head: 1900)], local: 1100, maxSeqGap: 1000).best, 1900)
         XCTAssertEqual(CredibleHeads.cap(honest + [liar], local: nil, maxSeqGap: nil).best, 101_100)

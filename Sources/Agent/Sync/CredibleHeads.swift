@@ -17,7 +17,10 @@ enum CredibleHeads {
         let reference = local ?? sorted[(sorted.count - 1) / 2]
         let (limit, overflow) = reference.addingReportingOverflow(gap)
         guard !overflow else { return (holders, top, nil) }
-        let best = holders.map(\.head).filter { $0 <= limit }.max() ?? local ?? reference
+        var best = holders.map(\.head).filter { $0 <= limit }.max() ?? local ?? reference
+        // Most peers are further ahead than that: fetch up to the limit from them now (the next
+        // round's limit starts from there). Otherwise a node far behind fetched nothing at all.
+        if sorted[(sorted.count - 1) / 2] > limit { best = max(best, limit) }
         let firsts = holders.map(\.first).sorted()
         let lowest = firsts[firsts.count / 2]
         let capped = holders.compactMap { h -> CatchUpPlan.Holder? in
