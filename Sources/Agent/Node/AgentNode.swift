@@ -71,7 +71,8 @@ public actor AgentNode {
                     .check(topic: topic, don: don, seq: seq, messageID: id, data: data, peer: peer)
             },
             penalize: { peer, topic, id, code, detail in await sinkBox.node?.syncPenalty(peer: peer, topic: topic, messageID: id, code: code, detail: detail) },
-            appended: { records in await sinkBox.node?.deliverSynced(records) })
+            appended: { records in await sinkBox.node?.deliverSynced(records) },
+            liveBacklog: { await sinkBox.node?.pubsub.validationBacklog() ?? 0 })
         self.sync = sync
         self.pubsub = PubsubService(
             host: host, config: config.gossip, scoreParams: config.scoring, maxRPCSize: config.maxMessageSize,

@@ -10,7 +10,9 @@
 enum CredibleHeads {
     /// The holders with each incredible head lowered to the highest credible one (such a peer may
     /// still serve the seqs below it), that highest credible head, and the limit.
-    static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?) -> (holders: [CatchUpPlan.Holder], best: UInt64?, limit: UInt64?) {
+    /// `followMajority`: when most peers are past the limit, fetch up to it from them (set when no
+    /// live report waits for validation: moving the head past a queued one would make it stale).
+    static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?, followMajority: Bool = true) -> (holders: [CatchUpPlan.Holder], best: UInt64?, limit: UInt64?) {
         let top = holders.map(\.head).max()
         guard let gap = maxSeqGap, !holders.isEmpty else { return (holders, top, nil) }
         let sorted = holders.map(\.head).sorted()
@@ -20,7 +22,7 @@ enum CredibleHeads {
         var best = holders.map(\.head).filter { $0 <= limit }.max() ?? local ?? reference
         // Most peers are further ahead than that: fetch up to the limit from them now (the next
         // round's limit starts from there). Otherwise a node far behind fetched nothing at all.
-        if sorted[(sorted.count - 1) / 2] > limit { best = max(best, limit) }
+        if followMajority, sorted[(sorted.count - 1) / 2] > limit { best = max(best, limit) }
         let firsts = holders.map(\.first).sorted()
         let lowest = firsts[firsts.count / 2]
         let capped = holders.compactMap { h -> CatchUpPlan.Holder? in

@@ -38,6 +38,8 @@ actor SyncService {
     private var buckets: [String: TokenBucket] = [:]
     private var serving: [String: Int] = [:]
     private var roundTask: Task<Void, Never>?
+    /// Live reports waiting for (or in) validation.
+    private nonisolated let liveBacklog: @Sendable () async -> Int
     private var roundAgain = false
     /// Consecutive rounds that left seqs unfetched, and the wait before the next try.
     private var shortRounds = 0
@@ -51,7 +53,8 @@ actor SyncService {
 
     init(store: ReportStore, host: P2PHost, options: SyncOptions, maxRecordBytes: Int, metrics: AgentMetrics, logger: Logger,
          registryTopic: String? = nil, maxSeqGap: @escaping @Sendable (String) -> UInt64? = { _ in nil }, subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
-         appended: @escaping Appended) {
+         appended: @escaping Appended, liveBacklog: @escaping @Sendable () async -> Int = { 0 }) {
+        self.liveBacklog = liveBacklog
         self.store = store
         self.host = host
         self.options = options
@@ -184,12 +187,14 @@ actor SyncService {
         }
         // Whether most peers are further ahead than one round may fetch (maxSeqGap past the local
         // head): a node back after a long time offline, or one whose first round was cut short.
+        // Not while live reports wait for validation: a head moved past them makes them stale.
+        let followMajority = await liveBacklog() == 0
         var behindMajority = false
         for (stream, hs) in holders {
             let local = try? store.head(topic: stream.topic, don: stream.don)?.seq
-            let (capped, best, limit) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don))
+            let (capped, best, limit) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don), followMajority: followMajority)
             let heads = hs.map(\.head).sorted()
-            if let limit, heads[(heads.count - 1) / 2] > limit {
+            if followMajority, let limit, heads[(heads.count - 1) / 2] > limit {
                 behindMajority = true
                 logger.info("sync: most peers are more than maxSeqGap ahead on \(stream) (limit \(limit)): fetching up to \(best ?? 0) now, the rest in the next rounds")
             } else {

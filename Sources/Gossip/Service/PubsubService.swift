@@ -204,6 +204,8 @@ public actor PubsubService {
     public func subscriptions() -> Set<String> { router.subscriptions }
     /// Messages waiting for a validation slot.
     public func validationQueueDepth() -> Int { validationQueue.count }
+    /// Messages waiting for a validation slot or being validated.
+    public func validationBacklog() -> Int { validationQueue.count + inFlight.count }
 
     /// P5 for `peer` (from the persisted penalty history).
     public func setApplicationScore(_ peer: String, _ value: Double) { router.setApplicationScore(peer, value) }
