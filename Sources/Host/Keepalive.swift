@@ -20,9 +20,6 @@ public struct KeepalivePolicy: Sendable, Equatable {
         self.maxFailures = maxFailures
     }
 
-    /// Detection takes at most (maxFailures - 1) * interval + timeout after the last answer, plus
-    /// up to one interval: with the defaults, about 10 s.
-    public var worstCaseDetection: Duration { interval * maxFailures + timeout }
 }
 
 /// Consecutive ping failures per connection: which connection to close. Pure, so tests drive it.

@@ -12,17 +12,23 @@ enum CredibleHeads {
     /// still serve the seqs below it), that highest credible head, and the limit.
     /// `followMajority`: when most peers are past the limit, fetch up to it from them (set when no
     /// live report waits for validation: moving the head past a queued one would make it stale).
+    /// The lower median of a non-empty list: what most peers report at least.
+    static func lowerMedian(_ values: [UInt64]) -> UInt64 {
+        let sorted = values.sorted()
+        return sorted[(sorted.count - 1) / 2]
+    }
+
     static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?, followMajority: Bool = true) -> (holders: [CatchUpPlan.Holder], best: UInt64?, limit: UInt64?) {
         let top = holders.map(\.head).max()
         guard let gap = maxSeqGap, !holders.isEmpty else { return (holders, top, nil) }
-        let sorted = holders.map(\.head).sorted()
-        let reference = local ?? sorted[(sorted.count - 1) / 2]
+        let median = lowerMedian(holders.map(\.head))
+        let reference = local ?? median
         let (limit, overflow) = reference.addingReportingOverflow(gap)
         guard !overflow else { return (holders, top, nil) }
         var best = holders.map(\.head).filter { $0 <= limit }.max() ?? local ?? reference
         // Most peers are further ahead than that: fetch up to the limit from them now (the next
         // round's limit starts from there). Otherwise a node far behind fetched nothing at all.
-        if followMajority, sorted[(sorted.count - 1) / 2] > limit { best = max(best, limit) }
+        if followMajority, median > limit { best = max(best, limit) }
         let firsts = holders.map(\.first).sorted()
         let lowest = firsts[firsts.count / 2]
         let capped = holders.compactMap { h -> CatchUpPlan.Holder? in

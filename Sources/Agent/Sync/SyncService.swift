@@ -193,8 +193,7 @@ actor SyncService {
         for (stream, hs) in holders {
             let local = try? store.head(topic: stream.topic, don: stream.don)?.seq
             let (capped, best, limit) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don), followMajority: followMajority)
-            let heads = hs.map(\.head).sorted()
-            if followMajority, let limit, heads[(heads.count - 1) / 2] > limit {
+            if followMajority, let limit, CredibleHeads.lowerMedian(hs.map(\.head)) > limit {
                 behindMajority = true
                 logger.info("sync: most peers are more than maxSeqGap ahead on \(stream) (limit \(limit)): fetching up to \(best ?? 0) now, the rest in the next rounds")
             } else {
@@ -209,8 +208,7 @@ actor SyncService {
         // credible) must not make the honest stream's next reports look too late.
         peerHeads.withLockedValue { known in
             for (stream, hs) in holders where !hs.isEmpty {
-                let heads = hs.map(\.head).sorted()
-                known[stream] = max(known[stream] ?? 0, heads[(heads.count - 1) / 2])
+                known[stream] = max(known[stream] ?? 0, CredibleHeads.lowerMedian(hs.map(\.head)))
             }
         }
         var missing: [CatchUpPlan.Stream: SeqRanges] = [:]

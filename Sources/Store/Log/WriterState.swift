@@ -80,10 +80,7 @@ extension WriterState {
         let nonAcceptedBefore = nonAcceptedBytes
         for item in items {
             if item.penaltyOnly {
-                if let penalty = item.penalty {
-                    try txn.put(dbs.penalties, Keys.number(nextPenalty), penalty)
-                    nextPenalty += 1
-                }
+                try putPenalty(item, txn, dbs)
                 outcomes.append(.appended(offset: nextPenalty - 1))
                 continue
             }
@@ -102,10 +99,7 @@ extension WriterState {
             if item.verdict != .accept {
                 let size = UInt64(item.value.count)
                 if let quota = nonAcceptedQuota, nonAcceptedBytes + size > quota {
-                    if let penalty = item.penalty {
-                        try txn.put(dbs.penalties, Keys.number(nextPenalty), penalty)
-                        nextPenalty += 1
-                    }
+                    try putPenalty(item, txn, dbs)
                     outcomes.append(.overQuota)
                     continue
                 }
@@ -131,10 +125,7 @@ extension WriterState {
                     try txn.put(dbs.heads, headKey, w.bytes)
                 }
             }
-            if let penalty = item.penalty {
-                try txn.put(dbs.penalties, Keys.number(nextPenalty), penalty)
-                nextPenalty += 1
-            }
+            try putPenalty(item, txn, dbs)
             info.nextOffset += 1
             info.bytes += UInt64(item.value.count)
             topics[item.topic] = info
@@ -146,6 +137,13 @@ extension WriterState {
         }
         if nonAcceptedBytes != nonAcceptedBefore { try txn.put(dbs.meta, Self.nonAcceptedKey, Keys.number(nonAcceptedBytes)) }
         return outcomes
+    }
+
+    /// Writes the item's penalty, if it has one, under the next penalty number.
+    private mutating func putPenalty(_ item: EncodedItem, _ txn: WriteTransaction, _ dbs: Databases) throws {
+        guard let penalty = item.penalty else { return }
+        try txn.put(dbs.penalties, Keys.number(nextPenalty), penalty)
+        nextPenalty += 1
     }
 
     /// The verdict byte of a stored record (right after its version and checksum), nil when the

@@ -236,7 +236,7 @@ final class Devnet: @unchecked Sendable {
             try await churnStep(t, until: total)
             if t >= nextProgress {
                 nextProgress += 2
-                await sampleAttackerScores(final: false)
+                await sampleAttackerScores()
                 progress(progressLine(t))
             }
             try? await Task.sleep(for: .milliseconds(100))
@@ -328,8 +328,8 @@ final class Devnet: @unchecked Sendable {
         Set(running.filter { $0.node.role == .byzantine }.map(\.node.peerID) + hostiles.map(\.peerID))
     }
 
-    /// Notes each attacker's score on each honest node (`final`: also as the last one seen).
-    private func sampleAttackerScores(final: Bool) async {
+    /// Notes each attacker's score on each honest node: the last one seen and the lowest.
+    private func sampleAttackerScores() async {
         let ids = attackerIDs
         guard !ids.isEmpty else { return }
         for r in running where r.node.honest {
@@ -345,7 +345,7 @@ final class Devnet: @unchecked Sendable {
     /// Live figures that need the agents running: the attackers' scores on each honest node,
     /// CPU and peak memory per agent.
     private func collectLive() async {
-        await sampleAttackerScores(final: true)
+        await sampleAttackerScores()
         for r in running {
             cpuSeconds[r.node.name] = r.agent.cpuSeconds.map { $0 - (r.incarnations == 0 ? cpuAtStart[r.node.name] ?? 0 : 0) + r.cpuBefore }
             peakRSSKiB[r.node.name] = r.agent.peakRSSKiB
@@ -354,8 +354,8 @@ final class Devnet: @unchecked Sendable {
 
     // MARK: hostile peers and churn
 
-    /// Where `p2pmq-hostile` is: beside this executable (both are products of the package).
-    var hostileExecutable: String {
+    /// Where `p2pmq-hostile` is: beside `executable` (both are products of the package).
+    static func hostileExecutable(beside executable: String) -> String {
         URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("p2pmq-hostile").path
     }
 
@@ -368,7 +368,7 @@ final class Devnet: @unchecked Sendable {
             for target in targets { args += ["--target", target] }
             // At lower CPU priority: the hostile hosts share this machine's cores with the honest
             // ones, and what the run measures is the defence's cost, not the attacker's own.
-            let (exe, launchArgs) = layout.launch(node, executable: "/usr/bin/nice", arguments: ["-n", "10", hostileExecutable] + args)
+            let (exe, launchArgs) = layout.launch(node, executable: "/usr/bin/nice", arguments: ["-n", "10", Self.hostileExecutable(beside: executable)] + args)
             let process = try ChildProcess(name: "hostile \(node.name)", executable: exe, arguments: launchArgs,
                                            stdout: node.dir + "/hostile.out", stderr: node.dir + "/hostile.log")
             let ready = try await process.readyLine(timeout: .seconds(30))

@@ -83,7 +83,7 @@ struct DevnetCommand: AsyncParsableCommand {
         options.churn = churn.flatMap(GoDuration.parse)
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if hostile > 0 {
-            let hostileExe = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("p2pmq-hostile").path
+            let hostileExe = Devnet.hostileExecutable(beside: executable)
             guard FileManager.default.isExecutableFile(atPath: hostileExe) else {
                 throw ValidationError("--hostile needs \(hostileExe); build it: swift build --product p2pmq-hostile (with the same -c as p2pmq)")
             }
