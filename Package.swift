@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "Wire",
                 "Host",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

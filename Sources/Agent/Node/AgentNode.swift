@@ -299,7 +299,8 @@ public actor AgentNode {
     }
 
     /// Writes the message with its verdict (and the penalty a REJECT costs its sender). Returns
-    /// the verdict to act on: IGNORE when the store failed, so nothing unrecorded is forwarded.
+    /// the verdict to act on: IGNORE when the store failed, so nothing unrecorded is forwarded,
+    /// and when the log already held the message, so nothing is forwarded late or twice.
     @discardableResult
     func persist(_ outcome: PubsubService.Outcome) async -> GossipsubRouter.Verdict {
         guard config.persistVerdicts else { return outcome.verdict }
@@ -354,6 +355,10 @@ public actor AgentNode {
                     logger.warning("store: the log holds its quota of records that were not accepted (store.nonAcceptedQuota); \(overQuotaCount) such records not kept since start (their penalties are)")
                 }
             }
+            // Already in the log (range sync fetched it while it waited for validation): not
+            // forwarded nor delivered again. Forwarding it now would spread a report that may be
+            // long past its peers' heads; they judge it on arrival and would penalize us.
+            if verdict == .accept, case .duplicate? = outcomes.first { return .ignore }
             if verdict == .accept, case .appended(let offset)? = outcomes.first {
                 offsets[r.idText] = offset
                 if let fields, previousHead.map({ fields.seq > $0 }) ?? true {

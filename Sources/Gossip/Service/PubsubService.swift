@@ -1,5 +1,6 @@
 import Foundation
 import Host
+import NIOCore
 import Wire
 
 /// Runs a `GossipsubRouter` over a host's connections: one pubsub stream per peer and direction
@@ -99,8 +100,8 @@ public actor PubsubService {
     private let maxConcurrentValidations: Int
     private let validationQueueSize: Int
     private var validationsRunning = 0
-    private var validationQueue: [ValidationRequest] = []
-    private var inFlight: [[UInt8]: (request: ValidationRequest, deadline: ContinuousClock.Instant, task: Task<Void, Never>)] = [:]
+    private var validationQueue = CircularBuffer<ValidationRequest>()
+    private var inFlight: [[UInt8]: (request: ValidationRequest, started: ContinuousClock.Instant, deadline: ContinuousClock.Instant, task: Task<Void, Never>)] = [:]
 
     /// Counters for metrics and the Admin API.
     public struct Stats: Sendable, Equatable {
@@ -122,7 +123,8 @@ public actor PubsubService {
     private var tasks: [Task<Void, Never>] = []
 
     /// Validation runs at most `maxConcurrentValidations` at a time; up to `validationQueueSize`
-    /// more wait; beyond that, and after `validationTimeout`, a message gets IGNORE (counted).
+    /// more wait; beyond that, and `validationTimeout` after its arrival, a message gets IGNORE
+    /// (counted).
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
                 maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
@@ -337,6 +339,12 @@ public actor PubsubService {
     /// Starts the validator on a message. Its deadline goes in `inFlight`, swept by one task
     /// (`sweepTimeouts`), rather than a timer task per message: validation is on every hop's
     /// path, and a task group per message cost more than the validation of a small report.
+    ///
+    /// The timeout counts from the message's arrival, queue wait included, so every verdict is
+    /// at most `validationTimeout` old. A relay that accepted a report long after it arrived
+    /// would forward it past its peers' validity thresholds, and they would penalize the relay
+    /// as a stale replayer (a late joiner met thousands of such reports from a publisher 30 s
+    /// behind in validation). What times out is fetched by range sync.
     private func startValidation(_ request: ValidationRequest) {
         guard let validator = self.validator else { return }
         validationsRunning += 1
@@ -344,7 +352,21 @@ public actor PubsubService {
             let answer = await validator(request)
             self.validated(request.id, answer)
         }
-        inFlight[request.id] = (request, ContinuousClock.now.advanced(by: validationTimeout), task)
+        inFlight[request.id] = (request, ContinuousClock.now, request.arrivedAt.advanced(by: validationTimeout), task)
+    }
+
+    /// Starts queued messages while validation slots are free; those that waited out their
+    /// timeout in the queue get IGNORE unjudged (counted as timeouts).
+    private func startQueued() {
+        let now = ContinuousClock.now
+        while validationsRunning < maxConcurrentValidations, let next = validationQueue.popFirst() {
+            if next.arrivedAt.advanced(by: validationTimeout) <= now { expiredInQueue(next) } else { startValidation(next) }
+        }
+    }
+
+    private func expiredInQueue(_ request: ValidationRequest) {
+        stats.droppedTimeout += 1
+        conclude(Outcome(request: request, verdict: .ignore, dropped: .timeout))
     }
 
     /// A verdict, or nil when the deadline passed (IGNORE, counted). A verdict arriving after its
@@ -358,12 +380,9 @@ public actor PubsubService {
             stats.droppedTimeout += 1
             entry.task.cancel()
         }
-        let started = entry.deadline.advanced(by: .zero - validationTimeout)
         conclude(Outcome(request: entry.request, verdict: verdict ?? .ignore, dropped: verdict == nil ? .timeout : nil, reason: answer?.reason,
-                         elapsed: started.duration(to: ContinuousClock.now)))
-        if !validationQueue.isEmpty, validationsRunning < maxConcurrentValidations {
-            startValidation(validationQueue.removeFirst())
-        }
+                         elapsed: entry.started.duration(to: ContinuousClock.now)))
+        startQueued()
     }
 
     /// Hands the outcome to the sink (the agent persists it), then to the router.
@@ -385,6 +404,11 @@ public actor PubsubService {
     private func sweepTimeouts() {
         let now = ContinuousClock.now
         for (id, entry) in inFlight where entry.deadline <= now { validated(id, nil) }
+        // The queue is in arrival order: what waited out its timeout is at the front.
+        while let first = validationQueue.first, first.arrivedAt.advanced(by: validationTimeout) <= now {
+            _ = validationQueue.popFirst()
+            expiredInQueue(first)
+        }
     }
 
 }
