@@ -37,7 +37,7 @@ func fuzzSync(_ bytes: [UInt8]) {
         guard let first = try? reader.next(), let status = try? P2pmq_Sync_StatusResponse(serializedBytes: first) else { return }
         let holders = status.heads.map { CatchUpPlan.Holder(peer: $0.topic, first: $0.firstSeq, head: $0.headSeq) }
         let local = status.heads.first.map(\.logLength)
-        let (kept, best, limit) = CredibleHeads.cap(holders, local: local, maxSeqGap: 1000)
+        let (kept, best, limit, _) = CredibleHeads.cap(holders, local: local, maxSeqGap: 1000)
         if let limit { precondition(kept.allSatisfy { $0.head <= limit }, "a kept head is above the limit") }
         _ = best
     default:

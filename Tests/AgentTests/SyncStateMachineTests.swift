@@ -172,7 +172,8 @@ final class CredibleHeadsTests: XCTestCase {
         let honest = [Holder(peer: "a", first: 1001, head: 1100), Holder(peer: "b", first: 1001, head: 1102)]
         let liar = Holder(peer: "z", first: 950, head: 101_100)
         // A new node (no head): the median of the reported heads is the reference.
-        let (capped, best, limit) = CredibleHeads.cap(honest + [liar], local: nil, maxSeqGap: 1000)
+        let (capped, best, limit, followsMajority) = CredibleHeads.cap(honest + [liar], local: nil, maxSeqGap: 1000)
+        XCTAssertFalse(followsMajority, "one liar ahead is not the majority")
         XCTAssertEqual(limit, 2102)
         XCTAssertEqual(best, 1102)
         XCTAssertEqual(capped.first { $0.peer == "z" }, Holder(peer: "z", first: 1001, head: 1102), "it may still serve what the others hold")
@@ -182,6 +183,8 @@ final class CredibleHeadsTests: XCTestCase {
         let alone = CredibleHeads.cap([liar], local: 1100, maxSeqGap: 1000)
         XCTAssertEqual(alone.best, 2100)
         XCTAssertEqual(alone.holders.first?.head, 2100)
+        XCTAssertTrue(alone.followsMajority)
+        XCTAssertFalse(CredibleHeads.cap([liar], local: 1100, maxSeqGap: 1000, followMajority: false).followsMajority)
         // A node far behind two honest peers (and a liar) goes up to its limit from them.
         let behind = CredibleHeads.cap(honest.map { Holder(peer: $0.peer, first: 1, head: $0.head + 5000) } + [liar], local: 1100, maxSeqGap: 1000)
         XCTAssertEqual(behind.best, 2100)

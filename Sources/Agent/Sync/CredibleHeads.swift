@@ -8,27 +8,30 @@
 /// only from that median on: otherwise a compromised DON's stale reports, rejected live, would come
 /// in as history through the one peer that kept them.
 enum CredibleHeads {
-    /// The holders with each incredible head lowered to the highest credible one (such a peer may
-    /// still serve the seqs below it), that highest credible head, and the limit.
-    /// `followMajority`: when most peers are past the limit, fetch up to it from them (set when no
-    /// live report waits for validation: moving the head past a queued one would make it stale).
     /// The lower median of a non-empty list: what most peers report at least.
     static func lowerMedian(_ values: [UInt64]) -> UInt64 {
         let sorted = values.sorted()
         return sorted[(sorted.count - 1) / 2]
     }
 
-    static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?, followMajority: Bool = true) -> (holders: [CatchUpPlan.Holder], best: UInt64?, limit: UInt64?) {
+    /// The holders with each incredible head lowered to the highest credible one (such a peer may
+    /// still serve the seqs below it), that highest credible head, and the limit.
+    /// `followMajority`: when most peers are past the limit, fetch up to it from them (set when no
+    /// live report waits for validation: moving the head past a queued one would make it stale);
+    /// `followsMajority` in the result says it did, so the caller chains another round.
+    static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?, followMajority: Bool = true)
+        -> (holders: [CatchUpPlan.Holder], best: UInt64?, limit: UInt64?, followsMajority: Bool) {
         let top = holders.map(\.head).max()
-        guard let gap = maxSeqGap, !holders.isEmpty else { return (holders, top, nil) }
+        guard let gap = maxSeqGap, !holders.isEmpty else { return (holders, top, nil, false) }
         let median = lowerMedian(holders.map(\.head))
         let reference = local ?? median
         let (limit, overflow) = reference.addingReportingOverflow(gap)
-        guard !overflow else { return (holders, top, nil) }
+        guard !overflow else { return (holders, top, nil, false) }
         var best = holders.map(\.head).filter { $0 <= limit }.max() ?? local ?? reference
         // Most peers are further ahead than that: fetch up to the limit from them now (the next
         // round's limit starts from there). Otherwise a node far behind fetched nothing at all.
-        if followMajority, median > limit { best = max(best, limit) }
+        let followsMajority = followMajority && median > limit
+        if followsMajority { best = max(best, limit) }
         let firsts = holders.map(\.first).sorted()
         let lowest = firsts[firsts.count / 2]
         let capped = holders.compactMap { h -> CatchUpPlan.Holder? in
@@ -37,6 +40,6 @@ enum CredibleHeads {
             c.first = max(h.first, lowest)
             return c.first <= c.head ? c : nil
         }
-        return (capped, best, limit)
+        return (capped, best, limit, followsMajority)
     }
 }

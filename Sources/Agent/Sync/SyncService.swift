@@ -192,10 +192,10 @@ actor SyncService {
         var behindMajority = false
         for (stream, hs) in holders {
             let local = try? store.head(topic: stream.topic, don: stream.don)?.seq
-            let (capped, best, limit) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don), followMajority: followMajority)
-            if followMajority, let limit, CredibleHeads.lowerMedian(hs.map(\.head)) > limit {
+            let (capped, best, limit, followsMajority) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don), followMajority: followMajority)
+            if followsMajority {
                 behindMajority = true
-                logger.info("sync: most peers are more than maxSeqGap ahead on \(stream) (limit \(limit)): fetching up to \(best ?? 0) now, the rest in the next rounds")
+                logger.info("sync: most peers are more than maxSeqGap ahead on \(stream) (limit \(limit ?? 0)): fetching up to \(best ?? 0) now, the rest in the next rounds")
             } else {
                 for h in hs where limit.map({ h.head > $0 }) ?? false {
                     logger.warning("sync: \(h.peer) reports head \(h.head) for \(stream), past the credible limit \(limit!) (maxSeqGap past this node's or the peers' median head): not believed; fetching up to \(best ?? 0)")

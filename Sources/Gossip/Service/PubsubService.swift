@@ -360,8 +360,13 @@ public actor PubsubService {
     private func startQueued() {
         let now = ContinuousClock.now
         while validationsRunning < maxConcurrentValidations, let next = validationQueue.popFirst() {
-            if next.arrivedAt.advanced(by: validationTimeout) <= now { expiredInQueue(next) } else { startValidation(next) }
+            if expired(next, now: now) { expiredInQueue(next) } else { startValidation(next) }
         }
+    }
+
+    /// Whether `request` waited out its timeout (counted from arrival).
+    private func expired(_ request: ValidationRequest, now: ContinuousClock.Instant) -> Bool {
+        request.arrivedAt.advanced(by: validationTimeout) <= now
     }
 
     private func expiredInQueue(_ request: ValidationRequest) {
@@ -405,7 +410,7 @@ public actor PubsubService {
         let now = ContinuousClock.now
         for (id, entry) in inFlight where entry.deadline <= now { validated(id, nil) }
         // The queue is in arrival order: what waited out its timeout is at the front.
-        while let first = validationQueue.first, first.arrivedAt.advanced(by: validationTimeout) <= now {
+        while let first = validationQueue.first, expired(first, now: now) {
             _ = validationQueue.popFirst()
             expiredInQueue(first)
         }
