@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Layers (see docs/ARCHITECTURE.md): p2pmq CLI -> DON -> Store -> Wire, CLMDB. Arrows point down.
+// Layers (see docs/ARCHITECTURE.md): p2pmq CLI -> Agent -> Gossip/Host, Core -> DON -> Store -> Wire.
 // Arrows point down only; each layer is one target.
 let package = Package(
     name: "p2pmq",
@@ -61,14 +61,26 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The gossipsub router as a state machine, and its caches.
+        // The node's policy, pure: one time type and clocks, the gossipsub router with its scoring
+        // and caches, the validation queue, the verdict policy and NodeCore (events in, actions
+        // out). No NIO, no Dispatch, no actors, no tasks: the agent, the tests and the simulator
+        // run it alike (docs/ARCHITECTURE.md).
+        .target(
+            name: "Core",
+            dependencies: [
+                "Wire",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // Gossipsub over the host's streams: drives Core's NodeCore with RPCs, peers, timers and
+        // validator answers, and carries out its actions.
         .target(
             name: "Gossip",
             dependencies: [
+                "Core",
                 "Wire",
                 "Host",
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -118,6 +130,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 "DON",
+                "Core",
                 "Gossip",
                 "Host",
                 "Store",
@@ -135,6 +148,7 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 "Store",
                 "DON",
+                "Core",
                 "Gossip",
                 "Wire",
                 "Host",
@@ -146,6 +160,7 @@ let package = Package(
             name: "p2pmq-bench",
             dependencies: [
                 "Agent",
+                "Core",
                 "Gossip",
                 "AgentAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -165,28 +180,29 @@ let package = Package(
         .executableTarget(
             name: "p2pmq-hostile",
             dependencies: [
-                "Agent", "DON", "Gossip", "Host", "Wire", "TestSupport",
+                "Agent", "DON", "Core", "Gossip", "Host", "Wire", "TestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Store", "DON"]
+            dependencies: ["Store", "DON", "Core"]
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"]),
-        .testTarget(name: "DONTests", dependencies: ["DON", "Store", "Gossip", "TestSupport"]),
+        .testTarget(name: "DONTests", dependencies: ["DON", "Store", "Core", "Gossip", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Store", "DON", "TestSupport"]),
         .testTarget(
             name: "WireTests",
             dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
-        .testTarget(name: "GossipTests", dependencies: ["Gossip", "Host", "Wire"]),
+        .testTarget(name: "GossipTests", dependencies: ["Core", "Gossip", "Host", "Wire"]),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Wire", "TestSupport"]),
         .testTarget(
             name: "AgentTests",
             dependencies: [
-                "Agent", "AgentAPI", "Gossip", "Store", "Wire", "TestSupport",
+                "Agent", "AgentAPI", "Core", "Gossip", "Store", "Wire", "TestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]
@@ -200,7 +216,7 @@ let package = Package(
 // scratch path of its own, with -sanitize=fuzzer on the project's targets so coverage guides
 // the fuzzer through our decoders (dependencies stay uninstrumented, which keeps the build short).
 if Context.environment["P2PMQ_FUZZ"] == "1" {
-    let instrumented: Set<String> = ["Wire", "Host", "Gossip", "Store", "DON", "Agent", "TestSupport"]
+    let instrumented: Set<String> = ["Wire", "Core", "Host", "Gossip", "Store", "DON", "Agent", "TestSupport"]
     // -enable-testing: the driver reaches internal decoders through @testable import, in
     // release builds too (FUZZ_CONFIG=release, for long runs).
     for target in package.targets where instrumented.contains(target.name) {
@@ -208,7 +224,7 @@ if Context.environment["P2PMQ_FUZZ"] == "1" {
     }
     package.targets.append(.executableTarget(
         name: "p2pmq-fuzz",
-        dependencies: ["Agent", "Store", "DON", "Gossip", "Wire", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
+        dependencies: ["Agent", "Store", "DON", "Core", "Gossip", "Wire", "TestSupport", .product(name: "Crypto", package: "swift-crypto")],
         path: "Fuzz/Driver",
         swiftSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])],
         linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]

@@ -35,9 +35,9 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/Wire/Generated --swift_opt=Visibility=Public \
   libp2p/crypto.proto libp2p/noise.proto libp2p/identify.proto
-# pubsub RPC -> Sources/Gossip/Generated
+# pubsub RPC -> Sources/Core/Gossip/Generated
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
-  --proto_path=proto --swift_out=Sources/Gossip/Generated --swift_opt=Visibility=Public \
+  --proto_path=proto --swift_out=Sources/Core/Gossip/Generated --swift_opt=Visibility=Public \
   libp2p/pubsub.proto
 # the agent's gRPC API (package `proto`, the Go p2pmq's services) -> Sources/AgentAPI/Generated
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
@@ -49,5 +49,5 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/Agent/Sync/Generated --swift_opt=Visibility=Public \
   p2pmq/sync/sync.proto
-echo "generated:"; find Sources/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated Sources/Agent/Sync/Generated -name '*.swift'
+echo "generated:"; find Sources/Core/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated Sources/Agent/Sync/Generated -name '*.swift'
 

@@ -5,6 +5,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import Core
 import Gossip
 import Wire
 
@@ -89,7 +90,7 @@ struct AgentBench: AsyncParsableCommand {
                             for try await m in response.messages where m.data.count >= 8 {
                                 let sent = m.data.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                                 last = monotonicSeconds()
-                                latencies.append(Double(wallClockNanoseconds() &- sent) / 1e6)
+                                latencies.append(Double(WallClock.nanoseconds() &- sent) / 1e6)
                                 if latencies.count == count { break }
                             }
                             return (latencies, last)
@@ -102,7 +103,7 @@ struct AgentBench: AsyncParsableCommand {
                         for i in 0..<count {
                             if i >= window { try await publishers.next() }
                             publishers.addTask {
-                                var data = withUnsafeBytes(of: wallClockNanoseconds().bigEndian, Array.init)
+                                var data = withUnsafeBytes(of: WallClock.nanoseconds().bigEndian, Array.init)
                                 data += withUnsafeBytes(of: UInt64(i).bigEndian, Array.init)
                                 data += [UInt8](repeating: 0, count: max(0, size - 16))
                                 _ = try await control.publish(.with { $0.topic = "bench"; $0.data = Data(data) })

@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Foundation
+import Core
 import Gossip
 import Host
 import NIOConcurrencyHelpers

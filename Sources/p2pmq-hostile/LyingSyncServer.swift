@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import Core
 import Gossip
 import Host
 import NIOConcurrencyHelpers

@@ -1,6 +1,7 @@
 @testable import Agent
 import DON
 import Foundation
+import Core
 import Gossip
 import Host
 import Store
@@ -142,9 +143,9 @@ final class CatchUpTests: XCTestCase {
         defer { dir.remove() }
         let node = try makeNode(dir, "a")
         defer { node.store.close() }
-        func request(_ data: [UInt8]) -> PubsubService.ValidationRequest {
+        func request(_ data: [UInt8]) -> InboundMessage {
             .init(id: Array(MessageIDFunction.contentHash(of: data).utf8), topic: don.topic, data: data, from: "12D3KooWPeer",
-                  arrivedAt: .now - .seconds(30))
+                  arrivedAt: SystemClock().now - .seconds(30))
         }
         let synced = don.signed(seq: 5), fresh = don.signed(seq: 6)
         let fields = try XCTUnwrap(ReportFields.extract(synced, topic: don.topic))
@@ -153,10 +154,13 @@ final class CatchUpTests: XCTestCase {
                               don: fields.don, seq: 5, verdict: .accept, reason: "synced", data: synced),
             reportDigest: fields.digest)])
 
-        let late = await node.persist(.init(request: request(synced), verdict: .accept, dropped: nil, reason: "late_fill"))
-        guard case .ignore = late else { return XCTFail("a report the log already held was given \(late), so it would be forwarded") }
-        let own = await node.persist(.init(request: request(fresh), verdict: .accept, dropped: nil, reason: "new_head"))
-        guard case .accept = own else { return XCTFail("a new report was given \(own)") }
+        let late = await node.persist(JudgedMessage(message: request(synced), verdict: .accept, reason: VerdictReason(code: "late_fill")))
+        let lateEffect = VerdictPolicy.decide(late.stored, log: late.answer)
+        guard case .ignore = lateEffect.verdict, !lateEffect.deliver else {
+            return XCTFail("a report the log already held was given \(lateEffect), so it would be forwarded")
+        }
+        let own = await node.persist(JudgedMessage(message: request(fresh), verdict: .accept, reason: VerdictReason(code: "new_head")))
+        guard case .accept = VerdictPolicy.decide(own.stored, log: own.answer).verdict else { return XCTFail("a new report was given \(own)") }
         XCTAssertEqual(try node.store.topic(don.topic)?.recordCount, 2, "nothing written twice")
         XCTAssertEqual(try node.store.penaltyCount(), 0)
     }

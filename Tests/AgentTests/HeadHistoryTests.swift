@@ -1,4 +1,5 @@
 @testable import Agent
+import Core
 import DON
 import Foundation
 import Store
@@ -10,7 +11,7 @@ import XCTest
 final class HeadHistoryTests: XCTestCase {
     func testHeadAtAnInstant() {
         let h = HeadHistory()
-        let t0 = ContinuousClock.now
+        let t0 = ManualClock().now
         XCTAssertNil(h.head(topic: "t", don: "d", at: t0), "untracked: use the current head")
         h.advanced(topic: "t", don: "d", from: nil, to: 1, at: t0 + .seconds(1))
         h.advanced(topic: "t", don: "d", from: 1, to: 5, at: t0 + .seconds(2))
@@ -41,7 +42,7 @@ final class HeadHistoryTests: XCTestCase {
             history.advanced(topic: don.topic, don: fields.don, from: previous, to: seq)
         }
         try await accept(100, previous: nil)
-        let arrived = ContinuousClock.now
+        let arrived = SystemClock().now
         try await Task.sleep(for: .milliseconds(5))
         try await accept(700, previous: 100)
 

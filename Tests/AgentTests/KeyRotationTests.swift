@@ -1,6 +1,7 @@
 @testable import Agent
 import DON
 import Foundation
+import Core
 import Gossip
 import Host
 import Store

@@ -1,6 +1,7 @@
 import Agent
 import AgentAPI
 import Foundation
+import Core
 import Gossip
 import XCTest
 

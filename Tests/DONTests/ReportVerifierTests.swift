@@ -1,6 +1,8 @@
+import Core
 import Gossip
 import DON
 import Foundation
+import Wire
 import Store
 import TestSupport
 import XCTest
@@ -70,7 +72,7 @@ final class ReportVerifierTests: XCTestCase {
         func deliver(_ data: [UInt8]) async throws -> ReportDecision {
             let d = try verify(data, state: store)
             let record = LogRecord(
-                topic: don.topic, messageID: MessageIDFunction.contentHash(of: data), receivedAt: Clock.nowNanoseconds(), from: "p",
+                topic: don.topic, messageID: MessageIDFunction.contentHash(of: data), receivedAt: WallClock.nanoseconds(), from: "p",
                 don: d.don, seq: d.seq, verdict: d.verdict, reason: d.reason.rawValue, data: data)
             _ = try await store.append([AppendItem(record: record, reportDigest: d.indexBySeq ? d.reportDigest : nil)])
             return d

@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Gossip
 import Wire
 

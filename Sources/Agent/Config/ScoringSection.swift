@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Gossip
 
 /// `pubsub.scoring`, in the Go agent's shape: thresholds, per-topic P1-P4, topicScoreCap, P5

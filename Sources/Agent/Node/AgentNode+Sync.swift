@@ -1,5 +1,7 @@
 import AgentAPI
 import Foundation
+import Wire
+import Core
 import Gossip
 import Store
 
@@ -12,7 +14,7 @@ extension AgentNode {
     func syncPenalty(peer: String, topic: String, messageID: String, code: String, detail: String) async {
         let score = addApplicationScore(peer, Self.syncPenaltyValue)
         await pubsub.setApplicationScore(peer, score)
-        let penalty = PenaltyRecord(peer: peer, at: wallClockNanoseconds(), topic: topic, messageID: messageID, reason: "\(code): \(detail)",
+        let penalty = PenaltyRecord(peer: peer, at: WallClock.nanoseconds(), topic: topic, messageID: messageID, reason: "\(code): \(detail)",
                                     verdict: .reject, scoreDelta: Self.syncPenaltyValue * config.scoring.appSpecificWeight)
         logger.warning("penalized \(peer) on \(topic): \(code): \(detail)")
         do { try await store.appendPenalty(penalty) } catch {
@@ -23,7 +25,7 @@ extension AgentNode {
     /// Sets every peer's P5 from the sync penalties of the last `retainScore`, so a restart does
     /// not whitewash a peer that served forged records.
     func restoreApplicationScores() async {
-        let since = wallClockNanoseconds() &- UInt64(clamping: config.scoring.retainScore.nanosecondsClamped)
+        let since = WallClock.nanoseconds() &- UInt64(clamping: config.scoring.retainScore.nanosecondsClamped)
         var scores: [String: Double] = [:]
         try? store.penalties { p in
             if p.at >= since, p.reason.hasPrefix("sync_") { scores[p.peer, default: 0] += Self.syncPenaltyValue }

@@ -1,6 +1,8 @@
 import AgentAPI
+import Core
 import DON
 import Foundation
+import Core
 import Gossip
 import Host
 import Logging
@@ -30,8 +32,6 @@ public actor AgentNode {
     let logger: Logger
     private var listeners: [UInt64: (topics: Set<String>, sink: AsyncStream<Proto_Message>.Continuation)] = [:]
     private var nextListener: UInt64 = 1
-    /// Offsets of accepted messages, from persistence to delivery.
-    private var offsets: [String: UInt64] = [:]
     private var tasks: [Task<Void, Never>] = []
     /// Why the store stopped taking writes, if it did (reported by Admin.Health).
     public private(set) var storeProblem: String?
@@ -112,7 +112,7 @@ public actor AgentNode {
                     }
                 }
             },
-            verdictSink: { outcome in await sinkBox.node?.persist(outcome) ?? .ignore })
+            logSink: { judged in await sinkBox.node?.persist(judged) ?? .init(.failed, stored: .ignore) })
         sinkBox.node = self
     }
 
@@ -211,14 +211,10 @@ public actor AgentNode {
             let outcome = registry.judge(data)
             guard case .extends = outcome else { throw AgentError(.invalidArgument, "config update not published: \(outcome.reason)") }
         }
+        // Returns once the log has it (`persist`); own messages reach listeners after that, with
+        // their offset.
         let id = await pubsub.publish(topic, data: data)
-        let text = MessageIDFunction.text(of: id)
-        await persist(.init(request: .init(id: id, topic: topic, data: data, from: "local"), verdict: .accept, dropped: nil, reason: "published"))
-        // Own messages reach listeners from here, after persisting, so they carry their offset.
-        if await pubsub.subscriptions().contains(topic) {
-            deliver(PubsubService.Delivery(id: id, topic: topic, from: "local", data: data, receivedNanoseconds: wallClockNanoseconds()))
-        }
-        return text
+        return MessageIDFunction.text(of: id)
     }
 
     /// Topics outside `pubsub.subFilter` are unknown to this network: refused. Any other topic
@@ -284,29 +280,25 @@ public actor AgentNode {
     }
 
     private func deliver(_ d: PubsubService.Delivery) {
-        // (Remote messages are persisted before the router delivers them, so `offsets` has them.)
-        // The router's local delivery of our own publish: `publish` delivers it, with its offset.
-        if d.from == host.peerID.description { return }
-        let idText = MessageIDFunction.text(of: d.id)
         var m = Proto_Message()
-        m.messageID = idText
+        m.messageID = MessageIDFunction.text(of: d.id)
         m.topic = d.topic
         m.data = Data(d.data)
         m.from = d.from
         m.receivedNs = Int64(clamping: d.receivedNanoseconds)
-        if let offset = offsets.removeValue(forKey: idText) { m.offset = offset }
+        if let offset = d.offset { m.offset = offset }
         deliverToListeners(m)
     }
 
-    /// Writes the message with its verdict (and the penalty a REJECT costs its sender). Returns
-    /// the verdict to act on: IGNORE when the store failed, so nothing unrecorded is forwarded,
-    /// and when the log already held the message, so nothing is forwarded late or twice.
+    /// Writes the message with its verdict (and the penalty a REJECT costs its sender) and says
+    /// what the log did; `VerdictPolicy` (in the core) decides from that what is forwarded and
+    /// delivered: nothing unrecorded, nothing the log already held.
     @discardableResult
-    func persist(_ outcome: PubsubService.Outcome) async -> GossipsubRouter.Verdict {
-        guard config.persistVerdicts else { return outcome.verdict }
-        guard storeProblem == nil else { return .ignore }
-        let r = outcome.request
-        let now = wallClockNanoseconds()
+    func persist(_ outcome: JudgedMessage) async -> PubsubService.LogReceipt {
+        guard config.persistVerdicts else { return .init(.notKept, stored: outcome.verdict) }
+        guard storeProblem == nil else { return .init(.failed, stored: outcome.verdict) }
+        let r = outcome.message
+        let now = WallClock.nanoseconds()
         let fields = ReportFields.extract(r.data, topic: r.topic, registryTopic: registry?.topic)
         var outcome = outcome
         var registryVersion: UInt64?
@@ -321,8 +313,8 @@ public actor AgentNode {
                 outcome.verdict = applied.verdict
             }
         }
-        let (verdict, rejectReason) = outcome.verdict.stored
-        let reason = rejectReason ?? outcome.dropped?.rawValue ?? outcome.reason ?? ""
+        let (verdict, _) = outcome.verdict.stored
+        let reason = outcome.storedReason
         let record = LogRecord(topic: r.topic, messageID: r.idText, receivedAt: now, from: r.from, don: fields?.don ?? "",
                                seq: fields?.seq ?? 0, verdict: verdict, reason: reason, data: r.data)
         var penalty: PenaltyRecord?
@@ -337,7 +329,7 @@ public actor AgentNode {
         if verdict == .accept, let fields { previousHead = try? store.head(topic: r.topic, don: fields.don)?.seq }
         // Too late for peers' heads yet ahead of ours: this node is behind; fetch what it lacks
         // (range sync brings it as history) rather than wait for the next gap.
-        if verdict == .ignore, reason.hasPrefix(ReportReason.tooLate.rawValue), let fields,
+        if verdict == .ignore, outcome.reason?.code == VerdictReason.tooLateCode, let fields,
            (try? store.head(topic: r.topic, don: fields.don))?.seq ?? 0 < fields.seq {
             Task { await sync.gapSeen() }
         }
@@ -355,30 +347,32 @@ public actor AgentNode {
                     logger.warning("store: the log holds its quota of records that were not accepted (store.nonAcceptedQuota); \(overQuotaCount) such records not kept since start (their penalties are)")
                 }
             }
-            // Already in the log (range sync fetched it while it waited for validation): not
-            // forwarded nor delivered again. Forwarding it now would spread a report that may be
-            // long past its peers' heads; they judge it on arrival and would penalize us.
-            if verdict == .accept, case .duplicate? = outcomes.first { return .ignore }
-            if verdict == .accept, case .appended(let offset)? = outcomes.first {
-                offsets[r.idText] = offset
-                if let fields, previousHead.map({ fields.seq > $0 }) ?? true {
+            if verdict == .accept, case .appended? = outcomes.first, let fields {
+                if previousHead.map({ fields.seq > $0 }) ?? true {
                     headHistory.advanced(topic: r.topic, don: fields.don, from: previousHead, to: fields.seq)
                 }
                 // More than one past the head: fetch the seqs between by range sync (the verifier
                 // accepted it, so it is within maxSeqGap; nobody is penalized for the gap).
-                if let fields, let head = previousHead, fields.seq > head + 1 { Task { await sync.gapSeen() } }
+                if let head = previousHead, fields.seq > head + 1 { Task { await sync.gapSeen() } }
             }
-            return outcome.verdict
+            // What is forwarded and delivered from here is VerdictPolicy's (in the core): an
+            // ACCEPT the log already held is neither (range sync fetched it meanwhile).
+            switch outcomes.first {
+            case .appended(let offset)?: return .init(.appended(offset: offset), stored: outcome.verdict)
+            case .duplicate?: return .init(.alreadyHeld, stored: outcome.verdict)
+            case .overQuota?: return .init(.overQuota, stored: outcome.verdict)
+            case nil: return .init(.failed, stored: outcome.verdict)
+            }
         } catch {
             noteStoreProblem(error, while: "persisting \(r.idText) on \(r.topic)")
-            return .ignore
+            return .init(.failed, stored: outcome.verdict)
         }
     }
 
     /// A penalty the router gave outside validation (protocol misbehaviour, signing policy), for
     /// the penalty history; validator REJECTs are recorded by `persist` with their message.
     private func recordPenalty(peer: String, topic: String, reason: String) async {
-        let penalty = PenaltyRecord(peer: peer, at: wallClockNanoseconds(), topic: topic, messageID: "", reason: reason, verdict: .reject,
+        let penalty = PenaltyRecord(peer: peer, at: WallClock.nanoseconds(), topic: topic, messageID: "", reason: reason, verdict: .reject,
                                     scoreDelta: config.scoring.behaviourPenaltyWeight)
         do { try await store.appendPenalty(penalty) } catch {
             noteStoreProblem(error, while: "recording a penalty for \(peer)")

@@ -1,3 +1,4 @@
+import Core
 import DON
 import NIOConcurrencyHelpers
 import Store
@@ -8,7 +9,7 @@ import Store
 /// that was on time when it arrived would be REJECTed as stale, penalizing an honest peer.
 final class HeadHistory: Sendable {
     private struct Advance {
-        var at: ContinuousClock.Instant
+        var at: Instant
         var previous: UInt64?
         var head: UInt64
     }
@@ -21,7 +22,7 @@ final class HeadHistory: Sendable {
     private static func key(_ topic: String, _ don: String) -> String { topic + "\u{0}" + don }
 
     /// The head of (topic, DON) moved from `previous` to `head` now.
-    func advanced(topic: String, don: String, from previous: UInt64?, to head: UInt64, at now: ContinuousClock.Instant = .now) {
+    func advanced(topic: String, don: String, from previous: UInt64?, to head: UInt64, at now: Instant = SystemClock().now) {
         advances.withLockedValue { all in
             var list = all[Self.key(topic, don), default: []]
             list.append(Advance(at: now, previous: previous, head: head))
@@ -34,7 +35,7 @@ final class HeadHistory: Sendable {
 
     /// The head moved on to `head` by a path that does not know the previous head (range sync):
     /// recorded only for streams already tracked, continuing from their last known head.
-    func advancedIfTracked(topic: String, don: String, to head: UInt64, at now: ContinuousClock.Instant = .now) {
+    func advancedIfTracked(topic: String, don: String, to head: UInt64, at now: Instant = SystemClock().now) {
         let last = advances.withLockedValue { $0[Self.key(topic, don)]?.last?.head }
         guard let last, head > last else { return }
         advanced(topic: topic, don: don, from: last, to: head, at: now)
@@ -43,7 +44,7 @@ final class HeadHistory: Sendable {
     /// The head at `instant`, when the history has advances of this stream; nil to use the current
     /// head. (`.some(nil)`: there was no head yet then.) Arrivals are at most a validation
     /// timeout old, well inside the `window` kept.
-    func head(topic: String, don: String, at instant: ContinuousClock.Instant) -> UInt64?? {
+    func head(topic: String, don: String, at instant: Instant) -> UInt64?? {
         advances.withLockedValue { all in
             guard let list = all[Self.key(topic, don)], let first = list.first else { return nil }
             // The last advance at or before the instant; before the first one, its previous head.
@@ -57,7 +58,7 @@ final class HeadHistory: Sendable {
 struct ArrivalSequenceState: SequenceState {
     let store: ReportStore
     let history: HeadHistory
-    let arrivedAt: ContinuousClock.Instant
+    let arrivedAt: Instant
 
     func headSeq(topic: String, don: String) throws -> UInt64? {
         if let then = history.head(topic: topic, don: don, at: arrivedAt) { return then }

@@ -1,4 +1,5 @@
 import DON
+import Core
 import Gossip
 import Foundation
 import NIOConcurrencyHelpers

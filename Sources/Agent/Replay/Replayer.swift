@@ -1,5 +1,6 @@
 import AgentAPI
 import Foundation
+import Core
 import Gossip
 import NIOConcurrencyHelpers
 import Store

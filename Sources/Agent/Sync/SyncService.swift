@@ -1,4 +1,5 @@
 import Foundation
+import Core
 import Gossip
 import Host
 import Logging
@@ -368,7 +369,7 @@ actor SyncService {
         var items: [AppendItem] = []
         var forged: [(seq: UInt64, id: String, code: String, detail: String, data: [UInt8])] = []
         var ignored = 0
-        let now = Clock.nowNanoseconds()
+        let now = WallClock.nanoseconds()
         for (record, verdict) in zip(records, checks) {
             switch verdict {
             case .accept(let digest):

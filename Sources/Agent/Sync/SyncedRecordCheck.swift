@@ -1,6 +1,7 @@
 import AgentAPI
 import DON
 import Foundation
+import Core
 import Gossip
 
 /// The joiner's validation path for a record fetched by sync: the record must be the report it

@@ -1,4 +1,5 @@
 import AgentAPI
+import Core
 import Gossip
 
 /// The validators connected over `ValidationRouter.Handle`. Each message goes to one of them

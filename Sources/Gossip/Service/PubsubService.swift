@@ -1,29 +1,18 @@
+import Core
 import Foundation
 import Host
-import NIOCore
 import Wire
 
-/// Runs a `GossipsubRouter` over a host's connections: one pubsub stream per peer and direction
-/// (each side writes RPCs on the stream it opened and reads the one the peer opened), RPCs framed
-/// with a uvarint length, a heartbeat task, and a validator called with a timeout.
+/// Runs a `NodeCore` over a host's connections: the I/O edge of gossipsub. It turns streams,
+/// frames, timers, validator answers and log completions into `NodeEvent`s and carries out the
+/// core's `NodeAction`s; every decision (mesh, scoring, the validation queue and its deadlines,
+/// what a verdict means once the log answered) is the core's.
+///
+/// One pubsub stream per peer and direction: each side writes RPCs on the stream it opened and
+/// reads the one the peer opened, as go-libp2p-pubsub does. RPCs are uvarint-framed.
 public actor PubsubService {
-    /// A message to judge: its id (text: hex for binary from+seqno ids), topic, data, and the
-    /// peer that forwarded it.
-    public struct ValidationRequest: Sendable {
-        public var id: [UInt8]
-        public var topic: String
-        public var data: [UInt8]
-        public var from: String
-        /// When the router asked for validation: a verdict that depends on time or state (e.g.
-        /// a report's staleness) judges the message as of its arrival, not as of when a
-        /// validation slot freed up.
-        public var arrivedAt: ContinuousClock.Instant
-        public var idText: String { MessageIDFunction.text(of: id) }
-
-        public init(id: [UInt8], topic: String, data: [UInt8], from: String, arrivedAt: ContinuousClock.Instant = .now) {
-            (self.id, self.topic, self.data, self.from, self.arrivedAt) = (id, topic, data, from, arrivedAt)
-        }
-    }
+    /// A message to judge, decoded once (`NodeCore`'s `InboundMessage`).
+    public typealias ValidationRequest = InboundMessage
 
     public typealias Validator = @Sendable (ValidationRequest) async -> ValidationAnswer
 
@@ -44,42 +33,34 @@ public actor PubsubService {
         public static func reject(reason: String) -> ValidationAnswer { ValidationAnswer(.reject(reason: reason), reason: reason) }
     }
 
-    /// The verdict the router applied to a validated message (including IGNOREs for a full
-    /// queue or a timeout, with `dropped` saying which), before it is acted on: the agent
-    /// persists it there, so an ACCEPT is stored before it is forwarded.
-    public struct Outcome: Sendable {
-        public enum Dropped: String, Sendable { case queueFull = "validation_queue_full", timeout = "validation_timeout" }
-        public var request: ValidationRequest
-        public var verdict: GossipsubRouter.Verdict
-        public var dropped: Dropped?
-        /// The validator's reason for its verdict, if it gave one.
-        public var reason: String?
-        /// From the start of validation to the verdict (nil when it never started).
-        public var elapsed: Duration?
+    /// What the log did with a judged message, and the verdict as stored.
+    public struct LogReceipt: Sendable {
+        public var answer: VerdictPolicy.LogAnswer
+        public var stored: GossipsubRouter.Verdict
 
-        public init(request: ValidationRequest, verdict: GossipsubRouter.Verdict, dropped: Dropped?, reason: String? = nil, elapsed: Duration? = nil) {
-            (self.request, self.verdict, self.dropped, self.reason, self.elapsed) = (request, verdict, dropped, reason, elapsed)
+        public init(_ answer: VerdictPolicy.LogAnswer, stored: GossipsubRouter.Verdict) {
+            self.answer = answer
+            self.stored = stored
         }
     }
 
-    /// Returns the verdict the router applies: the outcome's, or IGNORE when the sink could not
-    /// record it (an ACCEPT that is not stored is not forwarded). With a sink, validator REJECTs
-    /// reach it only, not the `penalties` stream.
-    public typealias VerdictSink = @Sendable (Outcome) async -> GossipsubRouter.Verdict
+    /// Appends a judged message (and a REJECT's penalty) to the log. With a log, validator
+    /// REJECTs are recorded there and not repeated on `penalties`.
+    public typealias LogSink = @Sendable (JudgedMessage) async -> LogReceipt
 
     /// A message accepted on a subscribed topic.
     public struct Delivery: Sendable {
         public var id: [UInt8]
         public var topic: String
-        /// The author under StrictSign, else the peer that forwarded it.
+        /// The author under StrictSign, else the peer that forwarded it ("local" for our own).
         public var from: String
         public var data: [UInt8]
         public var receivedNanoseconds: UInt64
-
-        public init(id: [UInt8], topic: String, from: String, data: [UInt8], receivedNanoseconds: UInt64) {
-            (self.id, self.topic, self.from, self.data, self.receivedNanoseconds) = (id, topic, from, data, receivedNanoseconds)
-        }
+        /// Its offset in the topic's log, when the node keeps one.
+        public var offset: UInt64?
     }
+
+    public typealias Stats = NodeCore.Stats
 
     public nonisolated let deliveries: AsyncStream<Delivery>
     private let deliverySink: AsyncStream<Delivery>.Continuation
@@ -90,62 +71,46 @@ public actor PubsubService {
     private let noticeSink: AsyncStream<String>.Continuation
 
     private let host: P2PHost
-    private var router: GossipsubRouter
-    /// nil: every message is accepted inline (no validator configured, as go-libp2p-pubsub
-    /// without a topic validator).
+    private let clock = SystemClock()
+    private var core: NodeCore
     private let validator: Validator?
-    private let verdictSink: VerdictSink?
-    private let validationTimeout: Duration
+    private let logSink: LogSink?
     private let maxRPCSize: Int
-    private let maxConcurrentValidations: Int
-    private let validationQueueSize: Int
-    private var validationsRunning = 0
-    private var validationQueue = CircularBuffer<ValidationRequest>()
-    private var inFlight: [[UInt8]: (request: ValidationRequest, started: ContinuousClock.Instant, deadline: ContinuousClock.Instant, task: Task<Void, Never>)] = [:]
-
-    /// Counters for metrics and the Admin API.
-    public struct Stats: Sendable, Equatable {
-        public var validated = 0
-        /// Messages given IGNORE because the validation queue was full.
-        public var droppedQueueFull = 0
-        /// Messages given IGNORE because the validator did not answer in time.
-        public var droppedTimeout = 0
-        /// RPCs that were not a pubsub protobuf, or whose frame was over the size limit.
-        public var malformedRPCs = 0
-        public var oversizeRPCs = 0
-        /// Times a peer was disconnected and refused for a score below graylist.
-        public var refusedPeers = 0
-    }
-
-    public private(set) var stats = Stats()
     /// Our outbound pubsub stream to each peer.
     private var writers: [String: MuxedStream] = [:]
+    /// The armed timer of each kind.
+    private var timers: [NodeTimer: Task<Void, Never>] = [:]
     private var tasks: [Task<Void, Never>] = []
+    /// Local publishes waiting for their log answer (the API returns once it is stored).
+    private var publishWaiters: [[UInt8]: [CheckedContinuation<Void, Never>]] = [:]
+    private var lastPublishedID: [UInt8] = []
 
     /// Validation runs at most `maxConcurrentValidations` at a time; up to `validationQueueSize`
     /// more wait; beyond that, and `validationTimeout` after its arrival, a message gets IGNORE
-    /// (counted).
+    /// (counted). Without a validator every message is accepted as it arrives; without a log
+    /// sink verdicts are acted on at once.
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
                 maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
-                validator: Validator? = nil, verdictSink: VerdictSink? = nil) {
-        self.verdictSink = verdictSink
-        self.maxConcurrentValidations = max(1, maxConcurrentValidations)
-        self.validationQueueSize = max(0, validationQueueSize)
+                validator: Validator? = nil, logSink: LogSink? = nil) {
+        var options = NodeCore.Options()
+        options.validationTimeout = validationTimeout
+        options.maxConcurrentValidations = maxConcurrentValidations
+        options.validationQueueSize = validationQueueSize
+        options.validates = validator != nil
+        options.keepsLog = logSink != nil
+        self.core = NodeCore(localPeer: host.peerID.description, gossip: config, scoreParams: scoreParams, options: options,
+                             seed: UInt64.random(in: 1...UInt64.max), identity: host.config.identity)
         self.host = host
-        self.router = GossipsubRouter(localPeer: host.peerID.description, config: config, scoreParams: scoreParams,
-                                      seed: UInt64.random(in: 1...UInt64.max), identity: host.config.identity)
         self.validator = validator
-        self.validationTimeout = validationTimeout
+        self.logSink = logSink
         self.maxRPCSize = maxRPCSize
         (deliveries, deliverySink) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(65536))
         (penalties, penaltySink) = AsyncStream.makeStream(of: (peer: String, topic: String, reason: String).self, bufferingPolicy: .bufferingNewest(4096))
         (notices, noticeSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1024))
     }
 
-    static func now() -> Instant { Instant(nanoseconds: DispatchTime.now().uptimeNanoseconds) }
-
-    /// Registers the pubsub protocols and starts following connections and the heartbeat.
+    /// Registers the pubsub protocols and starts following connections and timers.
     public func start() {
         for proto in PubsubProtocol.allCases {
             host.registry.set(proto.rawValue) { [weak self] stream in await self?.readLoop(stream) }
@@ -161,61 +126,54 @@ public actor PubsubService {
                 }
             }
         })
-        let interval = router.config.heartbeatInterval
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                await self?.heartbeat()
-            }
-        })
-        // Timeouts are checked a few times per timeout period (at most every 100 ms).
-        let sweep = min(validationTimeout / 4, .milliseconds(100))
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: sweep)
-                await self?.sweepTimeouts()
-            }
-        })
+        handle(.start)
         for connection in host.connections { if let peer = connection.remotePeer { Task { await openOutbound(to: peer) } } }
     }
 
     public func stop() {
         for t in tasks { t.cancel() }
+        for (_, t) in timers { t.cancel() }
+        timers = [:]
         for (_, stream) in writers { Task { await stream.close() } }
         writers = [:]
         deliverySink.finish()
         penaltySink.finish()
+        for (_, waiters) in publishWaiters { for w in waiters { w.resume() } }
+        publishWaiters = [:]
     }
 
-    public func subscribe(_ topic: String) { perform(router.subscribe(topic, now: Self.now())) }
-    public func unsubscribe(_ topic: String) { perform(router.unsubscribe(topic, now: Self.now())) }
+    public func subscribe(_ topic: String) { handle(.subscribe(topic)) }
+    public func unsubscribe(_ topic: String) { handle(.unsubscribe(topic)) }
 
+    /// Publishes `data` on `topic`; with a log, returns once the log has answered for it.
     @discardableResult
-    public func publish(_ topic: String, data: [UInt8]) -> [UInt8] {
-        let (id, actions) = router.publish(topic, data: data, now: Self.now())
-        perform(actions)
+    public func publish(_ topic: String, data: [UInt8]) async -> [UInt8] {
+        handle(.publish(topic: topic, data: data))
+        let id = lastPublishedID
+        if publishWaiters[id] != nil { await withCheckedContinuation { publishWaiters[id]!.append($0) } }
         return id
     }
 
-    /// Mesh members, scores and protocols, for `peers` in the stdio agent and the Admin API.
-    public func meshPeers() -> [String: [String]] { router.mesh.mapValues { $0.sorted() } }
-    public func score(_ peer: String) -> Double { router.score.score(peer, now: Self.now()) }
-    public func scoreBreakdown(_ peer: String) -> PeerScore.Breakdown { router.score.breakdown(peer, now: Self.now()) }
+    public var stats: Stats { core.stats }
+    /// Mesh members, for `peers` in the stdio agent and the Admin API.
+    public func meshPeers() -> [String: [String]] { core.router.mesh.mapValues { $0.sorted() } }
+    public func score(_ peer: String) -> Double { core.router.score.score(peer, now: clock.now) }
+    public func scoreBreakdown(_ peer: String) -> PeerScore.Breakdown { core.router.score.breakdown(peer, now: clock.now) }
     /// Peers with a score: connected, or gone and retained for `retainScore`.
-    public func scoredPeers() -> [String] { router.score.scoredPeers }
-    public func subscriptions() -> Set<String> { router.subscriptions }
+    public func scoredPeers() -> [String] { core.router.score.scoredPeers }
+    public func subscriptions() -> Set<String> { core.router.subscriptions }
     /// Messages waiting for a validation slot.
-    public func validationQueueDepth() -> Int { validationQueue.count }
+    public func validationQueueDepth() -> Int { core.queue.queued }
     /// Messages waiting for a validation slot or being validated.
-    public func validationBacklog() -> Int { validationQueue.count + inFlight.count }
+    public func validationBacklog() -> Int { core.queue.backlog }
 
     /// P5 for `peer` (from the persisted penalty history).
-    public func setApplicationScore(_ peer: String, _ value: Double) { router.setApplicationScore(peer, value) }
+    public func setApplicationScore(_ peer: String, _ value: Double) { handle(.applicationScore(peer: peer, value)) }
 
     /// Stops listening to `peer` and forwarding to it; the connection is left to the host.
-    public func blacklist(_ peer: PeerID) { router.blacklist(peer.description, now: Self.now()) }
+    public func blacklist(_ peer: PeerID) { handle(.blacklist(peer.description)) }
 
-    /// Dials direct peers (config.directPeers) at these addresses now and whenever the router
+    /// Dials direct peers (config.directPeers) at these addresses now and whenever the core
     /// asks for them again.
     public func addDirectPeerAddresses(_ addresses: [Multiaddr]) {
         for addr in addresses {
@@ -239,24 +197,21 @@ public actor PubsubService {
         }
         guard writers[name] == nil, let proto = PubsubProtocol(rawValue: stream.protocolID) else { return }
         writers[name] = stream
-        perform(router.addPeer(name, protocol: proto, outbound: connection.isInitiator, ip: connection.remoteAddress?.hostAndPort?.host))
+        handle(.peerUp(name, proto, outbound: connection.isInitiator, ip: connection.remoteAddress?.hostAndPort?.host))
     }
 
     private func readLoop(_ stream: MuxedStream) async {
-        let peer = stream.remotePeer
+        let peer = stream.remotePeer.description
         // The peer's stream may come before ours is open: know the peer now, so its first RPC
         // (its subscriptions) is not dropped. Our hello goes out once our stream is open.
         if let proto = PubsubProtocol(rawValue: stream.protocolID) {
-            perform(router.addPeer(peer.description, protocol: proto, outbound: stream.isOnOutboundConnection,
-                                   ip: stream.remoteAddress?.hostAndPort?.host))
+            handle(.peerUp(peer, proto, outbound: stream.isOnOutboundConnection, ip: stream.remoteAddress?.hostAndPort?.host))
         }
         while true {
             let frame: [UInt8]?
             do { frame = try await stream.readMessage(maxLength: maxRPCSize) } catch let error as WireError {
                 // A frame over the limit or a broken length prefix: the stream cannot be resynced.
-                if error.code == .tooLarge { stats.oversizeRPCs += 1 } else { stats.malformedRPCs += 1 }
-                router.penalizeBehaviour(peer.description)
-                penaltySink.yield((peer.description, "", (error.code == .tooLarge ? "oversize_rpc: " : "malformed_rpc: ") + error.message))
+                handle(.badFrame(from: peer, error.code == .tooLarge ? .oversize(error.message) : .malformed(error.message)))
                 await stream.reset()
                 return
             } catch {
@@ -264,156 +219,82 @@ public actor PubsubService {
             }
             guard let frame else { return }
             guard let rpc = try? GossipsubRouter.RPC(serializedBytes: frame) else {
-                stats.malformedRPCs += 1
-                router.penalizeBehaviour(peer.description)
-                penaltySink.yield((peer.description, "", "malformed_rpc: not a pubsub RPC protobuf"))
+                handle(.badFrame(from: peer, .notProtobuf))
                 continue
             }
-            perform(router.handleRPC(from: peer.description, rpc, now: Self.now()))
+            handle(.rpc(from: peer, rpc))
         }
     }
 
     private func peerGone(_ peer: String) {
         writers.removeValue(forKey: peer)
-        router.removePeer(peer, now: Self.now())
+        handle(.peerDown(peer))
     }
 
-    private func heartbeat() {
-        perform(router.heartbeat(now: Self.now()))
-        refuseGraylisted()
+    // MARK: the core
+
+    /// Hands one event to the core and carries out what it returns.
+    private func handle(_ event: NodeEvent) {
+        let actions = core.handle(event, at: clock.now)
+        for action in actions { perform(action) }
     }
 
-    /// Disconnects and refuses the connected peers whose score is below graylist (not direct
-    /// peers: they are never scored out).
-    private func refuseGraylisted() {
-        guard let duration = router.config.graylistRefusal else { return }
-        let now = Self.now(), threshold = router.config.thresholds.graylistThreshold
-        for peer in router.peers.keys where !router.isDirect(peer) {
-            let score = router.score.score(peer, now: now)
-            guard score < threshold, let id = try? PeerID(peer) else { continue }
-            host.refuse(id, for: duration)
-            stats.refusedPeers += 1
-            noticeSink.yield("peer \(peer) disconnected: score \(String(format: "%.1f", score)) is below the graylist threshold \(threshold); its connections are refused for \(duration)")
-        }
-    }
-
-    // MARK: actions
-
-    private func perform(_ actions: [GossipsubRouter.Action]) {
-        for action in actions {
-            switch action {
-            case .send(let to, let rpc):
-                guard let frame = try? rpc.serializedBytes() as [UInt8] else { continue }
-                writers[to]?.enqueue(LengthPrefixedReader.frame(frame))
-            case .validate(let id, let m, let from):
-                guard validator != nil else {
-                    perform(router.validationResult(id, .accept, now: Self.now()))
-                    continue
-                }
-                let request = ValidationRequest(id: id, topic: m.topic, data: Array(m.data), from: from)
-                if validationsRunning < maxConcurrentValidations {
-                    startValidation(request)
-                } else if validationQueue.count < validationQueueSize {
-                    validationQueue.append(request)
-                } else {
-                    stats.droppedQueueFull += 1
-                    conclude(Outcome(request: request, verdict: .ignore, dropped: .queueFull))
-                }
-            case .deliver(let id, let m, let from):
-                let author = m.hasFrom ? ((try? PeerID(bytes: Array(m.from)))?.description ?? from) : from
-                deliverySink.yield(Delivery(id: id, topic: m.topic, from: author, data: Array(m.data),
-                                            receivedNanoseconds: wallClockNanoseconds()))
-            case .penalize(let peer, let topic, let reason):
-                penaltySink.yield((peer, topic, reason))
-            case .connect(let peers):
-                for p in peers where host.connections(to: p).isEmpty {
-                    if let addr = host.peerStore.info(p)?.addresses.first {
-                        let host = self.host
-                        Task { _ = try? await host.dial(addr.appending(.p2p(p))) }
-                    }
+    private func perform(_ action: NodeAction) {
+        switch action {
+        case .send(let to, let rpc):
+            guard let frame = try? rpc.serializedBytes() as [UInt8] else { return }
+            writers[to]?.enqueue(LengthPrefixedReader.frame(frame))
+        case .validate(let request):
+            guard let validator else { return }
+            Task {
+                let answer = await validator(request)
+                self.handle(.verdict(id: request.id, answer.verdict, reason: answer.reason.map(VerdictReason.init(parsing:))))
+            }
+        case .append(let judged):
+            guard let logSink else { return }
+            Task {
+                let receipt = await logSink(judged)
+                self.appended(judged, receipt)
+            }
+        case .deliver(let m, let offset):
+            deliverySink.yield(Delivery(id: m.id, topic: m.topic, from: m.author, data: m.data,
+                                        receivedNanoseconds: clock.wallNanoseconds, offset: offset))
+        case .penalize(let peer, let topic, let reason):
+            penaltySink.yield((peer, topic, reason))
+        case .dial(let peers):
+            for p in peers where host.connections(to: p).isEmpty {
+                if let addr = host.peerStore.info(p)?.addresses.first {
+                    let host = self.host
+                    Task { _ = try? await host.dial(addr.appending(.p2p(p))) }
                 }
             }
+        case .setTimer(let timer, let at):
+            timers[timer]?.cancel()
+            let wait = at.since(clock.now)
+            timers[timer] = Task { [weak self] in
+                try? await Task.sleep(for: wait)
+                guard !Task.isCancelled else { return }
+                await self?.fire(timer)
+            }
+        case .refuse(let peer, let score, let duration):
+            guard let id = try? PeerID(peer) else { return }
+            host.refuse(id, for: duration)
+            let threshold = core.router.config.thresholds.graylistThreshold
+            noticeSink.yield("peer \(peer) disconnected: score \(String(format: "%.1f", score)) is below the graylist threshold \(threshold); its connections are refused for \(duration)")
+        case .published(let id, _):
+            lastPublishedID = id
+            if logSink != nil { publishWaiters[id, default: []] = publishWaiters[id] ?? [] }
         }
     }
 
-    /// Starts the validator on a message. Its deadline goes in `inFlight`, swept by one task
-    /// (`sweepTimeouts`), rather than a timer task per message: validation is on every hop's
-    /// path, and a task group per message cost more than the validation of a small report.
-    ///
-    /// The timeout counts from the message's arrival, queue wait included, so every verdict is
-    /// at most `validationTimeout` old. A relay that accepted a report long after it arrived
-    /// would forward it past its peers' validity thresholds, and they would penalize the relay
-    /// as a stale replayer (a late joiner met thousands of such reports from a publisher 30 s
-    /// behind in validation). What times out is fetched by range sync.
-    private func startValidation(_ request: ValidationRequest) {
-        guard let validator = self.validator else { return }
-        validationsRunning += 1
-        let task = Task {
-            let answer = await validator(request)
-            self.validated(request.id, answer)
-        }
-        inFlight[request.id] = (request, ContinuousClock.now, request.arrivedAt.advanced(by: validationTimeout), task)
+    private func fire(_ timer: NodeTimer) {
+        timers[timer] = nil
+        handle(.timerFired(timer))
     }
 
-    /// Starts queued messages while validation slots are free; those that waited out their
-    /// timeout in the queue get IGNORE unjudged (counted as timeouts).
-    private func startQueued() {
-        let now = ContinuousClock.now
-        while validationsRunning < maxConcurrentValidations, let next = validationQueue.popFirst() {
-            if expired(next, now: now) { expiredInQueue(next) } else { startValidation(next) }
-        }
+    private func appended(_ judged: JudgedMessage, _ receipt: LogReceipt) {
+        let id = judged.message.id
+        handle(.appended(id: id, local: judged.local, receipt.answer, stored: receipt.stored))
+        if judged.local, let waiters = publishWaiters.removeValue(forKey: id) { for w in waiters { w.resume() } }
     }
-
-    /// Whether `request` waited out its timeout (counted from arrival).
-    private func expired(_ request: ValidationRequest, now: ContinuousClock.Instant) -> Bool {
-        request.arrivedAt.advanced(by: validationTimeout) <= now
-    }
-
-    private func expiredInQueue(_ request: ValidationRequest) {
-        stats.droppedTimeout += 1
-        conclude(Outcome(request: request, verdict: .ignore, dropped: .timeout))
-    }
-
-    /// A verdict, or nil when the deadline passed (IGNORE, counted). A verdict arriving after its
-    /// deadline is dropped: the message was already given IGNORE.
-    private func validated(_ id: [UInt8], _ answer: ValidationAnswer?) {
-        let verdict = answer?.verdict
-        guard let entry = inFlight.removeValue(forKey: id) else { return }
-        validationsRunning -= 1
-        stats.validated += 1
-        if verdict == nil {
-            stats.droppedTimeout += 1
-            entry.task.cancel()
-        }
-        conclude(Outcome(request: entry.request, verdict: verdict ?? .ignore, dropped: verdict == nil ? .timeout : nil, reason: answer?.reason,
-                         elapsed: entry.started.duration(to: ContinuousClock.now)))
-        startQueued()
-    }
-
-    /// Hands the outcome to the sink (the agent persists it), then to the router.
-    private func conclude(_ outcome: Outcome) {
-        guard let verdictSink else {
-            perform(router.validationResult(outcome.request.id, outcome.verdict, now: Self.now()))
-            return
-        }
-        Task {
-            let verdict = await verdictSink(outcome)
-            // The sink has the REJECT with its message: the router's penalty for it is not
-            // repeated on `penalties`, which then carries only what the sink never sees.
-            let actions = self.router.validationResult(outcome.request.id, verdict, now: Self.now())
-            self.perform(actions.filter { if case .penalize = $0 { return false }; return true })
-        }
-    }
-
-    /// Gives IGNORE to validations past their deadline.
-    private func sweepTimeouts() {
-        let now = ContinuousClock.now
-        for (id, entry) in inFlight where entry.deadline <= now { validated(id, nil) }
-        // The queue is in arrival order: what waited out its timeout is at the front.
-        while let first = validationQueue.first, expired(first, now: now) {
-            _ = validationQueue.popFirst()
-            expiredInQueue(first)
-        }
-    }
-
 }

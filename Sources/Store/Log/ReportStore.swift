@@ -1,4 +1,5 @@
 import Foundation
+import Wire
 
 /// The per-topic log of validated reports, heads per DON, and penalty history: the LMDB
 /// environment under `DATA/log/`, which is the source of truth of a data dir.
@@ -89,7 +90,7 @@ public final class ReportStore: Sendable {
 
     /// Applies the retention policies now. Returns how many records each topic lost.
     @discardableResult
-    public func applyRetention(now: UInt64 = Clock.nowNanoseconds()) throws -> [String: UInt64] {
+    public func applyRetention(now: UInt64 = WallClock.nanoseconds()) throws -> [String: UInt64] {
         let writer = try requireWriter()
         return try waitFor { done in writer.applyRetention(now: now, completion: done) }
     }
@@ -273,14 +274,5 @@ private final class ResultBox<T: Sendable>: @unchecked Sendable {
     func wait() throws -> T {
         semaphore.wait()
         return try result!.get()
-    }
-}
-
-/// Wall-clock time in nanoseconds since the Unix epoch, the unit of every stored timestamp.
-public enum Clock {
-    public static func nowNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

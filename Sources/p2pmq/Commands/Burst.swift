@@ -1,4 +1,6 @@
 import Foundation
+import Wire
+import Core
 import Gossip
 import Store
 
@@ -30,7 +32,7 @@ struct Burst {
                 let target = start.advanced(by: .seconds(Double(i) / rate))
                 if target > clock.now { try? await Task.sleep(until: target, clock: clock) }
             }
-            let now = wallClockNanoseconds()
+            let now = WallClock.nanoseconds()
             await pubsub.publish(topic, data: Self.payload(seq: UInt32(truncatingIfNeeded: i), size: size, sentNanoseconds: now))
         }
         let elapsed = start.duration(to: clock.now)

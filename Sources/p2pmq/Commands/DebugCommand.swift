@@ -1,7 +1,9 @@
+import Core
 import Gossip
 import ArgumentParser
 import DON
 import Foundation
+import Wire
 import Store
 
 struct DebugCommand: ParsableCommand {
@@ -29,7 +31,7 @@ struct DebugCommand: ParsableCommand {
 
         func run() throws {
             guard reports > 0, peers > 0 else { throw ValidationError("--reports and --peers must be positive") }
-            let start = Clock.nowNanoseconds() - UInt64(reports) * 2 * 250_000_000
+            let start = WallClock.nanoseconds() - UInt64(reports) * 2 * 250_000_000
             let log = try DemoLog(reportsPerDON: reports, honestPeers: peers, byzantinePeers: 1, seed: seed).generate(startingAt: start)
             let sink = try OutputSink(path: out)
             for r in log.records { sink.write(RecordJSON.encode(r) + "\n") }
@@ -74,7 +76,7 @@ struct DebugCommand: ParsableCommand {
                     let reject = seq % 10 == 0
                     let data = Array("producer \(p) seq \(seq) \(String(repeating: "x", count: 200))".utf8)
                     let record = LogRecord(
-                        topic: topic, messageID: MessageIDFunction.contentHash(of: data), receivedAt: Clock.nowNanoseconds(),
+                        topic: topic, messageID: MessageIDFunction.contentHash(of: data), receivedAt: WallClock.nanoseconds(),
                         from: "peer-\(p)", don: "load-\(p)", seq: seq, verdict: reject ? .reject : .accept,
                         reason: reject ? "bad_signature" : "new_head", data: data)
                     let penalty = reject ? PenaltyRecord(peer: record.from, at: record.receivedAt, topic: topic, messageID: record.messageID, reason: "bad_signature", verdict: .reject, scoreDelta: -1) : nil

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DON
 import Foundation
+import Wire
 import Store
 
 struct ReportCommand: ParsableCommand {
@@ -35,7 +36,7 @@ struct ReportCommand: ParsableCommand {
             report.round = round
             report.seq = seq
             report.payload = Data(payload.utf8)
-            report.timestamp = timestamp ?? Clock.nowNanoseconds()
+            report.timestamp = timestamp ?? WallClock.nanoseconds()
             let signed = try P2pmq_Don_SignedReport.sign(report, topic: topic, with: try dir.keys(indexes))
             let bytes: Data = try signed.serializedBytes()
             if let out {

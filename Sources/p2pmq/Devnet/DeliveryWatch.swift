@@ -1,6 +1,7 @@
 import AgentAPI
 import DON
 import Foundation
+import Wire
 import NIOConcurrencyHelpers
 import Store
 
@@ -27,7 +28,7 @@ final class DeliveryWatch: Sendable {
     private func listen(_ client: AgentClient, topics: [String]) async {
         try? await client.router.listen(.with { $0.topics = topics }) { response in
             for try await m in response.messages {
-                let now = Clock.nowNanoseconds()
+                let now = WallClock.nanoseconds()
                 guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: m.data) else { continue }
                 let sent = signed.report.timestamp
                 // A node's own publishes count as delivered but say nothing about the network;

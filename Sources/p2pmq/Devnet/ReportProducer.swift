@@ -1,5 +1,6 @@
 import DON
 import Foundation
+import Wire
 import NIOConcurrencyHelpers
 import Store
 
@@ -39,7 +40,7 @@ final class ReportProducer: Sendable {
     var failures: (count: Int, last: String) { state.withLockedValue { ($0.failures, $0.lastError) } }
 
     static func signed(_ don: DevnetLayout.DON, seq: UInt64, payload: String, signers: [Int]) throws -> [UInt8] {
-        let report = P2pmq_Don_Report.make(config: don.config, seq: seq, payload: payload, timestamp: Clock.nowNanoseconds())
+        let report = P2pmq_Don_Report.make(config: don.config, seq: seq, payload: payload, timestamp: WallClock.nanoseconds())
         return try P2pmq_Don_SignedReport.sign(report, topic: don.topic, with: signers.map { don.keys[$0] }).serializedBytes()
     }
 

@@ -1,5 +1,7 @@
 import Foundation
+import Wire
 import ArgumentParser
+import Core
 import Gossip
 import Store
 
@@ -15,7 +17,7 @@ struct TimeArgument: ExpressibleByArgument {
             nanoseconds = n
         } else if let unit = argument.last, let amount = UInt64(argument.dropLast()),
                   let scale: UInt64 = ["s": 1, "m": 60, "h": 3600, "d": 86400][unit] {
-            let now = Clock.nowNanoseconds()
+            let now = WallClock.nanoseconds()
             let back = amount * scale * 1_000_000_000
             nanoseconds = now > back ? now - back : 0
         } else {

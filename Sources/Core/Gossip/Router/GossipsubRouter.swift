@@ -28,7 +28,7 @@ public struct GossipsubRouter: Sendable {
         case connect([PeerID])
     }
 
-    public enum Verdict: Sendable { case accept, ignore, reject(reason: String) }
+    public enum Verdict: Sendable, Equatable { case accept, ignore, reject(reason: String) }
 
     struct PeerState {
         var proto: PubsubProtocol
@@ -92,6 +92,9 @@ public struct GossipsubRouter: Sendable {
     public func peers(in topic: String) -> Set<String> { topicPeers[topic] ?? [] }
 
     func isDirect(_ peer: String) -> Bool { config.directPeers.contains(peer) }
+
+    /// Peers with a pubsub stream up, in a stable order.
+    public var connectedPeers: [String] { peers.keys.sorted() }
 
     /// Outstanding IWANT promises (for tests and metrics).
     public var openPromises: Int { promises.count }

@@ -1,8 +1,7 @@
-import Foundation
-
-/// A point in time for the router's state machines, in nanoseconds of a monotonic clock. The
-/// router never reads a clock: callers pass `now`, tests advance a manual clock.
-public struct Instant: Comparable, Hashable, Sendable {
+/// A point in time for the node's state machines, in nanoseconds of a monotonic clock. State
+/// machines never read a clock: callers pass `now` (from a `NodeClock`), tests and the simulator
+/// advance a `ManualClock`. The one time type of the core; `Swift.Duration` measures spans.
+public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
     public var nanoseconds: UInt64
 
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
@@ -13,10 +12,20 @@ public struct Instant: Comparable, Hashable, Sendable {
         Instant(nanoseconds: nanoseconds &+ d.nanosecondsClamped)
     }
 
+    public static func + (a: Instant, d: Duration) -> Instant { a.advanced(by: d) }
+
+    /// `d` earlier (not before 0).
+    public static func - (a: Instant, d: Duration) -> Instant {
+        let n = d.nanosecondsClamped
+        return Instant(nanoseconds: a.nanoseconds > n ? a.nanoseconds - n : 0)
+    }
+
     /// Time from `earlier` to self (zero if `earlier` is later).
     public func since(_ earlier: Instant) -> Duration {
         .nanoseconds(Int64(clamping: nanoseconds > earlier.nanoseconds ? nanoseconds - earlier.nanoseconds : 0))
     }
+
+    public var description: String { "\(Double(nanoseconds) / 1e9) s" }
 }
 
 extension Duration {
@@ -27,21 +36,10 @@ extension Duration {
         let (ns, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? .max : ns &+ UInt64(attoseconds / 1_000_000_000)
     }
-}
 
-/// A clock that moves only when told to, for tests of timers.
-public struct ManualClock: Sendable {
-    public private(set) var now: Instant
-
-    public init(start: UInt64 = 1_000_000_000) { now = Instant(nanoseconds: start) }
-
-    public mutating func advance(_ d: Duration) { now = now.advanced(by: d) }
-}
-
-/// Wall-clock time in nanoseconds since 1970 (CLOCK_REALTIME), full precision: delivery stamps
-/// compared across processes on one machine (benchmark latencies).
-public func wallClockNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    /// The span in seconds, as a Double (for logs and rates).
+    public var secondsDouble: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
 }

@@ -1,5 +1,4 @@
 import Wire
-import Crypto
 
 /// How a message id is derived from a pubsub message.
 public enum MessageIDFunction: Sendable {
@@ -22,6 +21,6 @@ public enum MessageIDFunction: Sendable {
 
     /// The content-hash id as text: what the store keeps as `msg_id`.
     public static func contentHash(of data: [UInt8]) -> String {
-        Hex.encode(Array(SHA256.hash(data: data)).prefix(20))
+        Hex.encode(Digests.sha256(data).prefix(20))
     }
 }

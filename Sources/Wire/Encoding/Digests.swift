@@ -1,0 +1,7 @@
+import Crypto
+
+/// The hash functions the layers above Wire need, so they use swift-crypto through one door
+/// (Core imports no crypto library of its own).
+public enum Digests {
+    public static func sha256(_ data: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: data)) }
+}
