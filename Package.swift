@@ -197,7 +197,7 @@ let package = Package(
             dependencies: ["Wire", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "HostTests", dependencies: ["Host", "Wire", "TestSupport"]),
-        .testTarget(name: "GossipTests", dependencies: ["Core", "Gossip", "Host", "Wire"]),
+        .testTarget(name: "GossipTests", dependencies: ["Core", "Gossip", "Host", "Wire", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Wire", "TestSupport"]),
         .testTarget(
             name: "AgentTests",

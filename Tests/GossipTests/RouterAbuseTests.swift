@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Gossip
+import TestSupport
 import Wire
 import XCTest
 

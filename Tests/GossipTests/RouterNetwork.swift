@@ -1,6 +1,7 @@
 import Foundation
 import Core
 import Gossip
+import TestSupport
 import Wire
 
 /// Routers wired together in memory with a manual clock: what one sends, the other receives on
@@ -128,74 +129,6 @@ struct RouterNetwork {
 
     func penalized(_ peer: String, by node: String, _ prefix: String) -> Bool {
         penalties.contains { $0.peer == peer && $0.by == node && $0.reason.hasPrefix(prefix) }
-    }
-}
-
-/// Hand-built RPCs for scripted peers.
-enum RPCs {
-    typealias RPC = GossipsubRouter.RPC
-
-    static func message(_ topic: String, _ data: [UInt8]) -> GossipsubRouter.Message {
-        var m = GossipsubRouter.Message()
-        m.topic = topic
-        m.data = Data(data)
-        return m
-    }
-
-    static func publish(_ messages: GossipsubRouter.Message...) -> RPC {
-        var rpc = RPC()
-        rpc.publish = messages
-        return rpc
-    }
-
-    static func subscribe(_ topics: [String], _ on: Bool = true) -> RPC {
-        var rpc = RPC()
-        rpc.subscriptions = topics.map { t in
-            var s = RPC.SubOpts()
-            s.topicid = t
-            s.subscribe = on
-            return s
-        }
-        return rpc
-    }
-
-    static func graft(_ topic: String) -> RPC {
-        var g = P2pmq_Libp2p_Pubsub_ControlGraft()
-        g.topicID = topic
-        var rpc = RPC()
-        rpc.control.graft = [g]
-        return rpc
-    }
-
-    static func prune(_ topic: String, backoff: UInt64 = 60, px: [String] = []) -> RPC {
-        var p = P2pmq_Libp2p_Pubsub_ControlPrune()
-        p.topicID = topic
-        p.backoff = backoff
-        p.peers = px.map { id in
-            var info = P2pmq_Libp2p_Pubsub_PeerInfo()
-            info.peerID = Data(try! PeerID(id).bytes)
-            return info
-        }
-        var rpc = RPC()
-        rpc.control.prune = [p]
-        return rpc
-    }
-
-    static func ihave(_ topic: String, _ ids: [[UInt8]]) -> RPC {
-        var i = P2pmq_Libp2p_Pubsub_ControlIHave()
-        i.topicID = topic
-        i.messageIds = ids.map { Data($0) }
-        var rpc = RPC()
-        rpc.control.ihave = [i]
-        return rpc
-    }
-
-    static func iwant(_ ids: [[UInt8]]) -> RPC {
-        var i = P2pmq_Libp2p_Pubsub_ControlIWant()
-        i.messageIds = ids.map { Data($0) }
-        var rpc = RPC()
-        rpc.control.iwant = [i]
-        return rpc
     }
 }
 
