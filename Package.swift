@@ -101,7 +101,6 @@ let package = Package(
         .target(
             name: "DON",
             dependencies: [
-                "Store",
                 "Wire",
                 "CSodium",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Store
 import Wire
 
 /// What signers of a config update sign: sha256 over a domain tag and every field but the

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Store
+import Wire
 
 /// One DON's signing configuration: who may sign its reports and how many must, plus the local
 /// sequence thresholds this node applies to its reports.

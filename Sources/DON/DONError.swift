@@ -1,4 +1,3 @@
-import Store
 import Wire
 
 /// An error of the DON layer (configs, keys, reports), with a code and an actionable message.

@@ -3,7 +3,8 @@ import Foundation
 /// Checks a signed report's signatures against its DON's configuration.
 enum QuorumVerifier {
     /// Returns nil when a quorum of distinct signers signed validly, else the reason it failed.
-    static func check(_ signed: P2pmq_Don_SignedReport, digest: [UInt8], config: DONConfig) -> (ReportReason, String)? {
+    static func check(_ signed: P2pmq_Don_SignedReport, digest: [UInt8], config: DONConfig,
+                      scheme: some SignatureScheme = Ed25519Scheme()) -> (ReportReason, String)? {
         var seen = Set<UInt32>()
         for s in signed.signatures {
             guard Int(s.signer) < config.signers.count else {
@@ -19,7 +20,7 @@ enum QuorumVerifier {
         }
         for s in signed.signatures {
             // Keys were checked to be 32 bytes when the config was loaded.
-            guard Ed25519.isValid(signature: s.signature, message: digest, publicKey: config.signers[Int(s.signer)]) else {
+            guard scheme.isValid(signature: s.signature, digest: digest, publicKey: config.signers[Int(s.signer)]) else {
                 return (.badSignature, "signature of signer \(s.signer) does not verify")
             }
         }

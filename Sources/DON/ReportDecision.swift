@@ -1,4 +1,4 @@
-import Store
+import Wire
 
 /// Why a report got its verdict. Raw values are the `reason` stored with the record.
 public enum ReportReason: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 import Crypto
-import Store
+import Wire
 
 /// What signers sign: sha256 over a domain tag, the topic, and every report field in a fixed
 /// binary layout. Not the protobuf bytes, whose encoding is not canonical across implementations;

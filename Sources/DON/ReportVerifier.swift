@@ -1,22 +1,11 @@
 import Wire
 import Foundation
 import SwiftProtobuf
-import Store
 
 /// What the verifier needs to know about stored reports: a live agent reads it from the store.
 public protocol SequenceState {
     func headSeq(topic: String, don: String) throws -> UInt64?
     func storedDigests(topic: String, don: String, seq: UInt64) throws -> [[UInt8]]
-}
-
-extension ReportStore: SequenceState {
-    public func headSeq(topic: String, don: String) throws -> UInt64? {
-        try head(topic: topic, don: don)?.seq
-    }
-
-    public func storedDigests(topic: String, don: String, seq: UInt64) throws -> [[UInt8]] {
-        try reports(topic: topic, don: don, seq: seq).map(\.digest)
-    }
 }
 
 /// Decides ACCEPT / IGNORE / REJECT for a message on a report topic: it must decode as a
@@ -27,9 +16,17 @@ public struct ReportVerifier: Sendable {
     /// Largest message that is decoded at all; bigger ones are rejected unread.
     public var maxReportBytes: Int
 
-    public init(registry: DONRegistry, maxReportBytes: Int = 1 << 20) {
+    /// How signatures are checked (Ed25519 for our envelope; the stand-in in simulations).
+    public var scheme: any SignatureScheme
+    /// Reports already verified (shared by the verifiers of one node), or nil.
+    public var verified: VerifiedReports?
+
+    public init(registry: DONRegistry, maxReportBytes: Int = 1 << 20, scheme: any SignatureScheme = Ed25519Scheme(),
+                verified: VerifiedReports? = nil) {
         self.registry = registry
         self.maxReportBytes = maxReportBytes
+        self.scheme = scheme
+        self.verified = verified
     }
 
     /// - Parameter bestKnownHead: a head higher than the local one learned from peers, if any.
@@ -100,9 +97,12 @@ public struct ReportVerifier: Sendable {
             }
             return failed((.wrongConfigDigest, "report names config \(named), DON \(config.id) v\(entry.version) has \(Hex.encode(config.digest.prefix(8)))"))
         }
-        if let failure = QuorumVerifier.check(signed, digest: digest, config: config) {
+        let key = verified == nil ? nil : VerifiedReports.key(data: data, configDigest: config.digest)
+        if let verified, let key, verified.contains(key) { return .success((report, digest, config)) }
+        if let failure = QuorumVerifier.check(signed, digest: digest, config: config, scheme: scheme) {
             return failed(failure)
         }
+        if let verified, let key { verified.insert(key) }
         return .success((report, digest, config))
     }
 }

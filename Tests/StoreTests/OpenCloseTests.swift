@@ -1,3 +1,4 @@
+import Wire
 @testable import Store
 import TestSupport
 import XCTest

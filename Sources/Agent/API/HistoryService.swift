@@ -1,3 +1,4 @@
+import Wire
 import AgentAPI
 import Foundation
 import GRPCCore

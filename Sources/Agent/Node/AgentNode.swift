@@ -52,9 +52,12 @@ public actor AgentNode {
         self.registry = registry
         let maxReportBytes = config.maxMessageSize
         let useVerifier = config.effectiveWhenNoValidator == .don
+        // One cache of verified reports for live gossip and range sync: a report accepted live
+        // is not checked again when a catch-up round brings it.
+        let verified = VerifiedReports()
         let verifier: @Sendable () -> ReportVerifier? = {
             guard useVerifier, let registry else { return nil }
-            return ReportVerifier(registry: registry.current, maxReportBytes: maxReportBytes)
+            return ReportVerifier(registry: registry.current, maxReportBytes: maxReportBytes, verified: verified)
         }
         let fallback = config.effectiveWhenNoValidator
         let sinkBox = NodeBox()

@@ -1,3 +1,4 @@
+import Wire
 import Store
 
 /// How recorded messages are paced when fed to the validator.

@@ -1,3 +1,4 @@
+import Wire
 import Core
 import Gossip
 import Store

@@ -1,3 +1,4 @@
+import Wire
 /// Reads what `BinaryWriter` wrote, failing (returning nil) instead of trapping on short input,
 /// because the bytes may come from a damaged file.
 struct BinaryReader {

@@ -1,3 +1,4 @@
+import Wire
 /// Key layouts of the LMDB databases. All integers are big-endian so that byte order is numeric
 /// order; a topic id prefix keeps each topic's entries together.
 enum Keys {

@@ -1,3 +1,4 @@
+import Wire
 /// The on-disk value of a `log` record and of a `penalties` entry (format version 1):
 ///
 ///     u8 version | u32 crc32c(rest) | rest

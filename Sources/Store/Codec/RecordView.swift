@@ -1,3 +1,4 @@
+import Wire
 /// A checked, undecoded look at one stored record: the checksum is verified and the field
 /// boundaries found, but nothing is copied until a field is asked for. Valid only while the read
 /// transaction that produced the bytes is open. Replays and scans that need a few fields of

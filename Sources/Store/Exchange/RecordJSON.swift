@@ -1,3 +1,4 @@
+import Wire
 import Foundation
 
 /// The JSON-lines exchange format of `p2pmq import` / `p2pmq export`: one record per line with the

@@ -1,3 +1,4 @@
+import Wire
 import GRDB
 
 /// Filters of `p2pmq history`. Every field is optional; they combine with AND.

@@ -1,3 +1,4 @@
+import Wire
 import GRDB
 
 /// One peer's penalties, summed up for `p2pmq audit peers`.

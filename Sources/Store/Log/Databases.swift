@@ -1,3 +1,4 @@
+import Wire
 import CLMDB
 
 /// The named LMDB databases of the log environment (see docs/STORAGE.md for their layouts).

@@ -1,3 +1,4 @@
+import Wire
 /// One message as the log keeps it: what arrived, from whom, and the verdict it got.
 public struct LogRecord: Sendable, Equatable {
     public var topic: String

@@ -1,3 +1,4 @@
+import Wire
 /// What the single writer keeps between commits: the topic catalogue and the next penalty number.
 /// A value type, so that a transaction retried after a map resize starts again from the same state
 /// and the state is kept only when the commit succeeds.

@@ -1,4 +1,5 @@
-/// The outcome of validating a message, as gossipsub validators return it.
+/// The outcome of validating a message, as libp2p pubsub validators return it (ACCEPT forwards,
+/// IGNORE drops quietly, REJECT drops and costs the sender). The log stores it with every record.
 public enum Verdict: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {
     case accept = 1
     case ignore = 2

@@ -1,5 +1,7 @@
 import Foundation
+import DON
 import Store
+import Wire
 
 /// Re-checks stored penalties against the evidence kept with them: the record each penalty
 /// names is judged again by the built-in DON verifier, with the sequence state rebuilt from the
