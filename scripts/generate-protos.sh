@@ -45,9 +45,9 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/AgentAPI/Generated --swift_opt=Visibility=Public \
   --grpc-swift-2_out=Sources/AgentAPI/Generated --grpc-swift-2_opt=Visibility=Public \
   p2pmq/api/api.proto
-# catch-up protocol between agents (/p2pmq/sync/1.0.0) -> Sources/Agent/Sync/Generated
+# catch-up protocol between agents (/p2pmq/sync/1.0.0) -> Sources/Core/Sync/Generated
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
-  --proto_path=proto --swift_out=Sources/Agent/Sync/Generated --swift_opt=Visibility=Public \
+  --proto_path=proto --swift_out=Sources/Core/Sync/Generated --swift_opt=Visibility=Public \
   p2pmq/sync/sync.proto
-echo "generated:"; find Sources/Core/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated Sources/Agent/Sync/Generated -name '*.swift'
+echo "generated:"; find Sources/Core/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated Sources/Core/Sync/Generated -name '*.swift'
 

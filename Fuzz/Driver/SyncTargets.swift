@@ -1,3 +1,4 @@
+import Core
 @testable import Agent
 import Foundation
 import Store

@@ -36,19 +36,18 @@ actor SyncService {
     /// Highest head per (topic, DON) that peers reported: the verifier's best known head.
     private nonisolated let peerHeads = NIOLockedValueBox<[CatchUpPlan.Stream: UInt64]>([:])
 
-    private var buckets: [String: TokenBucket] = [:]
-    private var serving: [String: Int] = [:]
-    private var roundTask: Task<Void, Never>?
+    /// Serving slots and pacing per peer (Core's `SyncAdmission`).
+    private var admission: SyncAdmission
+    /// When rounds run (Core's `SyncScheduler`); this actor only keeps its two timers.
+    private var scheduler: SyncScheduler
+    private var roundTimer: Task<Void, Never>?
+    private var retryTimer: Task<Void, Never>?
+    private var running: Task<Void, Never>?
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private let clock = SystemClock()
     /// Live reports waiting for (or in) validation.
     private nonisolated let liveBacklog: @Sendable () async -> Int
-    private var roundAgain = false
-    /// Consecutive rounds that left seqs unfetched, and the wait before the next try.
-    private var shortRounds = 0
-    private var retryTask: Task<Void, Never>?
-    /// When the scheduled round starts; nil once it runs.
-    private var roundDue: ContinuousClock.Instant?
     private var watcher: Task<Void, Never>?
-    private let started = ContinuousClock.now
     /// What the last catch-up round did (for logs, Admin and tests).
     private(set) var lastRound: CatchUpReport?
 
@@ -56,6 +55,8 @@ actor SyncService {
          registryTopic: String? = nil, maxSeqGap: @escaping @Sendable (String) -> UInt64? = { _ in nil }, subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
          appended: @escaping Appended, liveBacklog: @escaping @Sendable () async -> Int = { 0 }) {
         self.liveBacklog = liveBacklog
+        self.admission = SyncAdmission(maxConcurrent: options.maxConcurrentServes, rate: options.serveRate, burst: options.serveBurst)
+        self.scheduler = SyncScheduler(cooldown: options.gapFillDelay)
         self.store = store
         self.host = host
         self.options = options
@@ -86,8 +87,9 @@ actor SyncService {
     func stop() {
         host.registry.remove(SyncProtocol.id)
         watcher?.cancel()
-        roundTask?.cancel()
-        retryTask?.cancel()
+        roundTimer?.cancel()
+        retryTimer?.cancel()
+        running?.cancel()
     }
 
     /// The head most peers reported for (topic, DON) (the lower median of a round's credible
@@ -99,70 +101,60 @@ actor SyncService {
     /// Live gossip skipped seqs: fetch them unless gossip fills them in the meantime.
     func gapSeen() { requestRound(after: options.gapFillDelay) }
 
-    /// Runs a round after `delay`; a request while one runs makes another run after it.
+    /// Runs a round after `delay`; a request while one runs makes another run after it (see
+    /// `SyncScheduler` for the rules).
     func requestRound(after delay: Duration = .zero) {
         guard options.enabled else { return }
-        let due = ContinuousClock.now + delay
-        if let task = roundTask {
-            // A round that is only waiting to start is moved earlier if asked for sooner.
-            if let start = roundDue, due < start {
-                task.cancel()
-            } else {
-                if roundDue == nil { roundAgain = true }
-                return
+        perform(scheduler.request(after: delay, now: clock.now))
+    }
+
+    private func perform(_ actions: [SyncScheduler.Action]) {
+        for action in actions {
+            switch action {
+            case .armRound(let at):
+                roundTimer?.cancel()
+                roundTimer = timer(at) { await $0.roundDue(at) }
+            case .armRetry(let at):
+                retryTimer?.cancel()
+                retryTimer = timer(at) { await $0.retryDue(at) }
+            case .cancelRetry:
+                retryTimer?.cancel()
+                retryTimer = nil
+            case .runRound:
+                running = Task { [weak self] in
+                    await self?.runRound()
+                    await self?.roundEnded()
+                }
             }
         }
-        roundDue = due
-        roundTask = Task { [weak self] in
-            try? await Task.sleep(until: due, clock: .continuous)
-            guard !Task.isCancelled else { return }
-            await self?.roundStarted()
-            while let self, !Task.isCancelled {
-                await self.runRound()
-                guard await self.takeAgain() else { break }
-                // Rounds asked for meanwhile (gaps, connections) wait too: under live traffic
-                // a gap is seen every few messages, and most fill themselves within the delay.
-                try? await Task.sleep(for: self.options.gapFillDelay)
-            }
-            await self?.roundFinished()
+        if scheduler.isIdle {
+            for w in idleWaiters { w.resume() }
+            idleWaiters = []
         }
     }
 
-    /// After a round that left seqs unfetched (no peer it asked could send them), one more round
-    /// later: peers that hold them may connect meanwhile (after a partition heals, reconnections
-    /// come one by one) and nothing else triggers a round for seqs below the head. Waits 2 s,
-    /// doubling up to 30 s, at most 8 times in a row. The wait is not a round: `idle()` does not
-    /// wait for it.
-    private func retryIfShort(_ report: CatchUpReport) {
-        retryTask?.cancel()
-        guard options.enabled, !report.unavailable.isEmpty, shortRounds < 8 else {
-            if report.unavailable.isEmpty { shortRounds = 0 }
-            return
-        }
-        shortRounds += 1
-        let delay = Duration.seconds(min(30, 1 << shortRounds))
-        retryTask = Task { [weak self] in
-            try? await Task.sleep(for: delay)
-            guard !Task.isCancelled else { return }
-            await self?.requestRound()
+    private func timer(_ at: Instant, _ fire: @escaping @Sendable (SyncService) async -> Void) -> Task<Void, Never> {
+        let wait = at.since(clock.now)
+        return Task { [weak self] in
+            try? await Task.sleep(for: wait)
+            guard !Task.isCancelled, let self else { return }
+            await fire(self)
         }
     }
 
-    private func takeAgain() -> Bool {
-        defer { roundAgain = false }
-        return roundAgain
-    }
+    // A timer fired because its time came: never earlier than that, whatever the clocks' rounding.
+    private func roundDue(_ at: Instant) { perform(scheduler.dueFired(now: max(clock.now, at))) }
+    private func retryDue(_ at: Instant) { perform(scheduler.retryFired(now: max(clock.now, at))) }
 
-    private func roundStarted() { roundDue = nil }
-
-    private func roundFinished() {
-        roundTask = nil
-        if let last = lastRound { retryIfShort(last) }
+    private func roundEnded() {
+        running = nil
+        perform(scheduler.roundEnded(leftUnfetched: !(lastRound?.unavailable.isEmpty ?? true), now: clock.now))
     }
 
     /// Waits until no round runs or is queued (tests and tools).
     func idle() async {
-        while let task = roundTask { await task.value }
+        guard !scheduler.isIdle else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
     }
 
     // MARK: catch-up
@@ -511,7 +503,7 @@ actor SyncService {
         func flush() async throws {
             guard !batch.isEmpty else { return }
             let wait = await reserve(peer, records)
-            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
+            if wait > .zero { try await Task.sleep(for: wait) }
             try await stream.write(batch)
             batch.removeAll(keepingCapacity: true)
             records = 0
@@ -524,23 +516,10 @@ actor SyncService {
         try await flush()
     }
 
-    private func admit(_ peer: String) -> Bool {
-        guard serving[peer, default: 0] < options.maxConcurrentServes else { return false }
-        serving[peer, default: 0] += 1
-        return true
-    }
+    private func admit(_ peer: String) -> Bool { admission.admit(peer) }
 
-    private func release(_ peer: String) {
-        serving[peer, default: 1] -= 1
-        if serving[peer] == 0 { serving[peer] = nil }
-    }
+    private func release(_ peer: String) { admission.release(peer) }
 
-    /// Seconds to wait before sending `n` more records to `peer`.
-    private func reserve(_ peer: String, _ n: Int) -> Double {
-        let now = (ContinuousClock.now - started).seconds
-        var bucket = buckets[peer] ?? TokenBucket(rate: options.serveRate, burst: options.serveBurst, now: now)
-        let wait = bucket.take(Double(n), now: now)
-        buckets[peer] = bucket
-        return wait
-    }
+    /// How long to wait before sending `n` more records to `peer`.
+    private func reserve(_ peer: String, _ n: Int) -> Duration { admission.reserve(peer, records: n, now: clock.now) }
 }

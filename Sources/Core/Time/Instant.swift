@@ -38,8 +38,5 @@ extension Duration {
     }
 
     /// The span in seconds, as a Double (for logs and rates).
-    public var secondsDouble: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

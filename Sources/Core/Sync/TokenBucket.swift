@@ -1,13 +1,13 @@
 /// A token bucket: `rate` tokens a second up to `burst`. Taking tokens never fails; it says how
 /// long to wait until they are earned, so a server slows a greedy peer down instead of refusing.
 /// Time is passed in (seconds on any monotonic clock), so tests drive it without sleeping.
-struct TokenBucket: Sendable {
-    let rate: Double
-    let burst: Double
+public struct TokenBucket: Sendable {
+    public let rate: Double
+    public let burst: Double
     private var tokens: Double
     private var updated: Double
 
-    init(rate: Double, burst: Double, now: Double) {
+    public init(rate: Double, burst: Double, now: Double) {
         self.rate = rate
         self.burst = max(burst, 1)
         self.tokens = self.burst
@@ -16,7 +16,7 @@ struct TokenBucket: Sendable {
 
     /// Takes `n` tokens (the balance may go negative) and returns the seconds to wait before
     /// using them. A rate of 0 means no limit.
-    mutating func take(_ n: Double, now: Double) -> Double {
+    public mutating func take(_ n: Double, now: Double) -> Double {
         guard rate > 0 else { return 0 }
         tokens = min(burst, tokens + max(0, now - updated) * rate)
         updated = max(updated, now)

@@ -11,8 +11,6 @@ public struct CatchUpReport: Sendable {
     /// Peers dropped from the round: they stalled, broke the protocol or sent forged records.
     public var excluded: [String] = []
     public var seconds = 0.0
-}
 
-extension Duration {
-    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    public init() {}
 }

@@ -1,22 +1,22 @@
 /// A set of sequence numbers kept as sorted, disjoint, non-adjacent closed ranges: what a joiner
 /// still lacks, what a peer said it lacks, what nobody could provide.
-struct SeqRanges: Equatable, Sendable, CustomStringConvertible {
-    private(set) var ranges: [ClosedRange<UInt64>] = []
+public struct SeqRanges: Equatable, Sendable, CustomStringConvertible {
+    public private(set) var ranges: [ClosedRange<UInt64>] = []
 
-    init(_ ranges: [ClosedRange<UInt64>] = []) {
+    public init(_ ranges: [ClosedRange<UInt64>] = []) {
         for r in ranges { insert(r) }
     }
 
-    var isEmpty: Bool { ranges.isEmpty }
-    var first: ClosedRange<UInt64>? { ranges.first }
-    var count: UInt64 { ranges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound + 1) } }
-    var description: String {
+    public var isEmpty: Bool { ranges.isEmpty }
+    public var first: ClosedRange<UInt64>? { ranges.first }
+    public var count: UInt64 { ranges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound + 1) } }
+    public var description: String {
         ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
     }
 
-    func contains(_ seq: UInt64) -> Bool { range(containing: seq) != nil }
+    public func contains(_ seq: UInt64) -> Bool { range(containing: seq) != nil }
 
-    func range(containing seq: UInt64) -> ClosedRange<UInt64>? {
+    public func range(containing seq: UInt64) -> ClosedRange<UInt64>? {
         var lo = 0, hi = ranges.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -27,18 +27,18 @@ struct SeqRanges: Equatable, Sendable, CustomStringConvertible {
 
     /// The smallest seq >= `seq` in the set.
     /// The members within `r`.
-    func clamped(to r: ClosedRange<UInt64>) -> SeqRanges {
+    public func clamped(to r: ClosedRange<UInt64>) -> SeqRanges {
         SeqRanges(ranges.compactMap { x in
             let lo = max(x.lowerBound, r.lowerBound), hi = min(x.upperBound, r.upperBound)
             return lo <= hi ? lo...hi : nil
         })
     }
 
-    func firstMember(atOrAfter seq: UInt64) -> UInt64? {
+    public func firstMember(atOrAfter seq: UInt64) -> UInt64? {
         ranges.first { $0.upperBound >= seq }.map { max($0.lowerBound, seq) }
     }
 
-    mutating func insert(_ r: ClosedRange<UInt64>) {
+    public mutating func insert(_ r: ClosedRange<UInt64>) {
         var lower = r.lowerBound, upper = r.upperBound
         var kept: [ClosedRange<UInt64>] = []
         kept.reserveCapacity(ranges.count + 1)
@@ -58,7 +58,7 @@ struct SeqRanges: Equatable, Sendable, CustomStringConvertible {
         ranges = kept.sorted { $0.lowerBound < $1.lowerBound }
     }
 
-    mutating func remove(_ r: ClosedRange<UInt64>) {
+    public mutating func remove(_ r: ClosedRange<UInt64>) {
         var kept: [ClosedRange<UInt64>] = []
         for x in ranges {
             guard x.overlaps(r) else {
@@ -72,7 +72,7 @@ struct SeqRanges: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// [low, high] without the given seqs (ascending; repeats allowed).
-    static func missing(low: UInt64, high: UInt64, held: some Sequence<UInt64>) -> SeqRanges {
+    public static func missing(low: UInt64, high: UInt64, held: some Sequence<UInt64>) -> SeqRanges {
         guard low <= high else { return SeqRanges() }
         var result = SeqRanges()
         var next = low

@@ -2,56 +2,68 @@
 /// feeds it what peers hold (their Status) and what came of each request, and asks it for the
 /// next request to send. Every completed request either covers seqs, teaches the plan that the
 /// peer lacks some, or excludes the peer, so a round always ends.
-struct CatchUpPlan {
-    struct Stream: Hashable, Comparable, Sendable, CustomStringConvertible {
-        var topic: String
-        var don: String
-        static func < (a: Stream, b: Stream) -> Bool { (a.topic, a.don) < (b.topic, b.don) }
-        var description: String { "\(topic)/\(don)" }
+public struct CatchUpPlan {
+    public struct Stream: Hashable, Comparable, Sendable, CustomStringConvertible {
+        public var topic: String
+        public var don: String
+        public init(topic: String, don: String) {
+            self.topic = topic
+            self.don = don
+        }
+        public static func < (a: Stream, b: Stream) -> Bool { (a.topic, a.don) < (b.topic, b.don) }
+        public var description: String { "\(topic)/\(don)" }
     }
 
     /// A peer's Status for one stream: it holds accepted seqs [first, head] (maybe with holes).
-    struct Holder: Equatable, Sendable {
-        var peer: String
-        var first: UInt64
-        var head: UInt64
+    public struct Holder: Equatable, Sendable {
+        public var peer: String
+        public var first: UInt64
+        public var head: UInt64
+        public init(peer: String, first: UInt64, head: UInt64) {
+            self.peer = peer
+            self.first = first
+            self.head = head
+        }
     }
 
-    struct Request: Equatable, Sendable {
-        var id: Int
-        var peer: String
-        var stream: Stream
-        var start: UInt64
-        var count: UInt32
-        var range: ClosedRange<UInt64> { start...(start + UInt64(count) - 1) }
+    public struct Request: Equatable, Sendable {
+        public var id: Int
+        public var peer: String
+        public var stream: Stream
+        public var start: UInt64
+        public var count: UInt32
+        public init(id: Int, peer: String, stream: Stream, start: UInt64, count: UInt32) {
+            (self.id, self.peer, self.stream, self.start, self.count) = (id, peer, stream, start, count)
+        }
+        public var range: ClosedRange<UInt64> { start...(start + UInt64(count) - 1) }
     }
 
     /// What came of a request.
-    struct Result: Sendable {
+    public struct Result: Sendable {
         /// Seqs now held locally (appended, or already there).
-        var covered = SeqRanges()
+        public var covered = SeqRanges()
         /// Seqs the peer declared it cannot send, or whose records it sent did not validate.
-        var lacking = SeqRanges()
+        public var lacking = SeqRanges()
         /// The peer broke the protocol, sent forged data or stalled: ask others for the rest.
-        var excludePeer = false
-        init(covered: SeqRanges = SeqRanges(), lacking: SeqRanges = SeqRanges(), excludePeer: Bool = false) {
+        public var excludePeer = false
+        public init(covered: SeqRanges = SeqRanges(), lacking: SeqRanges = SeqRanges(), excludePeer: Bool = false) {
             self.covered = covered
             self.lacking = lacking
             self.excludePeer = excludePeer
         }
     }
 
-    let maxCount: UInt32
-    let perPeerLimit: Int
+    public let maxCount: UInt32
+    public let perPeerLimit: Int
     /// Requests in flight per stream. One: records of a stream are then appended in seq order,
     /// so the head never runs ahead of a seq that is still being fetched, and a live report
     /// held up in validation is never judged stale because of our own catch-up.
-    let perStreamLimit = 1
+    public let perStreamLimit = 1
     private var streamBusy: [Stream: Int] = [:]
     private var pending: [Stream: SeqRanges]
     private var holders: [Stream: [Holder]]
     private var lacking: [Stream: [String: SeqRanges]] = [:]
-    private(set) var excluded: Set<String> = []
+    public private(set) var excluded: Set<String> = []
     private var inFlight: [Int: Request] = [:]
     /// The pending seqs each request in flight was sent for (its range may span seqs held
     /// already: one wide request beats one per hole when holders are sparse).
@@ -61,21 +73,21 @@ struct CatchUpPlan {
     private var picks: [String: Int] = [:]
     private var nextID = 1
     /// Seqs no peer could provide this round.
-    private(set) var unavailable: [Stream: SeqRanges] = [:]
+    public private(set) var unavailable: [Stream: SeqRanges] = [:]
 
-    init(missing: [Stream: SeqRanges], holders: [Stream: [Holder]], maxCount: UInt32 = SyncProtocol.maxCount, perPeerLimit: Int = 1) {
+    public init(missing: [Stream: SeqRanges], holders: [Stream: [Holder]], maxCount: UInt32 = SyncProtocol.maxCount, perPeerLimit: Int = 1) {
         self.pending = missing.filter { !$0.value.isEmpty }
         self.holders = holders
         self.maxCount = maxCount
         self.perPeerLimit = perPeerLimit
     }
 
-    var isDone: Bool { inFlight.isEmpty && pending.values.allSatisfy(\.isEmpty) }
-    var inFlightCount: Int { inFlight.count }
+    public var isDone: Bool { inFlight.isEmpty && pending.values.allSatisfy(\.isEmpty) }
+    public var inFlightCount: Int { inFlight.count }
 
     /// The next request to send now, or nil when none can start (all done, or every peer that
     /// could serve the next seqs is busy).
-    mutating func next() -> Request? {
+    public mutating func next() -> Request? {
         for stream in pending.keys.sorted() where streamBusy[stream, default: 0] < perStreamLimit {
             while let range = pending[stream]?.first {
                 let start = range.lowerBound
@@ -120,7 +132,7 @@ struct CatchUpPlan {
         return nil
     }
 
-    mutating func completed(_ request: Request, _ result: Result) {
+    public mutating func completed(_ request: Request, _ result: Result) {
         guard inFlight.removeValue(forKey: request.id) != nil else { return }
         busy[request.peer, default: 1] -= 1
         streamBusy[request.stream, default: 1] -= 1

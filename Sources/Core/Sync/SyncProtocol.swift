@@ -3,17 +3,17 @@
 public enum SyncProtocol {
     public static let id = "/p2pmq/sync/1.0.0"
     /// Most seqs one range request may cover.
-    static let maxCount: UInt32 = 1024
+    public static let maxCount: UInt32 = 1024
     /// Response byte budget when the request names none, and the most a request may ask for.
-    static let defaultMaxBytes: UInt64 = 4 << 20
-    static let maxMaxBytes: UInt64 = 16 << 20
+    public static let defaultMaxBytes: UInt64 = 4 << 20
+    public static let maxMaxBytes: UInt64 = 16 << 20
     /// A request is a few topic names: anything bigger is abuse.
-    static let maxRequestBytes = 64 << 10
+    public static let maxRequestBytes = 64 << 10
 
-    typealias Frame = P2pmq_Sync_RangeFrame
-    typealias End = P2pmq_Sync_RangeEnd
+    public typealias Frame = P2pmq_Sync_RangeFrame
+    public typealias End = P2pmq_Sync_RangeEnd
 
-    static func end(_ status: End.Status, next: UInt64, _ error: String = "", corrupt: UInt32 = 0) -> Frame {
+    public static func end(_ status: End.Status, next: UInt64, _ error: String = "", corrupt: UInt32 = 0) -> Frame {
         var e = End()
         e.status = status
         e.nextSeq = next
@@ -24,7 +24,7 @@ public enum SyncProtocol {
         return f
     }
 
-    static func gap(_ from: UInt64, _ to: UInt64, _ reason: String) -> Frame {
+    public static func gap(_ from: UInt64, _ to: UInt64, _ reason: String) -> Frame {
         var g = P2pmq_Sync_Gap()
         g.fromSeq = from
         g.toSeq = to

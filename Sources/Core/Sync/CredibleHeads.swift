@@ -7,9 +7,9 @@
 /// that claims history below what the majority holds (a first seq under their median) is asked
 /// only from that median on: otherwise a compromised DON's stale reports, rejected live, would come
 /// in as history through the one peer that kept them.
-enum CredibleHeads {
+public enum CredibleHeads {
     /// The lower median of a non-empty list: what most peers report at least.
-    static func lowerMedian(_ values: [UInt64]) -> UInt64 {
+    public static func lowerMedian(_ values: [UInt64]) -> UInt64 {
         let sorted = values.sorted()
         return sorted[(sorted.count - 1) / 2]
     }
@@ -19,7 +19,7 @@ enum CredibleHeads {
     /// `followMajority`: when most peers are past the limit, fetch up to it from them (set when no
     /// live report waits for validation: moving the head past a queued one would make it stale);
     /// `followsMajority` in the result says it did, so the caller chains another round.
-    static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?, followMajority: Bool = true)
+    public static func cap(_ holders: [CatchUpPlan.Holder], local: UInt64?, maxSeqGap: UInt64?, followMajority: Bool = true)
         -> (holders: [CatchUpPlan.Holder], best: UInt64?, limit: UInt64?, followsMajority: Bool) {
         let top = holders.map(\.head).max()
         guard let gap = maxSeqGap, !holders.isEmpty else { return (holders, top, nil, false) }

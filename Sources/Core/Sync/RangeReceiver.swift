@@ -2,25 +2,29 @@
 /// requested seqs in order without holes or overlaps, nothing may lie outside the request, and
 /// the end must agree with what came before. A server that breaks this is penalized; the check
 /// is a state machine so tests can feed it frames directly.
-struct RangeReceiver {
-    let start: UInt64
-    let last: UInt64
-    private(set) var expected: UInt64
-    private(set) var ended = false
+public struct RangeReceiver {
+    public let start: UInt64
+    public let last: UInt64
+    public private(set) var expected: UInt64
+    public private(set) var ended = false
 
-    struct Violation: Error, Equatable {
+    public struct Violation: Error, Equatable {
         /// Stable code stored as the penalty reason: sync_out_of_range, sync_non_contiguous, ...
-        var code: String
-        var detail: String
+        public var code: String
+        public var detail: String
+        public init(code: String, detail: String) {
+            self.code = code
+            self.detail = detail
+        }
     }
 
-    enum Event: Equatable {
+    public enum Event: Equatable {
         case record(seq: UInt64, messageID: String, data: [UInt8])
         case gap(ClosedRange<UInt64>, reason: String)
         /// The response ended. `refused` carries the server's status and error when not OK.
         case end(next: UInt64, refused: (status: String, error: String)?)
 
-        static func == (a: Event, b: Event) -> Bool {
+        public static func == (a: Event, b: Event) -> Bool {
             switch (a, b) {
             case let (.record(s1, m1, d1), .record(s2, m2, d2)): s1 == s2 && m1 == m2 && d1 == d2
             case let (.gap(r1, w1), .gap(r2, w2)): r1 == r2 && w1 == w2
@@ -30,7 +34,7 @@ struct RangeReceiver {
         }
     }
 
-    init(start: UInt64, count: UInt32) {
+    public init(start: UInt64, count: UInt32) {
         self.start = start
         let (sum, overflow) = start.addingReportingOverflow(UInt64(max(count, 1)) - 1)
         self.last = overflow ? .max : sum
@@ -38,9 +42,9 @@ struct RangeReceiver {
     }
 
     /// The seqs still expected, if the response ended now.
-    var remaining: ClosedRange<UInt64>? { expected <= last && expected >= start ? expected...last : nil }
+    public var remaining: ClosedRange<UInt64>? { expected <= last && expected >= start ? expected...last : nil }
 
-    mutating func receive(_ frame: SyncProtocol.Frame) throws(Violation) -> Event {
+    public mutating func receive(_ frame: SyncProtocol.Frame) throws(Violation) -> Event {
         guard !ended else { throw Violation(code: "sync_after_end", detail: "frame after the end of the response") }
         switch frame.kind {
         case .record(let r):
