@@ -1,4 +1,5 @@
 import GRPCCore
+import ServiceLifecycle
 import GRPCNIOTransportHTTP2
 
 /// The gRPC server of a running agent: the Go p2pmq's services (ControlService, MsgRouter,
@@ -37,6 +38,19 @@ public struct AgentServer: Sendable {
     public func stop() async {
         server.beginGracefulShutdown()
         await node.endStreams()
+    }
+}
+
+/// The gRPC server as a service: serves until the group shuts down, then drains.
+extension AgentServer: Service {
+    public func run() async throws {
+        let node = self.node, server = self.server
+        try await withGracefulShutdownHandler {
+            try await server.serve()
+        } onGracefulShutdown: {
+            server.beginGracefulShutdown()
+            Task { await node.endStreams() }
+        }
     }
 }
 

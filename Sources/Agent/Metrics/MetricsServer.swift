@@ -1,14 +1,27 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ServiceLifecycle
 
-/// Serves `GET /metrics` (Prometheus text format) over HTTP/1.1; anything else is 404.
-public final class MetricsServer: Sendable {
-    private let channel: Channel
+/// Serves `GET /metrics` (Prometheus text format) over HTTP/1.1; anything else is 404. A
+/// service: it binds in `run()` (nothing happens in `init`), announces its port in `bound`, and
+/// closes when the group shuts down.
+public struct MetricsServer: Service {
+    public let host: String
+    public let port: Int
+    let metrics: AgentMetrics
+    /// The port it listens on, once bound (port 0 picks one).
+    public let bound = Readiness<Int>()
 
-    /// Binds `host:port` (port 0 picks one) and serves until `close()`.
-    public init(host: String, port: Int, metrics: AgentMetrics) async throws {
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    public init(host: String, port: Int, metrics: AgentMetrics) {
+        self.host = host
+        self.port = port
+        self.metrics = metrics
+    }
+
+    public func run() async throws {
+        let metrics = self.metrics
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
@@ -16,11 +29,10 @@ public final class MetricsServer: Sendable {
                 }
             }
             .bind(host: host, port: port).get()
+        bound.set(channel.localAddress?.port ?? port)
+        try? await gracefulShutdown()
+        try? await channel.close()
     }
-
-    public var port: Int? { channel.localAddress?.port }
-
-    public func close() async { try? await channel.close() }
 }
 
 private final class MetricsHandler: ChannelInboundHandler, @unchecked Sendable {

@@ -32,7 +32,10 @@ public actor AgentNode {
     let logger: Logger
     private var listeners: [UInt64: (topics: Set<String>, sink: AsyncStream<Proto_Message>.Continuation)] = [:]
     private var nextListener: UInt64 = 1
-    private var tasks: [Task<Void, Never>] = []
+    /// The node's loops (see `start`), cancelled by `stop`.
+    private var loops: Task<Void, Never>?
+    /// The listen addresses once `start` bound them.
+    public nonisolated let listening = Readiness<[Multiaddr]>()
     /// Why the store stopped taking writes, if it did (reported by Admin.Health).
     public private(set) var storeProblem: String?
     /// Records not written since start because the non-accepted quota was reached.
@@ -130,45 +133,23 @@ public actor AgentNode {
         await pubsub.addDirectPeerAddresses(config.directPeerAddresses)
         await restoreApplicationScores()
         await sync.start()
-        let host = self.host, logger = self.logger
-        for addr in config.bootstrappers {
-            // Re-dialed with backoff (1 s doubling to 10 s) whenever not connected: after a
-            // partition heals (keepalive closed the dead connections) within about 10 s.
-            tasks.append(Task {
-                var delay = Duration.seconds(1)
-                while !Task.isCancelled {
-                    if let peer = addr.peerID, host.connections(to: peer).isEmpty {
-                        do {
-                            _ = try await host.dial(addr)
-                            delay = .seconds(1)
-                        } catch {
-                            logger.info("bootstrapper \(addr) not reachable: \(error); next try in \(delay)")
-                            delay = min(delay * 2, .seconds(10))
-                        }
-                    }
-                    try? await Task.sleep(for: delay)
-                }
-            })
-        }
-        let deliveries = pubsub.deliveries
-        tasks.append(Task { [weak self] in
-            for await d in deliveries { await self?.deliver(d) }
-        })
-        tasks.append(Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
-                await self?.refreshGauges()
+        // The node's own loops run as one structured group: redialing bootstrappers, sampling
+        // gauges, and taking the pubsub service's deliveries, penalties and notices.
+        let dialer = BootstrapDialer(host: host, bootstrappers: config.bootstrappers, logger: logger)
+        let gauges = GaugeSampler(node: self)
+        let deliveries = pubsub.deliveries, penalties = pubsub.penalties, notices = pubsub.notices, logger = self.logger
+        loops = Task { [weak self] in
+            await withDiscardingTaskGroup { group in
+                group.addTask { try? await dialer.run() }
+                group.addTask { try? await gauges.run() }
+                group.addTask { for await d in deliveries { await self?.deliver(d) } }
+                group.addTask { for await p in penalties { await self?.recordPenalty(peer: p.peer, topic: p.topic, reason: p.reason) } }
+                group.addTask { for await line in notices { logger.notice("\(line)") } }
             }
-        })
-        let notices = pubsub.notices
-        tasks.append(Task {
-            for await line in notices { logger.notice("\(line)") }
-        })
-        let penalties = pubsub.penalties
-        tasks.append(Task { [weak self] in
-            for await p in penalties { await self?.recordPenalty(peer: p.peer, topic: p.topic, reason: p.reason) }
-        })
-        return bound.map { $0.appending(.p2p(host.peerID)) }
+        }
+        let addresses = bound.map { $0.appending(.p2p(host.peerID)) }
+        listening.set(addresses)
+        return addresses
     }
 
     /// Ends the Listen and validator streams, so that a graceful gRPC shutdown can complete.
@@ -181,7 +162,7 @@ public actor AgentNode {
     /// Stops networking, then flushes and closes the store (nothing acknowledged is lost).
     public func stop() async {
         await sync.stop()
-        for t in tasks { t.cancel() }
+        loops?.cancel()
         await endStreams()
         await pubsub.stop()
         await host.close()
@@ -253,7 +234,7 @@ public actor AgentNode {
     // MARK: pipeline
 
     /// Peers, mesh sizes, scores, queue depth and drops, sampled once a second.
-    private func refreshGauges() async {
+    func refreshGauges() async {
         let peers = Set(host.connections.compactMap(\.remotePeer))
         metrics.peers.set(to: Double(peers.count))
         metrics.validators.set(to: Double(await validators.count))
@@ -383,7 +364,8 @@ public actor AgentNode {
     }
 }
 
-/// Lets the pubsub and sync services reach the node, which exists only after them.
+/// Lets the pubsub and sync services reach the node, which exists only after them (the
+/// services are made in `init`; the next step is to hand them the node at `start`).
 private final class NodeBox: @unchecked Sendable {
     // @unchecked: set once in AgentNode.init before the services start, read afterwards.
     weak var node: AgentNode?

@@ -1,4 +1,6 @@
 import Agent
+import Logging
+import ServiceLifecycle
 import Foundation
 import Store
 import Wire
@@ -38,40 +40,59 @@ struct AgentDaemon {
         }
         if case .unix(let path) = grpcAddress { unlink(path) }  // a socket left by a killed agent
         let node = try AgentNode(config: config, identity: identity, logger: logger)
-        let addresses = try await node.start()
         let server = AgentServer(node: node, address: grpcAddress)
-        let serving = Task { try await server.serve() }
+        var metricsServer: MetricsServer?
+        if let address = config.metricsAddress {
+            let (mhost, mport) = try Self.hostPort(address, "metrics")
+            metricsServer = MetricsServer(host: mhost, port: mport, metrics: node.metrics)
+        }
+        let announcer = ReadyLine(node: node, server: server, grpcAddress: grpcAddress, metrics: metricsServer,
+                                  peerID: identity.peerID.description, dataDir: config.dataDir, logger: logger)
+        // One group: SIGINT/SIGTERM shut it down gracefully in reverse order (the ready line, then
+        // gRPC drained, the metrics endpoint closed, and last the node: connections closed, the
+        // log flushed). A service that ends or fails shuts the others down the same way.
+        let services: [any Service] = [node] + (metricsServer.map { [$0] } ?? []) + [server, announcer]
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        if let problem = await node.storeProblem { throw AgentError(.storeFailed, "the store failed while running: \(problem)") }
+    }
+}
+
+/// Prints the agent's ready line (JSON: peer id, listen addresses, gRPC and metrics addresses,
+/// data dir) once every service is up, then waits for the shutdown.
+struct ReadyLine: Service {
+    let node: AgentNode
+    let server: AgentServer
+    let grpcAddress: GRPCAddress
+    let metrics: MetricsServer?
+    let peerID: String
+    let dataDir: String
+
+    let logger: Logger
+
+    func run() async throws {
+        // Cancelled on shutdown: if the node failed to start, this never comes.
+        guard let addresses = try? await cancelWhenGracefulShutdown({ try await node.listening.value() }) else { return }
         let served: String
         switch grpcAddress {
         case .tcp(let host, _): served = "\(host):\(try await server.port())"
-        case .unix: _ = try await server.listening(); served = grpcAddress.description
-        }
-        var metricsServer: (host: String, server: MetricsServer)?
-        if let address = config.metricsAddress {
-            let (mhost, mport) = try Self.hostPort(address, "metrics")
-            metricsServer = (mhost, try await MetricsServer(host: mhost, port: mport, metrics: node.metrics))
+        case .unix: try await server.listening(); served = grpcAddress.description
         }
         var ready = JSONLine()
         ready.add("event", "ready")
-        ready.add("peer_id", identity.peerID.description)
+        ready.add("peer_id", peerID)
         ready.addRaw("listen", "[" + addresses.map { JSONLine.quote($0.description) }.joined(separator: ",") + "]")
         ready.add("grpc", served)
-        ready.add("data_dir", config.dataDir)
-        if let metricsServer { ready.add("metrics", "\(metricsServer.host):\(metricsServer.server.port ?? 0)") }
+        ready.add("data_dir", dataDir)
+        if let metrics, let port = try? await cancelWhenGracefulShutdown({ try await metrics.bound.value() }) {
+            ready.add("metrics", "\(metrics.host):\(port)")
+        }
         print(ready.text)
         fflush(nil)
-
-        let signals = SignalWaiter([SIGINT, SIGTERM])
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await signals.wait() }
-            group.addTask { _ = try? await serving.value }  // the server failing ends the agent too
-            await group.next()
-            logger.notice("stopping: draining gRPC, closing connections, flushing the log")
-            await server.stop()  // ends the serving task, which the group waits for
-            group.cancelAll()
-        }
-        await metricsServer?.server.close()
-        await node.stop()
-        if let problem = await node.storeProblem { throw AgentError(.storeFailed, "the store failed while running: \(problem)") }
+        try? await gracefulShutdown()
+        logger.notice("stopping: draining gRPC, closing connections, flushing the log")
     }
 }
