@@ -77,7 +77,7 @@ struct HostileCommand: AsyncParsableCommand {
                 }
             }
         }
-        let signals = SignalWaiter([SIGINT, SIGTERM])
+        let signals = await SignalWaiter.trapping()
         let stop = Task {
             if seconds > 0 { try? await Task.sleep(for: .seconds(seconds)) } else { await signals.wait() }
         }

@@ -1,26 +1,16 @@
-import Dispatch
-import Foundation
+import UnixSignals
 
-/// Resumes once one of the given signals arrives.
-public final class SignalWaiter: @unchecked Sendable {
-    // @unchecked: `sources` is set once in init and only kept to hold the sources alive.
-    private let sources: [DispatchSourceSignal]
-    private let stream: AsyncStream<Void>
-    private let sink: AsyncStream<Void>.Continuation
+/// Resumes once one of the given signals arrives: for the commands that are not a service group
+/// (devnet, validator, the stdio agent, the hostile peer). The signals are trapped when it is
+/// made, so one that comes before `wait()` is not lost nor fatal.
+public struct SignalWaiter: Sendable {
+    private let signals: UnixSignalsSequence
 
-    public init(_ signals: [Int32]) {
-        (stream, sink) = AsyncStream.makeStream(of: Void.self)
-        let sink = self.sink
-        sources = signals.map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig)
-            source.setEventHandler { sink.yield() }
-            source.resume()
-            return source
-        }
+    public static func trapping(_ signals: [UnixSignal] = [.sigint, .sigterm]) async -> SignalWaiter {
+        SignalWaiter(signals: await UnixSignalsSequence(trapping: signals))
     }
 
     public func wait() async {
-        for await _ in stream { return }
+        for await _ in signals { return }
     }
 }

@@ -135,7 +135,7 @@ struct AgentCommand: AsyncParsableCommand {
                 cont.finish()
             }
         }
-        let signals = SignalWaiter([SIGINT, SIGTERM])
+        let signals = await SignalWaiter.trapping()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await line in commands {

@@ -89,7 +89,7 @@ struct DevnetCommand: AsyncParsableCommand {
             }
         }
         let devnet = try Devnet(options: options, executable: executable) { note($0) }
-        let signals = SignalWaiter([SIGINT, SIGTERM])
+        let signals = await SignalWaiter.trapping()
         let watcher = Task {
             await signals.wait()
             if Task.isCancelled { return }

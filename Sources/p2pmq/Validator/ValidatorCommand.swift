@@ -42,7 +42,7 @@ struct ValidatorCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         note("validator: \(genesis.dons.count) DONs (\(genesis.dons.map(\.id).joined(separator: ", "))), registry topic \(genesis.registryTopic); agent \(agent)")
-        let signals = SignalWaiter([SIGINT, SIGTERM])
+        let signals = await SignalWaiter.trapping()
         let interval = progress
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await validator.run() }
