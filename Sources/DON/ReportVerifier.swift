@@ -37,11 +37,12 @@ public struct ReportVerifier: Sendable {
     }
 
     /// - Parameter knownHead: the highest head peers reported for a DON (by id), if any.
+    /// - Parameter decoded: `data` already decoded (`DecodedReport.decode`), so it is not again.
     public func verify(
-        data: [UInt8], topic: String, state: SequenceState?, knownHead: (String) -> UInt64?
+        data: [UInt8], topic: String, state: SequenceState?, knownHead: (String) -> UInt64?, decoded: DecodedReport? = nil
     ) throws -> ReportDecision {
         let checked: (report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig)
-        switch checkQuorum(data: data, topic: topic) {
+        switch checkQuorum(data: data, topic: topic, decoded: decoded) {
         case .failure(let failed): return failed.decision
         case .success(let ok): checked = ok
         }
@@ -67,22 +68,29 @@ public struct ReportVerifier: Sendable {
         var decision: ReportDecision
     }
 
-    /// Decodes the report and checks DON, config digest and quorum signatures.
-    private func checkQuorum(data: [UInt8], topic: String) -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
+    /// Decodes the report (unless given decoded) and checks DON, config digest and quorum
+    /// signatures.
+    private func checkQuorum(data: [UInt8], topic: String, decoded: DecodedReport? = nil)
+        -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
         guard data.count <= maxReportBytes else {
             return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "report is \(data.count) bytes, over the \(maxReportBytes)-byte limit", don: "", seq: 0)))
         }
         let signed: P2pmq_Don_SignedReport
-        do {
-            signed = try P2pmq_Don_SignedReport(serializedBytes: data)
-        } catch {
-            return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "data is not a SignedReport protobuf", don: "", seq: 0)))
-        }
-        guard signed.hasReport else {
-            return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "SignedReport has no report", don: "", seq: 0)))
+        let digest: [UInt8]
+        if let decoded {
+            (signed, digest) = (decoded.signed, decoded.digest)
+        } else {
+            do {
+                signed = try P2pmq_Don_SignedReport(serializedBytes: data)
+            } catch {
+                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "data is not a SignedReport protobuf", don: "", seq: 0)))
+            }
+            guard signed.hasReport else {
+                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "SignedReport has no report", don: "", seq: 0)))
+            }
+            digest = ReportDigest.of(signed.report, topic: topic)
         }
         let report = signed.report
-        let digest = ReportDigest.of(report, topic: topic)
         func failed(_ r: (ReportReason, String)) -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
             .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: report.donID, seq: report.seq, reportDigest: digest)))
         }
@@ -104,5 +112,19 @@ public struct ReportVerifier: Sendable {
         }
         if let verified, let key { verified.insert(key) }
         return .success((report, digest, config))
+    }
+}
+
+/// A signed report decoded once, with its digest under the topic it came on: the agent decodes
+/// each message once and hands this to the verifier, the validator's context and the log.
+public struct DecodedReport: Sendable {
+    public let signed: P2pmq_Don_SignedReport
+    public let digest: [UInt8]
+    public var report: P2pmq_Don_Report { signed.report }
+
+    /// nil when `data` is not a SignedReport with a report (the verifier then says why).
+    public static func decode(_ data: [UInt8], topic: String) -> DecodedReport? {
+        guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
+        return DecodedReport(signed: signed, digest: ReportDigest.of(signed.report, topic: topic))
     }
 }

@@ -90,31 +90,38 @@ public actor AgentNode {
                     let outcome = registry.judge(request.data)
                     return .init(outcome.verdict, reason: outcome.reason)
                 }
+                // Decoded once here: the verifier, the validator's context and the log (through
+                // the answer's `report`) all use this.
+                let decoded = DecodedReport.decode(request.data, topic: request.topic)
+                let key = decoded.map { ReportKey(don: $0.report.donID, seq: $0.report.seq, digest: $0.digest) }
                 let state = ArrivalSequenceState(store: store, history: history, arrivedAt: request.arrivedAt)
                 let knownHead: @Sendable (String) -> UInt64? = { sync.bestKnownHead(topic: request.topic, don: $0) }
-                var m = Proto_Message()
-                m.messageID = request.idText
-                m.topic = request.topic
-                m.data = Data(request.data)
-                m.from = request.from
                 if await pool.count > 0 {
-                    m.context = ValidationContextBuilder.live(data: request.data, topic: request.topic, state: state, knownHead: knownHead,
+                    var m = Proto_Message()
+                    m.messageID = request.idText
+                    m.topic = request.topic
+                    m.data = Data(request.data)
+                    m.from = request.from
+                    m.context = ValidationContextBuilder.live(report: decoded?.report, topic: request.topic, state: state, knownHead: knownHead,
                                                               registryVersion: registry?.current.appliedUpdates ?? 0)
-                    if let answer = await pool.validate(m) { return answer }
+                    if var answer = await pool.validate(m) {
+                        answer.report = key
+                        return answer
+                    }
                 }
                 switch fallback {
-                case .accept: return .accept
-                case .ignore: return .ignore
+                case .accept: return .init(.accept, report: key)
+                case .ignore: return .init(.ignore, report: key)
                 case .don:
                     guard let verifier = verifier(), let decision = try? verifier.verify(
-                        data: request.data, topic: request.topic, state: state, knownHead: knownHead)
+                        data: request.data, topic: request.topic, state: state, knownHead: knownHead, decoded: decoded)
                     else {
                         return .ignore
                     }
                     switch decision.verdict {
-                    case .accept: return .init(.accept, reason: decision.reason.rawValue)
-                    case .ignore: return .ignore(decision.reason.rawValue)
-                    case .reject: return .reject(reason: decision.reason.rawValue)
+                    case .accept: return .init(.accept, reason: decision.reason.rawValue, report: key)
+                    case .ignore: return .init(.ignore, reason: decision.reason.rawValue, report: key)
+                    case .reject: return .init(.reject(reason: decision.reason.rawValue), reason: decision.reason.rawValue, report: key)
                     }
                 }
             },
@@ -283,7 +290,10 @@ public actor AgentNode {
         guard storeProblem == nil else { return .init(.failed, stored: outcome.verdict) }
         let r = outcome.message
         let now = WallClock.nanoseconds()
-        let fields = ReportFields.extract(r.data, topic: r.topic, registryTopic: registry?.topic)
+        // Decoded during validation (the answer's `report`); only what was never validated
+        // (dropped, a config update) is decoded here.
+        let fields = outcome.report.map { (don: $0.don, seq: $0.seq, digest: $0.digest) }
+            ?? ReportFields.extract(r.data, topic: r.topic, registryTopic: registry?.topic)
         var outcome = outcome
         var registryVersion: UInt64?
         if let registry, r.topic == registry.topic, case .accept = outcome.verdict {

@@ -160,7 +160,7 @@ actor SyncService {
     // MARK: catch-up
 
     func runRound() async {
-        let clock = ContinuousClock(), began = clock.now
+        let began = clock.now
         var report = CatchUpReport()
         let topics = await subscriptions()
         let peers = Array(Set(host.connections.compactMap(\.remotePeer))).prefix(options.statusPeers)
@@ -172,58 +172,39 @@ actor SyncService {
             for await s in group { all.append(s) }
             return all
         }
-        var holders: [CatchUpPlan.Stream: [CatchUpPlan.Holder]] = [:]
-        for (peer, heads) in statuses {
-            for h in heads ?? [] where topics.contains(h.topic) && !h.don.isEmpty && h.firstSeq <= h.headSeq {
-                holders[.init(topic: h.topic, don: h.don), default: []].append(.init(peer: peer, first: h.firstSeq, head: h.headSeq))
-            }
-        }
-        // Whether most peers are further ahead than one round may fetch (maxSeqGap past the local
-        // head): a node back after a long time offline, or one whose first round was cut short.
-        // Not while live reports wait for validation: a head moved past them makes them stale.
-        let followMajority = await liveBacklog() == 0
-        var behindMajority = false
-        for (stream, hs) in holders {
-            let local = try? store.head(topic: stream.topic, don: stream.don)?.seq
-            let (capped, best, limit, followsMajority) = CredibleHeads.cap(hs, local: local, maxSeqGap: maxSeqGap(stream.don), followMajority: followMajority)
-            if followsMajority {
-                behindMajority = true
-                logger.info("sync: most peers are more than maxSeqGap ahead on \(stream) (limit \(limit ?? 0)): fetching up to \(best ?? 0) now, the rest in the next rounds")
-            } else {
-                for h in hs where limit.map({ h.head > $0 }) ?? false {
-                    logger.warning("sync: \(h.peer) reports head \(h.head) for \(stream), past the credible limit \(limit!) (maxSeqGap past this node's or the peers' median head): not believed; fetching up to \(best ?? 0)")
+        // The decisions are Core's (`CatchUpRound`): which heads to believe, what is missing,
+        // which plans fetch it. This reads the log for it and runs the plans.
+        let store = self.store
+        let round = CatchUpRound(
+            statuses: statuses.flatMap { peer, heads in
+                (heads ?? []).map { CatchUpRound.Status(peer: peer, topic: $0.topic, don: $0.don, first: $0.firstSeq, head: $0.headSeq) }
+            },
+            topics: topics, registryTopic: registryTopic, followMajority: await liveBacklog() == 0, maxSeqGap: maxSeqGap,
+            localHead: { try? store.head(topic: $0.topic, don: $0.don)?.seq },
+            heldSeqs: { stream, low, high in
+                var held: [UInt64] = []
+                try? store.scanSeqs(topic: stream.topic, don: stream.don, from: low) { seq in
+                    held.append(seq)
+                    return seq <= high
                 }
+                return held
+            })
+        for note in round.notes {
+            switch note {
+            case .followingMajority(let stream, let limit, let best):
+                logger.info("sync: most peers are more than maxSeqGap ahead on \(stream) (limit \(limit)): fetching up to \(best) now, the rest in the next rounds")
+            case .incredibleHead(let stream, let peer, let head, let limit, let best):
+                logger.warning("sync: \(peer) reports head \(head) for \(stream), past the credible limit \(limit) (maxSeqGap past this node's or the peers' median head): not believed; fetching up to \(best)")
             }
-            holders[stream] = capped.isEmpty ? nil : capped
         }
-        // The head live reports are judged against (when above the local one) is what most
-        // peers report, their lower median: one peer claiming a little more than it has (still
-        // credible) must not make the honest stream's next reports look too late.
         peerHeads.withLockedValue { known in
-            for (stream, hs) in holders where !hs.isEmpty {
-                known[stream] = max(known[stream] ?? 0, CredibleHeads.lowerMedian(hs.map(\.head)))
-            }
+            for (stream, head) in round.agreedHeads { known[stream] = max(known[stream] ?? 0, head) }
         }
-        var missing: [CatchUpPlan.Stream: SeqRanges] = [:]
-        for (stream, hs) in holders {
-            let low = hs.map(\.first).min()!, high = hs.map(\.head).max()!
-            var held: [UInt64] = []
-            try? store.scanSeqs(topic: stream.topic, don: stream.don, from: low) { seq in
-                held.append(seq)
-                return seq <= high
-            }
-            missing[stream] = SeqRanges.missing(low: low, high: high, held: held)
-            report.missing += missing[stream]!.count
-        }
-        report.streams = holders.count
-        // Config updates first: reports signed under a rotated config check against it.
-        let plans = [true, false].map { registryFirst in
-            CatchUpPlan(missing: missing.filter { ($0.key.topic == registryTopic) == registryFirst },
-                        holders: holders.filter { ($0.key.topic == registryTopic) == registryFirst })
-        }
-        guard plans.contains(where: { !$0.isDone }) else { return finish(report, began) }
+        report.missing = round.missing
+        report.streams = round.streams
+        guard !round.isDone else { return finish(report, began) }
         var excluded = Set<String>()
-        for plan in plans where !plan.isDone {
+        for plan in round.plans where !plan.isDone {
             let (done, appended) = await execute(plan)
             report.appended += appended
             excluded.formUnion(done.excluded)
@@ -234,7 +215,7 @@ actor SyncService {
         // Each round moves the credible limit up by what it fetched: keep going while that helps
         // (the test that found it: a joiner's first round cut short at seq 2574 of 10000 stopped
         // at 3574 for good).
-        if behindMajority, report.appended > 0 { requestRound() }
+        if round.behindMajority, report.appended > 0 { requestRound() }
     }
 
     /// Runs a plan's range requests, `parallelRequests` at a time, until it is done.
@@ -258,9 +239,9 @@ actor SyncService {
         }
     }
 
-    private func finish(_ report: CatchUpReport, _ began: ContinuousClock.Instant) {
+    private func finish(_ report: CatchUpReport, _ began: Instant) {
         var report = report
-        report.seconds = (ContinuousClock.now - began).seconds
+        report.seconds = clock.now.since(began).seconds
         lastRound = report
         if report.appended > 0 || !report.excluded.isEmpty || !report.unavailable.isEmpty {
             logger.info("catch-up: \(report.appended) of \(report.missing) missing records fetched from \(report.peersAsked) peers in \(String(format: "%.2f", report.seconds)) s; excluded \(report.excluded); unavailable \(report.unavailable)")
@@ -357,52 +338,32 @@ actor SyncService {
 
         let checks = await checkAll(records, stream: request.stream, peer: peer)
         logger.debug("sync: \(request.stream) \(request.start)+\(request.count) from \(peer): \(records.count) records, \(lacking.count) declared missing; read in \(String(format: "%.3f", (read - began).seconds)) s, checked in \(String(format: "%.3f", (ContinuousClock.now - read).seconds)) s")
-        var covered = SeqRanges()
-        var items: [AppendItem] = []
-        var forged: [(seq: UInt64, id: String, code: String, detail: String, data: [UInt8])] = []
-        var ignored = 0
+        // What to keep, what is covered, who forged what: Core's `RangeJudgement`.
+        let store = self.store, stream = request.stream
+        var judgement = RangeJudgement(
+            records: records.map { RangeJudgement.Record(seq: $0.seq, messageID: $0.id, data: $0.data) }, checks: checks,
+            storedDigests: { seq in ((try? store.reports(topic: stream.topic, don: stream.don, seq: seq)) ?? []).map(\.digest) })
+        lacking.formUnion(judgement.lacking)
         let now = WallClock.nanoseconds()
-        for (record, verdict) in zip(records, checks) {
-            switch verdict {
-            case .accept(let digest):
-                let stored = (try? store.reports(topic: request.stream.topic, don: request.stream.don, seq: record.seq)) ?? []
-                if stored.contains(where: { $0.digest == digest }) {
-                    covered.insert(record.seq...record.seq)
-                    continue
-                }
-                // A different report already stored for this seq: keep this one as evidence only.
-                let equivocation = !stored.isEmpty
-                var item = AppendItem(
-                    record: LogRecord(topic: request.stream.topic, messageID: record.id, receivedAt: now, from: peer, don: request.stream.don,
-                                      seq: record.seq, verdict: equivocation ? .ignore : .accept, reason: equivocation ? "equivocation" : "synced",
-                                      data: record.data),
-                    reportDigest: digest)
-                if request.stream.topic == registryTopic, !equivocation { item.registryVersion = record.seq }
-                items.append(item)
-            case .ignore:
-                ignored += 1
-                lacking.insert(record.seq...record.seq)
-            case .forged(let code, let detail):
-                forged.append((record.seq, record.id, code, detail, record.data))
-                lacking.insert(record.seq...record.seq)
-            }
+        var items = judgement.keep.map { k in
+            var item = AppendItem(
+                record: LogRecord(topic: stream.topic, messageID: k.record.messageID, receivedAt: now, from: peer, don: stream.don,
+                                  seq: k.record.seq, verdict: k.equivocation ? .ignore : .accept, reason: k.equivocation ? "equivocation" : "synced",
+                                  data: k.record.data),
+                reportDigest: k.digest)
+            if stream.topic == registryTopic, !k.equivocation { item.registryVersion = k.record.seq }
+            return item
         }
-        // The first forged record is kept as the evidence for the penalty (`p2pmq audit replay`
-        // re-checks it); its id is the hash of what was actually sent.
-        var evidenceID = ""
-        if let first = forged.first {
-            evidenceID = MessageIDFunction.contentHash(of: first.data)
-            let why = first.detail.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
-            items.append(AppendItem(record: LogRecord(
-                topic: request.stream.topic, messageID: evidenceID, receivedAt: now, from: peer, don: request.stream.don, seq: first.seq,
-                verdict: .reject, reason: "\(first.code): \(why)", data: first.data)))
+        if let e = judgement.evidence {
+            items.append(AppendItem(record: LogRecord(topic: stream.topic, messageID: e.messageID, receivedAt: now, from: peer, don: stream.don,
+                                                      seq: e.seq, verdict: .reject, reason: e.reason, data: e.data)))
         }
         var appendedRecords: [LogRecord] = []
         if !items.isEmpty {
             do {
                 let outcomes = try await store.append(items)
                 for (item, outcome) in zip(items, outcomes) where item.record.verdict != .reject {
-                    covered.insert(item.record.seq...item.record.seq)
+                    judgement.appended(item.record.seq)
                     if case .appended(let offset) = outcome, item.record.verdict == .accept {
                         var r = item.record
                         r.offset = offset
@@ -414,18 +375,18 @@ actor SyncService {
             }
         }
         metrics.synced("appended", appendedRecords.count)
-        metrics.synced("ignored", ignored)
-        metrics.synced("forged", forged.count)
+        metrics.synced("ignored", judgement.ignored)
+        metrics.synced("forged", judgement.forged)
         if !appendedRecords.isEmpty { await appended(appendedRecords) }
-        if let first = forged.first {
+        if let penalty = judgement.penalty {
             exclude = true
-            await penalize(peer, request.stream.topic, evidenceID, first.code,
-                           "\(first.detail) (seq \(first.seq); \(forged.count) of \(records.count) records in the response failed)")
+            await penalize(peer, stream.topic, judgement.evidence?.messageID ?? "", penalty.code, penalty.detail)
         }
         if let violation {
             exclude = true
-            await penalize(peer, request.stream.topic, "", violation.code, violation.detail)
+            await penalize(peer, stream.topic, "", violation.code, violation.detail)
         }
+        let covered = judgement.covered
         return (request, CatchUpPlan.Result(covered: covered, lacking: lacking, excludePeer: exclude), appendedRecords.count)
     }
 

@@ -8,9 +8,14 @@ import Foundation
 /// validator judges exactly as the first.
 enum ValidationContextBuilder {
     static func live(data: [UInt8], topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
+        live(report: ReportFields.report(data), topic: topic, state: state, knownHead: knownHead, registryVersion: registryVersion)
+    }
+
+    /// The same for a report already decoded (nil: the data is not one).
+    static func live(report: P2pmq_Don_Report?, topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
         var c = Proto_ValidationContext()
         c.registryVersion = registryVersion
-        guard let report = ReportFields.report(data) else { return c }
+        guard let report else { return c }
         let local = try? state.headSeq(topic: topic, don: report.donID)
         guard let head = [local ?? nil, knownHead(report.donID)].compactMap({ $0 }).max() else { return c }
         c.headSeq = head

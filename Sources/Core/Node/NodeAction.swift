@@ -67,9 +67,13 @@ public struct JudgedMessage: Sendable {
     public var elapsed: Duration?
     /// Our own publish.
     public var local: Bool
+    /// Its place in its DON's stream, as validation decoded it (nil: not decoded, e.g. dropped
+    /// unjudged, or not a report).
+    public var report: ReportKey?
 
     public init(message: InboundMessage, verdict: GossipsubRouter.Verdict, reason: VerdictReason? = nil,
-                dropped: ValidationQueue.Drop? = nil, elapsed: Duration? = nil, local: Bool = false) {
+                dropped: ValidationQueue.Drop? = nil, elapsed: Duration? = nil, local: Bool = false, report: ReportKey? = nil) {
+        self.report = report
         self.message = message
         self.verdict = verdict
         self.reason = reason

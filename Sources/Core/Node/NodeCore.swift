@@ -94,12 +94,12 @@ public struct NodeCore: Sendable {
         case .timerFired(.validationSweep):
             sweepArmed = false
             take(queue.sweep(now: now), now: now, into: &out)
-        case .verdict(let id, let verdict, let reason):
+        case .verdict(let id, let verdict, let reason, let report):
             let (elapsed, next) = queue.finish(id, now: now)
             // No longer running: it timed out and already has its IGNORE; the late verdict is void.
             if let elapsed, let m = judging.removeValue(forKey: id) {
                 stats.validated += 1
-                judged(JudgedMessage(message: m, verdict: verdict, reason: reason, elapsed: elapsed), now: now, into: &out)
+                judged(JudgedMessage(message: m, verdict: verdict, reason: reason, elapsed: elapsed, report: report), now: now, into: &out)
             }
             take(next, now: now, into: &out)
         case .appended(let id, let local, let answer, let stored):

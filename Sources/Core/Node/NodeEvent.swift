@@ -15,7 +15,8 @@ public enum NodeEvent: Sendable {
     case badFrame(from: String, BadFrame)
     case timerFired(NodeTimer)
     /// The validator's answer for a message the node handed out with `.validate`.
-    case verdict(id: [UInt8], GossipsubRouter.Verdict, reason: VerdictReason?)
+    /// `report`: the message's place in its DON's stream, when the validation path decoded it.
+    case verdict(id: [UInt8], GossipsubRouter.Verdict, reason: VerdictReason?, report: ReportKey? = nil)
     /// The log's answer for an `.append`; `stored` is the verdict as stored (the log's owner may
     /// have changed it, e.g. a config update that no longer extends its DON's chain).
     case appended(id: [UInt8], local: Bool, VerdictPolicy.LogAnswer, stored: GossipsubRouter.Verdict)

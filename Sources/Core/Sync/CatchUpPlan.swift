@@ -2,7 +2,7 @@
 /// feeds it what peers hold (their Status) and what came of each request, and asks it for the
 /// next request to send. Every completed request either covers seqs, teaches the plan that the
 /// peer lacks some, or excludes the peer, so a round always ends.
-public struct CatchUpPlan {
+public struct CatchUpPlan: Sendable {
     public struct Stream: Hashable, Comparable, Sendable, CustomStringConvertible {
         public var topic: String
         public var don: String

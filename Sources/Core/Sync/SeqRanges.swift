@@ -58,6 +58,10 @@ public struct SeqRanges: Equatable, Sendable, CustomStringConvertible {
         ranges = kept.sorted { $0.lowerBound < $1.lowerBound }
     }
 
+    public mutating func formUnion(_ other: SeqRanges) {
+        for r in other.ranges { insert(r) }
+    }
+
     public mutating func remove(_ r: ClosedRange<UInt64>) {
         var kept: [ClosedRange<UInt64>] = []
         for x in ranges {

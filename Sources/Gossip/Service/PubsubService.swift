@@ -21,10 +21,14 @@ public actor PubsubService {
     public struct ValidationAnswer: Sendable {
         public var verdict: GossipsubRouter.Verdict
         public var reason: String?
+        /// The message's place in its DON's stream, when the validator decoded it: carried to
+        /// the log so the report is decoded once.
+        public var report: ReportKey?
 
-        public init(_ verdict: GossipsubRouter.Verdict, reason: String? = nil) {
+        public init(_ verdict: GossipsubRouter.Verdict, reason: String? = nil, report: ReportKey? = nil) {
             self.verdict = verdict
             self.reason = reason
+            self.report = report
         }
 
         public static let accept = ValidationAnswer(.accept)
@@ -248,7 +252,7 @@ public actor PubsubService {
             guard let validator else { return }
             Task {
                 let answer = await validator(request)
-                self.handle(.verdict(id: request.id, answer.verdict, reason: answer.reason.map(VerdictReason.init(parsing:))))
+                self.handle(.verdict(id: request.id, answer.verdict, reason: answer.reason.map(VerdictReason.init(parsing:)), report: answer.report))
             }
         case .append(let judged):
             guard let logSink else { return }

@@ -1,5 +1,4 @@
-import Core
-@testable import Agent
+@testable import Core
 import Foundation
 import XCTest
 
