@@ -71,6 +71,39 @@ final class DevnetTests: XCTestCase {
         XCTAssertGreaterThan(result["replayed"] as? Int ?? 0, produced["don-a"]!)
     }
 
+    /// A scenario file drives the timeline; a bad one is refused before anything starts.
+    func testScenarioFilesArePrintedAndCheckedBeforeAnythingRuns() throws {
+        let dir = TemporaryDirectory("scenario")
+        defer { dir.remove() }
+        let standard = try Executable.run(["devnet", "--duration", "20s", "--rate", "5", "--dons", "2", "--print-scenario"], timeout: 30)
+        XCTAssertEqual(standard.status, 0, standard.stderr)
+        XCTAssertTrue(standard.stdout.contains("kind: byzantine-start"), standard.stdout)
+        XCTAssertTrue(standard.stdout.contains("at: 10s"), "the late joiner at half time:\n\(standard.stdout)")
+        // Printed, then read back: the same scenario.
+        try standard.stdout.write(toFile: dir.sub("standard.yaml"), atomically: true, encoding: .utf8)
+        let again = try Executable.run(["devnet", "--scenario", dir.sub("standard.yaml"), "--print-scenario"], timeout: 30)
+        XCTAssertEqual(again.stdout, standard.stdout)
+
+        try """
+        duration: 10
+        rate: 5
+        dons: 2
+        nodes: 4
+        byzantine: 0
+        lateJoiner: false
+        hostile: 0
+        events:
+          - {at: 2, kind: byzantine-start}
+        """.write(toFile: dir.sub("bad.yaml"), atomically: true, encoding: .utf8)
+        let bad = try Executable.run(["devnet", "--scenario", dir.sub("bad.yaml"), "--dir", dir.sub("net")], timeout: 30)
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("events[0] (byzantine-start) needs byzantine: 1"), bad.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.sub("net")), "nothing was started")
+        try "duration: [".write(toFile: dir.sub("broken.yaml"), atomically: true, encoding: .utf8)
+        let broken = try Executable.run(["devnet", "--scenario", dir.sub("broken.yaml")], timeout: 30)
+        XCTAssertTrue(broken.stderr.contains("not a scenario"), broken.stderr)
+    }
+
     func testValidatorRotateAndPublishExplainBadInput() throws {
         let dir = TemporaryDirectory("validator-cli")
         defer { dir.remove() }

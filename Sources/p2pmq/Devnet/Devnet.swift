@@ -1,4 +1,5 @@
 import AgentAPI
+import Core
 import DON
 import Foundation
 import NIOConcurrencyHelpers
@@ -10,24 +11,30 @@ final class Devnet: @unchecked Sendable {
     // @unchecked: the mutable fields below are touched only by `run`'s task, in sequence;
     // the signal handler only sets `stopRequested` (a locked box).
     struct Options {
-        var dons = 3
-        var nodes = 4
-        var byzantine = 1
-        var lateJoiner = true
-        var duration: Duration = .seconds(30)
-        var rate = 10.0
+        /// The network and its timeline (Core's `Scenario`): built from the flags, or a file.
+        var scenario = Scenario.standard(duration: 30, rate: 10)
         var dir = "./devnet"
         /// cluster.sh: every node on its own test host (network namespace).
         var cluster: String?
-        /// Cut this DON's hosts off from `start` for `length` (cluster mode).
-        var partition: (don: String, start: Duration, length: Duration)?
-        /// `p2pmq-hostile` peers attacking every honest agent from 10 % of the run on.
-        var hostile = 0
-        /// Their attacks (`all` or a list) and the pause between turns.
+        /// The hostile peers' attacks (`all` or a list) and the pause between turns.
         var hostileAttacks = "all"
         var hostileIntervalMs = 200
-        /// SIGKILL and restart a random DON node's agent this often (from 10 % of the run on).
-        var churn: Duration?
+
+        var dons: Int { scenario.dons }
+        var nodes: Int { scenario.nodes }
+        var byzantine: Int { scenario.byzantine }
+        var lateJoiner: Bool { scenario.lateJoiner }
+        var duration: Duration { .milliseconds(Int64(scenario.duration * 1000)) }
+        var rate: Double { scenario.rate }
+        var hostile: Int { scenario.hostile }
+        /// The DON whose hosts the timeline cuts off, when and for how long (cluster mode).
+        var partition: (don: String, start: Duration, length: Duration)? {
+            guard let p = scenario.partition else { return nil }
+            let start = Duration.milliseconds(Int64(p.start * 1000)), length = Duration.milliseconds(Int64(p.length * 1000))
+            return (p.don, start, length)
+        }
+        /// How often churn SIGKILLs and restarts a random DON node's agent, once it started.
+        var churn: Duration? { scenario.churnEvery.map { .milliseconds(Int64($0 * 1000)) } }
     }
 
     /// What churn did: kills, how long restarted agents took to be ready again.
@@ -206,31 +213,40 @@ final class Devnet: @unchecked Sendable {
         let clock = ContinuousClock(), began = clock.now
         let total = options.duration.seconds
         var producing: [Task<Void, Never>] = producers.map { p in Task { await p.run() } }
-        churn.nextAt = total * 0.1
+        churn.nextAt = .infinity
+        var timeline = ScenarioTimeline(options.scenario)
         var attacking: [Task<Void, Never>] = []
         var nextProgress = 2.0
         while true {
             let t = (clock.now - began).seconds
             if t >= total || stopRequested.withLockedValue({ $0 }) { break }
-            // Attacks in the first half, so that the late joiner meets the honest network.
-            if attacking.isEmpty, t >= total * 0.1, let byz = running.first(where: { $0.node.role == .byzantine }) {
-                for (i, don) in layout.dons.enumerated() {
-                    let a = ByzantineSender(don: don, client: byz.client, producer: producers[i])
-                    attackers.append(a)
-                    attacking.append(Task { await a.run(interval: .milliseconds(400)) })
+            // The scenario says what happens when; this carries it out.
+            for event in timeline.due(at: t) {
+                switch event.kind {
+                case .byzantineStart:
+                    guard let byz = running.first(where: { $0.node.role == .byzantine }) else { continue }
+                    for (i, don) in layout.dons.enumerated() {
+                        let a = ByzantineSender(don: don, client: byz.client, producer: producers[i])
+                        attackers.append(a)
+                        attacking.append(Task { await a.run(interval: .milliseconds(400)) })
+                    }
+                    progress(String(format: "[%5.1fs] byzantine node %@ starts attacking every DON's topic", t, byz.node.peerID))
+                case .byzantineStop:
+                    attacking.forEach { $0.cancel() }
+                    progress(String(format: "[%5.1fs] byzantine node stops", t))
+                case .lateJoiner:
+                    guard lateJoinerStart == nil, let node = layout.nodes.first(where: { $0.role == .lateJoiner }) else { continue }
+                    lateJoinerStart = (t, produced)
+                    progress(String(format: "[%5.1fs] late joiner %@ starts (heads %@)", t, node.name, produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")))
+                    running.append(try await start(node, bootstrappers: honestMembers.map(\.listen), validator: true))
+                case .hostileStart:
+                    if hostiles.isEmpty { try await startHostiles(t) }
+                case .partitionCut, .partitionHeal:
+                    try partitionStep(t)
+                case .churnStart:
+                    churn.nextAt = t
                 }
-                progress(String(format: "[%5.1fs] byzantine node %@ starts attacking every DON's topic", t, byz.node.peerID))
             }
-            if !attacking.isEmpty, t >= total * 0.45, attacking.contains(where: { !$0.isCancelled }) {
-                attacking.forEach { $0.cancel() }
-                progress(String(format: "[%5.1fs] byzantine node stops", t))
-            }
-            if options.lateJoiner, lateJoinerStart == nil, t >= total * 0.5, let node = layout.nodes.first(where: { $0.role == .lateJoiner }) {
-                lateJoinerStart = (t, produced)
-                progress(String(format: "[%5.1fs] late joiner %@ starts (heads %@)", t, node.name, produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")))
-                running.append(try await start(node, bootstrappers: honestMembers.map(\.listen), validator: true))
-            }
-            if hostiles.isEmpty, options.hostile > 0, t >= total * 0.1 { try await startHostiles(t) }
             if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
             try partitionStep(t)
             try await churnStep(t, until: total)

@@ -1,6 +1,8 @@
 import Agent
 import ArgumentParser
+import Core
 import Foundation
+import Yams
 
 /// `p2pmq devnet`: DONs of agents on 127.0.0.1, signed reports, a byzantine node, a late joiner.
 struct DevnetCommand: AsyncParsableCommand {
@@ -39,6 +41,9 @@ struct DevnetCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between the hostile peers' turns (each turn attacks every agent once).") var hostileIntervalMs = 200
     @Option(help: ArgumentHelp("Every interval, SIGKILL a random DON node's agent and restart it (agents store with durability sync; producers retry through the DON's other nodes). No acknowledged report may be lost.", valueName: "interval")) var churn: String?
 
+    @Option(help: ArgumentHelp("Run this scenario (YAML: duration and rate in seconds, dons, nodes, byzantine, lateJoiner, hostile, and timed events; see docs/CLI.md) instead of the one the flags above describe.", valueName: "file")) var scenario: String?
+    @Flag(help: "Print the scenario this run would follow (YAML) and exit.") var printScenario = false
+
     static func parsePartition(_ text: String) -> (String, Duration, Duration)? {
         let at = text.split(separator: "@", maxSplits: 1)
         guard at.count == 2 else { return nil }
@@ -66,21 +71,38 @@ struct DevnetCommand: AsyncParsableCommand {
         guard rate > 0, rate <= 5000 else { throw ValidationError("--rate must be above 0 and at most 5000") }
     }
 
+    /// The scenario from `--scenario`, or the standard one the flags describe.
+    func loadScenario() throws -> Scenario {
+        guard let path = scenario else {
+            let seconds = { (d: Duration) in d.seconds }
+            return Scenario.standard(
+                duration: seconds(GoDuration.parse(duration)!), rate: rate, dons: dons, nodes: nodes, byzantine: byzantine, lateJoiner: lateJoiner,
+                hostile: hostile, churnEvery: churn.flatMap(GoDuration.parse).map(seconds),
+                partition: partition.flatMap(Self.parsePartition).map { (don: $0.0, start: seconds($0.1), length: seconds($0.2)) })
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("--scenario \(path): cannot read the file") }
+        let loaded: Scenario
+        do { loaded = try YAMLDecoder().decode(Scenario.self, from: text) } catch {
+            throw ValidationError("--scenario \(path): not a scenario: \(error)")
+        }
+        if let problem = loaded.problem { throw ValidationError("--scenario \(path): \(problem)") }
+        guard (1...26).contains(loaded.dons), (1...64).contains(loaded.nodes) else { throw ValidationError("--scenario \(path): dons must be 1 to 26, nodes 1 to 64") }
+        if loaded.partition != nil, cluster == nil { throw ValidationError("--scenario \(path): a partition needs --cluster (hosts to cut)") }
+        return loaded
+    }
+
     func run() async throws {
         var options = Devnet.Options()
-        options.dons = dons
-        options.nodes = nodes
-        options.byzantine = byzantine
-        options.lateJoiner = lateJoiner
-        options.duration = GoDuration.parse(duration)!
-        options.rate = rate
+        options.scenario = try loadScenario()
+        if printScenario {
+            print(try YAMLEncoder().encode(options.scenario), terminator: "")
+            return
+        }
         options.dir = dir
         options.cluster = cluster.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        options.partition = partition.flatMap(Self.parsePartition).map { (don: $0.0, start: $0.1, length: $0.2) }
-        options.hostile = hostile
         options.hostileAttacks = hostileAttacks
         options.hostileIntervalMs = hostileIntervalMs
-        options.churn = churn.flatMap(GoDuration.parse)
+        let hostile = options.hostile
         let executable = Bundle.main.executablePath ?? CommandLine.arguments[0]
         if hostile > 0 {
             let hostileExe = Devnet.hostileExecutable(beside: executable)
