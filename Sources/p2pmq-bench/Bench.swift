@@ -1,6 +1,6 @@
 import ArgumentParser
 
-
+@main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "p2pmq-bench",

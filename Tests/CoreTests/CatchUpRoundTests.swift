@@ -38,7 +38,7 @@ final class CatchUpRoundTests: XCTestCase {
         XCTAssertTrue(r.notes.contains(.incredibleHead(stream, peer: "liar", head: 5000, limit: 140, best: 50)))
     }
 
-    /// docs/RELIABILITY.md finding 6: a node far behind most peers fetches up to its credible
+    /// docs/RELIABILITY.md finding 7: a node far behind most peers fetches up to its credible
     /// limit and asks for another round, but only while no live report waits for validation.
     func testFarBehindTheMajorityFollowsItOnlyWithoutALiveBacklog() {
         let peers = ["a", "b", "c"].map { CatchUpRound.Status(peer: $0, topic: "t", don: "d", first: 1, head: 10_000) }

@@ -47,7 +47,7 @@ final class NodeCorePeerTests: XCTestCase {
         XCTAssertFalse(F.penalties(f.actions).contains { $0.hasPrefix("broken_promise") })
     }
 
-    /// docs/RELIABILITY.md finding 8: with `graylistRefusal`, a peer below graylist is refused
+    /// docs/RELIABILITY.md finding 5: with `graylistRefusal`, a peer below graylist is refused
     /// (it stays off by default: redial handshakes cost more than reading).
     func testAGraylistedPeerIsRefusedOnlyWhenConfigured() {
         for refusal in [nil, Duration.seconds(60)] {

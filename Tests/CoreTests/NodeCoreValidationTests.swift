@@ -26,7 +26,7 @@ final class NodeCoreValidationTests: XCTestCase {
         XCTAssertEqual(F.deliveries(after).map(\.1), [41])
     }
 
-    /// docs/RELIABILITY.md finding 7: an ACCEPT for a report range sync stored while it waited
+    /// docs/RELIABILITY.md finding 8: an ACCEPT for a report range sync stored while it waited
     /// must not be forwarded long after its time.
     func testAnAcceptTheLogAlreadyHeldIsNotForwardedNorDelivered() {
         var f = F()
@@ -71,7 +71,7 @@ final class NodeCoreValidationTests: XCTestCase {
         XCTAssertTrue(F.deliveries(after).isEmpty)
     }
 
-    /// The timeout counts from arrival, queue wait included (finding 7): a message that waited it
+    /// The timeout counts from arrival, queue wait included (finding 8): a message that waited it
     /// out is IGNOREd unjudged and never forwarded; a verdict after the deadline is void.
     func testTheTimeoutCountsFromArrivalAndLateVerdictsAreVoid() {
         var options = NodeCore.Options()

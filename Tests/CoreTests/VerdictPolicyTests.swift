@@ -11,7 +11,7 @@ final class VerdictPolicyTests: XCTestCase {
     }
 
     /// Range sync brought it while it waited for validation: forwarding it now would spread a
-    /// report long past its peers' heads (docs/RELIABILITY.md, finding 7).
+    /// report long past its peers' heads (docs/RELIABILITY.md, finding 8).
     func testAnAcceptTheLogAlreadyHeldIsNeitherForwardedNorDeliveredAgain() {
         XCTAssertEqual(VerdictPolicy.decide(.accept, log: .alreadyHeld),
                        Effect(verdict: .ignore, deliver: false, offset: nil, penaltyRecorded: false))

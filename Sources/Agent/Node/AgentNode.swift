@@ -328,11 +328,11 @@ public actor AgentNode {
             Task { await sync.gapSeen() }
         }
         do {
-            let clock = ContinuousClock(), started = clock.now
+            let clock = SystemClock(), started = clock.now
             var item = AppendItem(record: record, reportDigest: verdict == .accept ? fields?.digest : nil, penalty: penalty)
             item.registryVersion = registryVersion
             let outcomes = try await store.append([item])
-            metrics.appendLatency.record(started.duration(to: clock.now))
+            metrics.appendLatency.record(clock.now.since(started))
             metrics.appendBatch.record(1.0)
             if outcomes.first == .overQuota {
                 metrics.overQuota(topic: r.topic)

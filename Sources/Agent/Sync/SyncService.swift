@@ -275,7 +275,7 @@ actor SyncService {
     /// how many records were appended.
     nonisolated func fetch(_ request: CatchUpPlan.Request) async -> (CatchUpPlan.Request, CatchUpPlan.Result, Int) {
         let peer = request.peer
-        let began = ContinuousClock.now
+        let began = clock.now
         var records: [(seq: UInt64, id: String, data: [UInt8])] = []
         var lacking = SeqRanges()
         var violation: RangeReceiver.Violation?
@@ -334,10 +334,10 @@ actor SyncService {
             exclude = true
         }
         metrics.synced("fetched", records.count)
-        let read = ContinuousClock.now
+        let read = clock.now
 
         let checks = await checkAll(records, stream: request.stream, peer: peer)
-        logger.debug("sync: \(request.stream) \(request.start)+\(request.count) from \(peer): \(records.count) records, \(lacking.count) declared missing; read in \(String(format: "%.3f", (read - began).seconds)) s, checked in \(String(format: "%.3f", (ContinuousClock.now - read).seconds)) s")
+        logger.debug("sync: \(request.stream) \(request.start)+\(request.count) from \(peer): \(records.count) records, \(lacking.count) declared missing; read in \(String(format: "%.3f", read.since(began).seconds)) s, checked in \(String(format: "%.3f", clock.now.since(read).seconds)) s")
         // What to keep, what is covered, who forged what: Core's `RangeJudgement`.
         let store = self.store, stream = request.stream
         var judgement = RangeJudgement(
