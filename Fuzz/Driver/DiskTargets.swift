@@ -1,4 +1,6 @@
+import Wire
 @testable import Agent
+import Core
 import DON
 import Foundation
 @testable import Store
