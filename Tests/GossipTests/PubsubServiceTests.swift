@@ -7,15 +7,22 @@ import XCTest
 
 /// The router over real hosts on 127.0.0.1.
 final class PubsubServiceTests: XCTestCase {
-    func pair(validator: @escaping PubsubService.Validator, concurrent: Int = 64, queue: Int = 1024, timeout: Duration = .seconds(5),
-              config: GossipsubConfig = GossipsubConfig())
+    /// A node whose validator is `judge` and that keeps no log.
+    struct Judge: PubsubNode {
+        let judge: @Sendable (InboundMessage) async -> PubsubService.ValidationAnswer
+        func validate(_ message: InboundMessage) async -> PubsubService.ValidationAnswer { await judge(message) }
+        func append(_ judged: JudgedMessage) async -> PubsubService.LogReceipt { .init(.notKept, stored: judged.verdict) }
+    }
+
+    func pair(validator: @escaping @Sendable (InboundMessage) async -> PubsubService.ValidationAnswer, concurrent: Int = 64, queue: Int = 1024,
+              timeout: Duration = .seconds(5), config: GossipsubConfig = GossipsubConfig())
         async throws -> (a: P2PHost, sa: PubsubService, b: P2PHost, sb: PubsubService) {
         let a = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
         let b = P2PHost(config: HostConfig(identity: PrivateKey.generate()))
         let sa = PubsubService(host: a, config: config, validationTimeout: timeout, maxConcurrentValidations: concurrent,
-                               validationQueueSize: queue, validator: validator)
+                               validationQueueSize: queue, validates: true)
         let sb = PubsubService(host: b)
-        await sa.start()
+        await sa.start(node: Judge(judge: validator))
         await sb.start()
         await sa.subscribe("t")
         await sb.subscribe("t")

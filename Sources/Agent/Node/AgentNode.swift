@@ -22,6 +22,8 @@ public actor AgentNode {
     public nonisolated let metrics: AgentMetrics
     /// Recent head advances, so live reports are judged as of their arrival.
     nonisolated let headHistory = HeadHistory()
+    /// Reports whose quorum verified, shared by live validation and range sync.
+    nonisolated let verifiedReports = VerifiedReports()
     /// Catch-up from peers and serving them (`/p2pmq/sync/1.0.0`).
     nonisolated let sync: SyncService
     /// The DON registry (genesis + applied config updates); nil without DON configs.
@@ -53,85 +55,27 @@ public actor AgentNode {
         let genesis = try Genesis.load(paths: config.dons)
         let registry = genesis.dons.isEmpty ? nil : try RegistryState(genesis: genesis, stored: store.registryRecords())
         self.registry = registry
-        let maxReportBytes = config.maxMessageSize
-        let useVerifier = config.effectiveWhenNoValidator == .don
-        // One cache of verified reports for live gossip and range sync: a report accepted live
-        // is not checked again when a catch-up round brings it.
-        let verified = VerifiedReports()
-        let verifier: @Sendable () -> ReportVerifier? = {
-            guard useVerifier, let registry else { return nil }
-            return ReportVerifier(registry: registry.current, maxReportBytes: maxReportBytes, verified: verified)
-        }
-        let fallback = config.effectiveWhenNoValidator
-        let sinkBox = NodeBox()
-        let history = headHistory
         let metrics = AgentMetrics()
         self.metrics = metrics
-        let contentIDs = config.gossip.messageIDFunction == .contentHash
-        let sync = SyncService(
-            store: store, host: host, options: config.sync, maxRecordBytes: config.maxMessageSize, metrics: metrics, logger: logger,
-            registryTopic: registry?.topic, maxSeqGap: { registry?.current[$0]?.thresholds.maxSeqGap },
-            subscriptions: { await sinkBox.node?.pubsub.subscriptions() ?? [] },
-            check: { topic, don, seq, id, data, peer in
-                await SyncedRecordCheck(pool: pool, verifier: verifier(), registry: registry, fallback: fallback, contentIDs: contentIDs)
-                    .check(topic: topic, don: don, seq: seq, messageID: id, data: data, peer: peer)
-            },
-            penalize: { peer, topic, id, code, detail in await sinkBox.node?.syncPenalty(peer: peer, topic: topic, messageID: id, code: code, detail: detail) },
-            appended: { records in await sinkBox.node?.deliverSynced(records) },
-            liveBacklog: { await sinkBox.node?.pubsub.validationBacklog() ?? 0 })
-        self.sync = sync
-        self.pubsub = PubsubService(
+        sync = SyncService(store: store, host: host, options: config.sync, maxRecordBytes: config.maxMessageSize, metrics: metrics,
+                           logger: logger, registryTopic: registry?.topic)
+        pubsub = PubsubService(
             host: host, config: config.gossip, scoreParams: config.scoring, maxRPCSize: config.maxMessageSize,
             validationTimeout: config.validationTimeout, maxConcurrentValidations: config.validationConcurrency,
-            validationQueueSize: config.validationQueueSize,
-            validator: { request in
-                // Config updates are judged here, never by a validator (see RegistryState).
-                if let registry, request.topic == registry.topic {
-                    let outcome = registry.judge(request.data)
-                    return .init(outcome.verdict, reason: outcome.reason)
-                }
-                // Decoded once here: the verifier, the validator's context and the log (through
-                // the answer's `report`) all use this.
-                let decoded = DecodedReport.decode(request.data, topic: request.topic)
-                let key = decoded.map { ReportKey(don: $0.report.donID, seq: $0.report.seq, digest: $0.digest) }
-                let state = ArrivalSequenceState(store: store, history: history, arrivedAt: request.arrivedAt)
-                let knownHead: @Sendable (String) -> UInt64? = { sync.bestKnownHead(topic: request.topic, don: $0) }
-                if await pool.count > 0 {
-                    var m = Proto_Message()
-                    m.messageID = request.idText
-                    m.topic = request.topic
-                    m.data = Data(request.data)
-                    m.from = request.from
-                    m.context = ValidationContextBuilder.live(report: decoded?.report, topic: request.topic, state: state, knownHead: knownHead,
-                                                              registryVersion: registry?.current.appliedUpdates ?? 0)
-                    if var answer = await pool.validate(m) {
-                        answer.report = key
-                        return answer
-                    }
-                }
-                switch fallback {
-                case .accept: return .init(.accept, report: key)
-                case .ignore: return .init(.ignore, report: key)
-                case .don:
-                    guard let verifier = verifier(), let decision = try? verifier.verify(
-                        data: request.data, topic: request.topic, state: state, knownHead: knownHead, decoded: decoded)
-                    else {
-                        return .ignore
-                    }
-                    switch decision.verdict {
-                    case .accept: return .init(.accept, reason: decision.reason.rawValue, report: key)
-                    case .ignore: return .init(.ignore, reason: decision.reason.rawValue, report: key)
-                    case .reject: return .init(.reject(reason: decision.reason.rawValue), reason: decision.reason.rawValue, report: key)
-                    }
-                }
-            },
-            logSink: { judged in await sinkBox.node?.persist(judged) ?? .init(.failed, stored: .ignore) })
-        sinkBox.node = self
+            validationQueueSize: config.validationQueueSize, validates: true, keepsLog: true)
+    }
+
+    /// The built-in verifier for `whenNoValidator: don` (nil otherwise, or without DON configs),
+    /// on the registry's current configs and the node's one cache of verified reports (a report
+    /// accepted live is not checked again when a catch-up round brings it).
+    nonisolated func verifier() -> ReportVerifier? {
+        guard config.effectiveWhenNoValidator == .don, let registry else { return nil }
+        return ReportVerifier(registry: registry.current, maxReportBytes: config.maxMessageSize, verified: verifiedReports)
     }
 
     /// Listens, subscribes the configured topics, dials bootstrappers and direct peers.
     public func start() async throws -> [Multiaddr] {
-        await pubsub.start()
+        await pubsub.start(node: self)
         var bound: [Multiaddr] = []
         for addr in config.listenAddrs { bound.append(try await host.listen(addr)) }
         for topic in config.topics { await pubsub.subscribe(topic.name) }
@@ -139,7 +83,7 @@ public actor AgentNode {
         if let registry { await pubsub.subscribe(registry.topic) }
         await pubsub.addDirectPeerAddresses(config.directPeerAddresses)
         await restoreApplicationScores()
-        await sync.start()
+        await sync.start(node: self)
         // The node's own loops run as one structured group: redialing bootstrappers, sampling
         // gauges, and taking the pubsub service's deliveries, penalties and notices.
         let dialer = BootstrapDialer(host: host, bootstrappers: config.bootstrappers, logger: logger)
@@ -372,11 +316,4 @@ public actor AgentNode {
             noteStoreProblem(error, while: "recording a penalty for \(peer)")
         }
     }
-}
-
-/// Lets the pubsub and sync services reach the node, which exists only after them (the
-/// services are made in `init`; the next step is to hand them the node at `start`).
-private final class NodeBox: @unchecked Sendable {
-    // @unchecked: set once in AgentNode.init before the services start, read afterwards.
-    weak var node: AgentNode?
 }

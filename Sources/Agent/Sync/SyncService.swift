@@ -6,6 +6,7 @@ import Logging
 import NIOConcurrencyHelpers
 import Store
 import SwiftProtobuf
+import Synchronization
 import Wire
 
 /// `/p2pmq/sync/1.0.0` at the I/O edge: serves peers' Status and Range requests from the store
@@ -14,25 +15,19 @@ import Wire
 /// through the node's own validation path, append the valid ones, and penalize peers that send
 /// forged or misordered data.
 actor SyncService {
-    typealias Checker = @Sendable (_ topic: String, _ don: String, _ seq: UInt64, _ messageID: String, _ data: [UInt8], _ peer: String) async -> SyncCheck
-    typealias Penalizer = @Sendable (_ peer: String, _ topic: String, _ messageID: String, _ code: String, _ detail: String) async -> Void
-    typealias Appended = @Sendable (_ records: [LogRecord]) async -> Void
-
     nonisolated let store: ReportStore
     nonisolated let host: P2PHost
     nonisolated let options: SyncOptions
     nonisolated let maxRecordBytes: Int
-    nonisolated let check: Checker
-    nonisolated let penalize: Penalizer
-    nonisolated let appended: Appended
-    nonisolated let subscriptions: @Sendable () async -> Set<String>
     nonisolated let metrics: AgentMetrics
     nonisolated let logger: Logger
     /// The DON registry's topic: its streams are fetched first in a round, and their records
     /// checked one at a time in version order (each config update checks against the previous).
     nonisolated let registryTopic: String?
-    /// The DON's maxSeqGap, to cap the heads peers report (see `CredibleHeads`).
-    nonisolated let maxSeqGap: @Sendable (_ don: String) -> UInt64?
+    /// The node this serves (checks, penalties, deliveries, its subscriptions and backlog),
+    /// handed over at `start(node:)`.
+    private nonisolated let attached = Mutex<(any SyncNode)?>(nil)
+    private nonisolated var node: (any SyncNode)? { attached.withLock { $0 } }
     /// Highest head per (topic, DON) that peers reported: the verifier's best known head.
     private nonisolated let peerHeads = NIOLockedValueBox<[CatchUpPlan.Stream: UInt64]>([:])
 
@@ -45,16 +40,12 @@ actor SyncService {
     private var running: Task<Void, Never>?
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private let clock = SystemClock()
-    /// Live reports waiting for (or in) validation.
-    private nonisolated let liveBacklog: @Sendable () async -> Int
     private var watcher: Task<Void, Never>?
     /// What the last catch-up round did (for logs, Admin and tests).
     private(set) var lastRound: CatchUpReport?
 
     init(store: ReportStore, host: P2PHost, options: SyncOptions, maxRecordBytes: Int, metrics: AgentMetrics, logger: Logger,
-         registryTopic: String? = nil, maxSeqGap: @escaping @Sendable (String) -> UInt64? = { _ in nil }, subscriptions: @escaping @Sendable () async -> Set<String>, check: @escaping Checker, penalize: @escaping Penalizer,
-         appended: @escaping Appended, liveBacklog: @escaping @Sendable () async -> Int = { 0 }) {
-        self.liveBacklog = liveBacklog
+         registryTopic: String? = nil) {
         self.admission = SyncAdmission(maxConcurrent: options.maxConcurrentServes, rate: options.serveRate, burst: options.serveBurst)
         self.scheduler = SyncScheduler(cooldown: options.gapFillDelay)
         self.store = store
@@ -64,15 +55,12 @@ actor SyncService {
         self.metrics = metrics
         self.logger = logger
         self.registryTopic = registryTopic
-        self.maxSeqGap = maxSeqGap
-        self.subscriptions = subscriptions
-        self.check = check
-        self.penalize = penalize
-        self.appended = appended
     }
 
-    /// Registers the protocol handler and starts catching up: now, and whenever a peer connects.
-    func start() {
+    /// Registers the protocol handler and starts catching up for `node`: now, and whenever a
+    /// peer connects.
+    func start(node: any SyncNode) {
+        attached.withLock { $0 = node }
         guard options.enabled else { return }
         host.registry.set(SyncProtocol.id) { [weak self] stream in await self?.serve(stream) }
         let events = host.subscribeEvents()
@@ -85,6 +73,7 @@ actor SyncService {
     }
 
     func stop() {
+        attached.withLock { $0 = nil }
         host.registry.remove(SyncProtocol.id)
         watcher?.cancel()
         roundTimer?.cancel()
@@ -162,7 +151,8 @@ actor SyncService {
     func runRound() async {
         let began = clock.now
         var report = CatchUpReport()
-        let topics = await subscriptions()
+        guard let node else { return }
+        let topics = await node.subscriptions()
         let peers = Array(Set(host.connections.compactMap(\.remotePeer))).prefix(options.statusPeers)
         guard !topics.isEmpty, !peers.isEmpty else { return }
         report.peersAsked = peers.count
@@ -179,7 +169,7 @@ actor SyncService {
             statuses: statuses.flatMap { peer, heads in
                 (heads ?? []).map { CatchUpRound.Status(peer: peer, topic: $0.topic, don: $0.don, first: $0.firstSeq, head: $0.headSeq) }
             },
-            topics: topics, registryTopic: registryTopic, followMajority: await liveBacklog() == 0, maxSeqGap: maxSeqGap,
+            topics: topics, registryTopic: registryTopic, followMajority: await node.liveBacklog() == 0, maxSeqGap: node.maxSeqGap(don:),
             localHead: { try? store.head(topic: $0.topic, don: $0.don)?.seq },
             heldSeqs: { stream, low, high in
                 var held: [UInt64] = []
@@ -377,14 +367,14 @@ actor SyncService {
         metrics.synced("appended", appendedRecords.count)
         metrics.synced("ignored", judgement.ignored)
         metrics.synced("forged", judgement.forged)
-        if !appendedRecords.isEmpty { await appended(appendedRecords) }
+        if !appendedRecords.isEmpty { await node?.deliverSynced(appendedRecords) }
         if let penalty = judgement.penalty {
             exclude = true
-            await penalize(peer, stream.topic, judgement.evidence?.messageID ?? "", penalty.code, penalty.detail)
+            await node?.syncPenalty(peer: peer, topic: stream.topic, messageID: judgement.evidence?.messageID ?? "", code: penalty.code, detail: penalty.detail)
         }
         if let violation {
             exclude = true
-            await penalize(peer, stream.topic, "", violation.code, violation.detail)
+            await node?.syncPenalty(peer: peer, topic: stream.topic, messageID: "", code: violation.code, detail: violation.detail)
         }
         let covered = judgement.covered
         return (request, CatchUpPlan.Result(covered: covered, lacking: lacking, excludePeer: exclude), appendedRecords.count)
@@ -404,7 +394,8 @@ actor SyncService {
                 group.addTask {
                     var out: [SyncCheck] = []
                     out.reserveCapacity(slice.count)
-                    for r in slice { out.append(await self.check(stream.topic, stream.don, r.seq, r.id, r.data, peer)) }
+                    guard let node = self.node else { return (start, slice.map { _ in SyncCheck.ignore("node stopped") }) }
+                    for r in slice { out.append(await node.checkSynced(topic: stream.topic, don: stream.don, seq: r.seq, messageID: r.id, data: r.data, peer: peer)) }
                     return (start, out)
                 }
             }

@@ -14,7 +14,6 @@ public actor PubsubService {
     /// A message to judge, decoded once (`NodeCore`'s `InboundMessage`).
     public typealias ValidationRequest = InboundMessage
 
-    public typealias Validator = @Sendable (ValidationRequest) async -> ValidationAnswer
 
     /// A validator's verdict and why (an IGNORE's reason too, e.g. "equivocation", so the log
     /// explains every verdict; a REJECT's reason is in the verdict).
@@ -48,9 +47,6 @@ public actor PubsubService {
         }
     }
 
-    /// Appends a judged message (and a REJECT's penalty) to the log. With a log, validator
-    /// REJECTs are recorded there and not repeated on `penalties`.
-    public typealias LogSink = @Sendable (JudgedMessage) async -> LogReceipt
 
     /// A message accepted on a subscribed topic.
     public struct Delivery: Sendable {
@@ -77,8 +73,9 @@ public actor PubsubService {
     private let host: P2PHost
     private let clock = SystemClock()
     private var core: NodeCore
-    private let validator: Validator?
-    private let logSink: LogSink?
+    /// Judges and logs messages; handed over at `start` (nil: nobody, then the core accepts
+    /// without validator and keeps no log).
+    private var node: (any PubsubNode)?
     private let maxRPCSize: Int
     /// Our outbound pubsub stream to each peer.
     private var writers: [String: MuxedStream] = [:]
@@ -91,31 +88,32 @@ public actor PubsubService {
 
     /// Validation runs at most `maxConcurrentValidations` at a time; up to `validationQueueSize`
     /// more wait; beyond that, and `validationTimeout` after its arrival, a message gets IGNORE
-    /// (counted). Without a validator every message is accepted as it arrives; without a log
-    /// sink verdicts are acted on at once.
+    /// (counted). `validates`: messages go to the node's `validate` (else every message is
+    /// accepted as it arrives); `keepsLog`: verdicts go to its `append` before they are acted on.
+    /// Nothing starts here: `start(node:)` does.
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
                 maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
-                validator: Validator? = nil, logSink: LogSink? = nil) {
+                validates: Bool = false, keepsLog: Bool = false) {
         var options = NodeCore.Options()
         options.validationTimeout = validationTimeout
         options.maxConcurrentValidations = maxConcurrentValidations
         options.validationQueueSize = validationQueueSize
-        options.validates = validator != nil
-        options.keepsLog = logSink != nil
+        options.validates = validates
+        options.keepsLog = keepsLog
         self.core = NodeCore(localPeer: host.peerID.description, gossip: config, scoreParams: scoreParams, options: options,
                              seed: UInt64.random(in: 1...UInt64.max), identity: host.config.identity)
         self.host = host
-        self.validator = validator
-        self.logSink = logSink
         self.maxRPCSize = maxRPCSize
         (deliveries, deliverySink) = AsyncStream.makeStream(of: Delivery.self, bufferingPolicy: .bufferingNewest(65536))
         (penalties, penaltySink) = AsyncStream.makeStream(of: (peer: String, topic: String, reason: String).self, bufferingPolicy: .bufferingNewest(4096))
         (notices, noticeSink) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1024))
     }
 
-    /// Registers the pubsub protocols and starts following connections and timers.
-    public func start() {
+    /// Registers the pubsub protocols and starts following connections and timers; `node`
+    /// judges and logs messages from now on.
+    public func start(node: (any PubsubNode)? = nil) {
+        self.node = node
         for proto in PubsubProtocol.allCases {
             host.registry.set(proto.rawValue) { [weak self] stream in await self?.readLoop(stream) }
         }
@@ -144,6 +142,7 @@ public actor PubsubService {
         penaltySink.finish()
         for (_, waiters) in publishWaiters { for w in waiters { w.resume() } }
         publishWaiters = [:]
+        node = nil
     }
 
     public func subscribe(_ topic: String) { handle(.subscribe(topic)) }
@@ -249,15 +248,15 @@ public actor PubsubService {
             guard let frame = try? rpc.serializedBytes() as [UInt8] else { return }
             writers[to]?.enqueue(LengthPrefixedReader.frame(frame))
         case .validate(let request):
-            guard let validator else { return }
+            guard let node else { return }
             Task {
-                let answer = await validator(request)
+                let answer = await node.validate(request)
                 self.handle(.verdict(id: request.id, answer.verdict, reason: answer.reason.map(VerdictReason.init(parsing:)), report: answer.report))
             }
         case .append(let judged):
-            guard let logSink else { return }
+            guard let node else { return }
             Task {
-                let receipt = await logSink(judged)
+                let receipt = await node.append(judged)
                 self.appended(judged, receipt)
             }
         case .deliver(let m, let offset):
@@ -287,7 +286,7 @@ public actor PubsubService {
             noticeSink.yield("peer \(peer) disconnected: score \(String(format: "%.1f", score)) is below the graylist threshold \(threshold); its connections are refused for \(duration)")
         case .published(let id, _):
             lastPublishedID = id
-            if logSink != nil { publishWaiters[id, default: []] = publishWaiters[id] ?? [] }
+            if core.options.keepsLog, node != nil { publishWaiters[id, default: []] = publishWaiters[id] ?? [] }
         }
     }
 
