@@ -58,7 +58,7 @@ struct NodeCoreFixture {
     }
 
     static func deliveries(_ actions: [NodeAction]) -> [(InboundMessage, UInt64?)] {
-        actions.compactMap { if case .deliver(let m, let o) = $0 { (m, o) } else { nil } }
+        actions.compactMap { if case .deliver(let m, let o, _) = $0 { (m, o) } else { nil } }
     }
 
     /// Peers a message was forwarded to.

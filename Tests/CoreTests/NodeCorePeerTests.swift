@@ -21,6 +21,25 @@ final class NodeCorePeerTests: XCTestCase {
         XCTAssertEqual(F.deliveries(after).map(\.1), [9])
     }
 
+    /// Listeners are the core's: each delivery names the listeners whose topics it matches, and
+    /// what range sync appends reaches them too.
+    func testDeliveriesNameTheListenersThatWantThem() {
+        var f = F()
+        f.handle(.listenerAdded(id: 1, topics: ["t"]))
+        f.handle(.listenerAdded(id: 2, topics: ["other"]))
+        f.handle(.listenerAdded(id: 3, topics: []))
+        let id = f.receive("report", from: f.b)
+        f.handle(.verdict(id: id, .accept, reason: nil))
+        let live = f.handle(.appended(id: id, local: false, .appended(offset: 4), stored: .accept))
+        XCTAssertEqual(live.compactMap { if case .deliver(_, _, let to) = $0 { to } else { nil } }, [[UInt64(1), 3]])
+        f.handle(.listenerRemoved(1))
+        let synced = InboundMessage(id: [7], topic: "t", data: [7], from: f.c, arrivedAt: f.clock.now)
+        let history = f.handle(.historyAppended(synced, offset: 5))
+        XCTAssertEqual(history.compactMap { if case .deliver(_, let o, let to) = $0 { "\(o ?? 0) \(to)" } else { nil } }, ["5 [3]"])
+        f.handle(.listenerRemoved(3))
+        XCTAssertTrue(f.handle(.historyAppended(synced, offset: 6)).isEmpty, "nobody listens: nothing to deliver")
+    }
+
     func testTheHeartbeatRearmsItself() {
         var f = F()
         XCTAssertEqual(F.timers(f.handle(.start)), [.heartbeat])

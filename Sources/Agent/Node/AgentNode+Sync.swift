@@ -38,8 +38,11 @@ extension AgentNode {
     }
 
     /// Records fetched by sync reach live listeners too (with their offsets), after the log.
-    func deliverSynced(_ records: [LogRecord]) {
-        for r in records { deliverToListeners(.replayed(r)) }
+    func deliverSynced(_ records: [LogRecord]) async {
+        // Through the core, which knows the listeners and their topics.
+        await pubsub.deliverHistory(records.map { r in
+            (InboundMessage(id: Array(r.messageID.utf8), topic: r.topic, data: r.data, from: r.from, arrivedAt: SystemClock().now), r.offset)
+        })
         // Fetched records may have moved heads on: note it for judging live reports by arrival.
         var highest: [String: (topic: String, don: String, seq: UInt64)] = [:]
         for r in records where !r.don.isEmpty {

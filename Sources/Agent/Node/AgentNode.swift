@@ -32,7 +32,8 @@ public actor AgentNode {
     /// restarts through the penalty history.
     private var appScores: [String: Double] = [:]
     let logger: Logger
-    private var listeners: [UInt64: (topics: Set<String>, sink: AsyncStream<Proto_Message>.Continuation)] = [:]
+    /// The Listen streams' sinks; which messages each gets is the core's (`listenerAdded`).
+    private var listeners: [UInt64: AsyncStream<Proto_Message>.Continuation] = [:]
     private var nextListener: UInt64 = 1
     /// The node's loops (see `start`), cancelled by `stop`.
     private var loops: Task<Void, Never>?
@@ -105,7 +106,7 @@ public actor AgentNode {
 
     /// Ends the Listen and validator streams, so that a graceful gRPC shutdown can complete.
     public func endStreams() async {
-        for (_, l) in listeners { l.sink.finish() }
+        for (_, sink) in listeners { sink.finish() }
         listeners = [:]
         await validators.disconnectAll()
     }
@@ -169,18 +170,24 @@ public actor AgentNode {
 
     public func unsubscribe(_ topic: String) async { await pubsub.unsubscribe(topic) }
 
-    /// Accepted messages of `topics` (empty: all), as they are delivered.
-    public func listen(topics: Set<String>) -> (id: UInt64, messages: AsyncStream<Proto_Message>) {
+    /// Accepted messages of `topics` (empty: all), as they are delivered (live, and what range
+    /// sync appends), from the moment this returns.
+    public func listen(topics: Set<String>) async -> (id: UInt64, messages: AsyncStream<Proto_Message>) {
         let id = nextListener
         nextListener += 1
         // msgRouterQueueSize (Go agent's key): how far a listener may fall behind before the
         // oldest undelivered messages are dropped for it.
         let (stream, sink) = AsyncStream.makeStream(of: Proto_Message.self, bufferingPolicy: .bufferingNewest(max(1, config.msgRouterQueueSize)))
-        listeners[id] = (topics, sink)
+        // The sink first: a delivery the core names this listener in finds it.
+        listeners[id] = sink
+        await pubsub.addListener(id, topics: topics)
         return (id, stream)
     }
 
-    public func stopListening(_ id: UInt64) { listeners.removeValue(forKey: id)?.sink.finish() }
+    public func stopListening(_ id: UInt64) async {
+        listeners.removeValue(forKey: id)?.finish()
+        await pubsub.removeListener(id)
+    }
 
     // MARK: pipeline
 
@@ -210,10 +217,6 @@ public actor AgentNode {
         logger.error("\(what) failed: \(error); no longer accepting messages")
     }
 
-    func deliverToListeners(_ m: Proto_Message) {
-        for (_, l) in listeners where l.topics.isEmpty || l.topics.contains(m.topic) { l.sink.yield(m) }
-    }
-
     private func deliver(_ d: PubsubService.Delivery) {
         var m = Proto_Message()
         m.messageID = MessageIDFunction.text(of: d.id)
@@ -222,7 +225,7 @@ public actor AgentNode {
         m.from = d.from
         m.receivedNs = Int64(clamping: d.receivedNanoseconds)
         if let offset = d.offset { m.offset = offset }
-        deliverToListeners(m)
+        for id in d.listeners { listeners[id]?.yield(m) }
     }
 
     /// Writes the message with its verdict (and the penalty a REJECT costs its sender) and says

@@ -8,8 +8,9 @@ public enum NodeAction: Sendable {
     /// Write the judged message (and, for a REJECT, its sender's penalty) to the log; answer with
     /// `.appended`.
     case append(JudgedMessage)
-    /// An accepted message for local listeners, with its log offset when the log has one.
-    case deliver(InboundMessage, offset: UInt64?)
+    /// An accepted message for local subscribers, with its log offset when the log has one, and
+    /// the listeners (`listenerAdded`) whose topics it matches.
+    case deliver(InboundMessage, offset: UInt64?, listeners: [UInt64])
     /// A penalty outside validation (protocol misbehaviour, signing policy, bad frames), for the
     /// penalty history.
     case penalize(peer: String, topic: String, reason: String)

@@ -52,6 +52,8 @@ public struct NodeCore: Sendable {
     private var appending: [[UInt8]: JudgedMessage] = [:]
     private var appendingLocal: [[UInt8]: JudgedMessage] = [:]
     private var sweepArmed = false
+    /// Local listeners and their topics (empty: every topic).
+    public private(set) var listeners: [UInt64: Set<String>] = [:]
 
     public init(localPeer: String, gossip: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 options: Options = Options(), seed: UInt64 = 1, identity: PrivateKey? = nil) {
@@ -116,6 +118,13 @@ public struct NodeCore: Sendable {
             router.setApplicationScore(peer, value)
         case .blacklist(let peer):
             router.blacklist(peer, now: now)
+        case .listenerAdded(let id, let topics):
+            listeners[id] = topics
+        case .listenerRemoved(let id):
+            listeners[id] = nil
+        case .historyAppended(let m, let offset):
+            let to = listeners(of: m.topic)
+            if !to.isEmpty { out.append(.deliver(m, offset: offset, listeners: to)) }
         }
         armSweep(now: now, into: &out)
         return out
@@ -137,7 +146,7 @@ public struct NodeCore: Sendable {
                 judging[id] = inbound
                 take([queue.admit(id, arrivedAt: now, now: now)], now: now, into: &out)
             case .deliver(let id, let m, let from):
-                out.append(.deliver(InboundMessage(id: id, m, from: from, arrivedAt: now), offset: nil))
+                out.append(.deliver(InboundMessage(id: id, m, from: from, arrivedAt: now), offset: nil, listeners: listeners(of: m.topic)))
             case .penalize(let peer, let topic, let reason):
                 out.append(.penalize(peer: peer, topic: topic, reason: reason))
             case .connect(let peers):
@@ -193,19 +202,26 @@ public struct NodeCore: Sendable {
                                    now: Instant, into out: inout [NodeAction]) {
         let effect = VerdictPolicy.decide(stored, log: answer)
         if j.local {
-            if effect.deliver, router.subscriptions.contains(j.message.topic) { out.append(.deliver(j.message, offset: effect.offset)) }
+            if effect.deliver, router.subscriptions.contains(j.message.topic) {
+                out.append(.deliver(j.message, offset: effect.offset, listeners: listeners(of: j.message.topic)))
+            }
             return
         }
         for action in router.validationResult(j.message.id, effect.verdict, now: now) {
             switch action {
             case .deliver:
-                if effect.deliver { out.append(.deliver(j.message, offset: effect.offset)) }
+                if effect.deliver { out.append(.deliver(j.message, offset: effect.offset, listeners: listeners(of: j.message.topic))) }
             case .penalize where effect.penaltyRecorded:
                 continue
             default:
                 route([action], now: now, into: &out)
             }
         }
+    }
+
+    /// The listeners that want `topic`, in id order.
+    private func listeners(of topic: String) -> [UInt64] {
+        listeners.filter { $0.value.isEmpty || $0.value.contains(topic) }.keys.sorted()
     }
 
     // MARK: publish

@@ -27,6 +27,11 @@ public enum NodeEvent: Sendable {
     /// P5 from the persisted penalty history (so a restart never whitewashes a peer).
     case applicationScore(peer: String, Double)
     case blacklist(String)
+    /// A local listener (a `Listen` stream) wants accepted messages of `topics` (empty: all).
+    case listenerAdded(id: UInt64, topics: Set<String>)
+    case listenerRemoved(UInt64)
+    /// Range sync appended an accepted record at `offset`: listeners get it like a live one.
+    case historyAppended(InboundMessage, offset: UInt64)
 }
 
 /// A frame that could not be read.

@@ -58,6 +58,8 @@ public actor PubsubService {
         public var receivedNanoseconds: UInt64
         /// Its offset in the topic's log, when the node keeps one.
         public var offset: UInt64?
+        /// The listeners (`addListener`) whose topics it matches.
+        public var listeners: [UInt64]
     }
 
     public typealias Stats = NodeCore.Stats
@@ -170,6 +172,15 @@ public actor PubsubService {
     /// Messages waiting for a validation slot or being validated.
     public func validationBacklog() -> Int { core.queue.backlog }
 
+    /// A local listener for accepted messages of `topics` (empty: all); deliveries name it.
+    public func addListener(_ id: UInt64, topics: Set<String>) { handle(.listenerAdded(id: id, topics: topics)) }
+    public func removeListener(_ id: UInt64) { handle(.listenerRemoved(id)) }
+
+    /// Records range sync appended: to the listeners, like live messages.
+    public func deliverHistory(_ records: [(message: InboundMessage, offset: UInt64)]) {
+        for r in records { handle(.historyAppended(r.message, offset: r.offset)) }
+    }
+
     /// P5 for `peer` (from the persisted penalty history).
     public func setApplicationScore(_ peer: String, _ value: Double) { handle(.applicationScore(peer: peer, value)) }
 
@@ -259,9 +270,9 @@ public actor PubsubService {
                 let receipt = await node.append(judged)
                 self.appended(judged, receipt)
             }
-        case .deliver(let m, let offset):
+        case .deliver(let m, let offset, let listeners):
             deliverySink.yield(Delivery(id: m.id, topic: m.topic, from: m.author, data: m.data,
-                                        receivedNanoseconds: clock.wallNanoseconds, offset: offset))
+                                        receivedNanoseconds: clock.wallNanoseconds, offset: offset, listeners: listeners))
         case .penalize(let peer, let topic, let reason):
             penaltySink.yield((peer, topic, reason))
         case .dial(let peers):

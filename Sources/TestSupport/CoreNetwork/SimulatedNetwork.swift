@@ -185,7 +185,7 @@ public struct SimulatedNetwork {
                 answer = .overQuota
             }
             heap.push(.appended(i, id: j.message.id, local: j.local, answer, j.verdict), at: clock.now + options.appendDelay)
-        case .deliver(let m, _):
+        case .deliver(let m, _, _):
             trace.add(bytes: m.id)
             delivered[i].insert(m.id)
         case .penalize(let peer, _, let reason):
@@ -219,6 +219,9 @@ public struct SimulatedNetwork {
         case .unsubscribe: 12
         case .applicationScore: 13
         case .blacklist: 14
+        case .listenerAdded: 15
+        case .listenerRemoved: 16
+        case .historyAppended: 17
         }
     }
 }
