@@ -63,6 +63,17 @@ public struct PenaltyRecord: Sendable, Equatable {
     }
 }
 
+extension LogRecord {
+    /// The limits every log keeps (LMDB's keys are built from these fields).
+    func checkAppendable() throws {
+        guard !topic.isEmpty, topic.utf8.count <= 1024 else {
+            throw StoreError(.invalidArgument, "topic name must be 1 to 1024 bytes, got \(topic.utf8.count)")
+        }
+        guard !messageID.isEmpty else { throw StoreError(.invalidArgument, "message id is empty") }
+        guard don.utf8.count <= 255 else { throw StoreError(.invalidArgument, "DON id is over 255 bytes") }
+    }
+}
+
 /// What to append: the record, the digest of the report it carries (for duplicate and
 /// equivocation checks by DON and seq), and the penalty it earned its sender, if any.
 public struct AppendItem: Sendable {

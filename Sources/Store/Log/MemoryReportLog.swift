@@ -31,20 +31,12 @@ public final class MemoryReportLog: ReportLog {
 
     /// `append` without suspending (the simulator calls it from its event loop).
     public func appendNow(_ items: [AppendItem]) throws -> [AppendOutcome] {
-        for item in items where !item.penaltyOnly { try Self.check(item.record) }
+        for item in items where !item.penaltyOnly { try item.record.checkAppendable() }
         return state.withLock { s in items.map { apply($0, &s) } }
     }
 
     public func appendPenalty(_ penalty: PenaltyRecord) async throws {
         _ = try appendNow([.penaltyOnly(penalty)])
-    }
-
-    private static func check(_ r: LogRecord) throws {
-        guard !r.topic.isEmpty, r.topic.utf8.count <= 1024 else {
-            throw StoreError(.invalidArgument, "topic name must be 1 to 1024 bytes, got \(r.topic.utf8.count)")
-        }
-        guard !r.messageID.isEmpty else { throw StoreError(.invalidArgument, "message id is empty") }
-        guard r.don.utf8.count <= 255 else { throw StoreError(.invalidArgument, "DON id is over 255 bytes") }
     }
 
     private func apply(_ item: AppendItem, _ s: inout State) -> AppendOutcome {

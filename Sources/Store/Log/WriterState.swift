@@ -56,11 +56,7 @@ struct EncodedItem {
             penalty = try item.penalty.map { try RecordCodec.encode($0) }
             return
         }
-        guard !r.topic.isEmpty, r.topic.utf8.count <= 1024 else {
-            throw StoreError(.invalidArgument, "topic name must be 1 to 1024 bytes, got \(r.topic.utf8.count)")
-        }
-        guard !r.messageID.isEmpty else { throw StoreError(.invalidArgument, "message id is empty") }
-        guard r.don.utf8.count <= 255 else { throw StoreError(.invalidArgument, "DON id is over 255 bytes") }
+        try r.checkAppendable()
         topic = r.topic
         messageID = r.messageID
         don = r.don
