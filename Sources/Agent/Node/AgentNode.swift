@@ -2,7 +2,6 @@ import AgentAPI
 import Core
 import DON
 import Foundation
-import Core
 import Gossip
 import Host
 import Logging
@@ -270,7 +269,7 @@ public actor AgentNode {
         if verdict == .accept, let fields { previousHead = try? store.head(topic: r.topic, don: fields.don)?.seq }
         // Too late for peers' heads yet ahead of ours: this node is behind; fetch what it lacks
         // (range sync brings it as history) rather than wait for the next gap.
-        if verdict == .ignore, outcome.reason?.code == VerdictReason.tooLateCode, let fields,
+        if verdict == .ignore, outcome.reason?.code == ReportReason.tooLate.rawValue, let fields,
            (try? store.head(topic: r.topic, don: fields.don))?.seq ?? 0 < fields.seq {
             Task { await sync.gapSeen() }
         }

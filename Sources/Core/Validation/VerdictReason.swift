@@ -26,9 +26,6 @@ public struct VerdictReason: Sendable, Equatable, CustomStringConvertible {
     public var text: String { detail.isEmpty ? code : "\(code): \(detail)" }
     public var description: String { text }
 
-    // Codes the node itself acts on (the rest are the validator's business).
-    /// A live report behind the head by more than the skip threshold (docs/DON.md): a node that
-    /// sees it while its own head is lower is behind and should catch up.
-    public static let tooLateCode = "too_late"
+    /// Our own publishes are stored with this reason.
     public static let published = VerdictReason(code: "published")
 }
