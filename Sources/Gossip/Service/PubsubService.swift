@@ -11,9 +11,6 @@ import Wire
 /// One pubsub stream per peer and direction: each side writes RPCs on the stream it opened and
 /// reads the one the peer opened, as go-libp2p-pubsub does. RPCs are uvarint-framed.
 public actor PubsubService {
-    /// A message to judge, decoded once (`NodeCore`'s `InboundMessage`).
-    public typealias ValidationRequest = InboundMessage
-
 
     /// A validator's verdict and why (an IGNORE's reason too, e.g. "equivocation", so the log
     /// explains every verdict; a REJECT's reason is in the verdict).
@@ -86,7 +83,6 @@ public actor PubsubService {
     private var tasks: [Task<Void, Never>] = []
     /// Local publishes waiting for their log answer (the API returns once it is stored).
     private var publishWaiters: [[UInt8]: [CheckedContinuation<Void, Never>]] = [:]
-    private var lastPublishedID: [UInt8] = []
 
     /// Validation runs at most `maxConcurrentValidations` at a time; up to `validationQueueSize`
     /// more wait; beyond that, and `validationTimeout` after its arrival, a message gets IGNORE
@@ -153,8 +149,12 @@ public actor PubsubService {
     /// Publishes `data` on `topic`; with a log, returns once the log has answered for it.
     @discardableResult
     public func publish(_ topic: String, data: [UInt8]) async -> [UInt8] {
-        handle(.publish(topic: topic, data: data))
-        let id = lastPublishedID
+        let actions = core.handle(.publish(topic: topic, data: data), at: clock.now)
+        var id: [UInt8] = []
+        for action in actions {
+            if case .published(let published, _) = action { id = published }
+            perform(action)
+        }
         if publishWaiters[id] != nil { await withCheckedContinuation { publishWaiters[id]!.append($0) } }
         return id
     }
@@ -296,7 +296,6 @@ public actor PubsubService {
             let threshold = core.router.config.thresholds.graylistThreshold
             noticeSink.yield("peer \(peer) disconnected: score \(String(format: "%.1f", score)) is below the graylist threshold \(threshold); its connections are refused for \(duration)")
         case .published(let id, _):
-            lastPublishedID = id
             if core.options.keepsLog, node != nil { publishWaiters[id, default: []] = publishWaiters[id] ?? [] }
         }
     }
