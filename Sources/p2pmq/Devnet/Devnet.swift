@@ -242,7 +242,7 @@ final class Devnet: @unchecked Sendable {
                 case .hostileStart:
                     if hostiles.isEmpty { try await startHostiles(t) }
                 case .partitionCut, .partitionHeal:
-                    try partitionStep(t)
+                    break  // `partitionStep` below cuts and heals at these events' times (it also watches convergence)
                 case .churnStart:
                     churn.nextAt = t
                 }
