@@ -10,14 +10,7 @@ enum ReportFields {
             guard let u = ConfigUpdateCheck.decode(data) else { return nil }
             return (u.donID, u.version, ConfigUpdateDigest.of(u))
         }
-        guard let report = report(data) else { return nil }
-        return (report.donID, report.seq, ReportDigest.of(report, topic: topic))
-    }
-
-    /// The report inside data that is a SignedReport (no digest: for callers that need only its
-    /// DON and seq).
-    static func report(_ data: [UInt8]) -> P2pmq_Don_Report? {
-        guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
-        return signed.report
+        guard let decoded = DecodedReport.decode(data, topic: topic) else { return nil }
+        return (decoded.report.donID, decoded.report.seq, decoded.digest)
     }
 }

@@ -7,11 +7,7 @@ import Foundation
 /// (as of the message's arrival) without a store of its own, and a restarted or second
 /// validator judges exactly as the first.
 enum ValidationContextBuilder {
-    static func live(data: [UInt8], topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
-        live(report: ReportFields.report(data), topic: topic, state: state, knownHead: knownHead, registryVersion: registryVersion)
-    }
-
-    /// The same for a report already decoded (nil: the data is not one).
+    /// `report`: the message's report as validation decoded it (nil: the data is not one).
     static func live(report: P2pmq_Don_Report?, topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
         var c = Proto_ValidationContext()
         c.registryVersion = registryVersion
