@@ -186,4 +186,8 @@ public struct ScenarioTimeline: Sendable {
     }
 
     public var isFinished: Bool { next == scenario.events.count }
+
+    /// When the next event not handed out yet is due (nil: none left): a driver sleeps until
+    /// then instead of polling.
+    public var nextAt: Double? { next < scenario.events.count ? scenario.events[next].at : nil }
 }

@@ -27,12 +27,6 @@ final class Devnet: @unchecked Sendable {
         var duration: Duration { .milliseconds(Int64(scenario.duration * 1000)) }
         var rate: Double { scenario.rate }
         var hostile: Int { scenario.hostile }
-        /// The DON whose hosts the timeline cuts off, when and for how long (cluster mode).
-        var partition: (don: String, start: Duration, length: Duration)? {
-            guard let p = scenario.partition else { return nil }
-            let start = Duration.milliseconds(Int64(p.start * 1000)), length = Duration.milliseconds(Int64(p.length * 1000))
-            return (p.don, start, length)
-        }
         /// How often churn SIGKILLs and restarts a random DON node's agent, once it started.
         var churn: Duration? { scenario.churnEvery.map { .milliseconds(Int64($0 * 1000)) } }
     }
@@ -54,6 +48,7 @@ final class Devnet: @unchecked Sendable {
     /// What the partition did: when, and how long after healing every honest node held every
     /// report made until the heal.
     struct PartitionReport {
+        var don: String?
         var cutAt: Double?
         var healedAt: Double?
         var producedAtHeal: [String: UInt64] = [:]
@@ -241,21 +236,28 @@ final class Devnet: @unchecked Sendable {
                     running.append(try await start(node, bootstrappers: honestMembers.map(\.listen), validator: true))
                 case .hostileStart:
                     if hostiles.isEmpty { try await startHostiles(t) }
-                case .partitionCut, .partitionHeal:
-                    break  // `partitionStep` below cuts and heals at these events' times (it also watches convergence)
+                case .partitionCut:
+                    if let don = event.don { try cut(don, at: t) }
+                case .partitionHeal:
+                    try heal(at: t)
                 case .churnStart:
                     churn.nextAt = t
                 }
             }
-            if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
-            try partitionStep(t)
+            let now = (clock.now - began).seconds
+            observe(at: now)
             try await churnStep(t, until: total)
             if t >= nextProgress {
                 nextProgress += 2
                 await sampleAttackerScores()
                 progress(progressLine(t))
             }
-            try? await Task.sleep(for: .milliseconds(100))
+            // Sleep until something is due: the next scenario event, churn, the progress line, or
+            // (while a catch-up or a convergence is being timed) the next look at the data dirs.
+            var wake = min(total, nextProgress, churn.nextAt, timeline.nextAt ?? .infinity)
+            if isTiming { wake = min(wake, now + 0.1) }
+            let pause = max(0.01, wake - (clock.now - began).seconds)
+            try? await Task.sleep(for: .milliseconds(Int64(pause * 1000)))
         }
         productionSeconds = (clock.now - began).seconds
         producing.forEach { $0.cancel() }
@@ -265,43 +267,53 @@ final class Devnet: @unchecked Sendable {
                         produced.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }.joined(separator: " ")))
         // Settle: every honest node holds every produced report, or 15 s pass (30 s after a
         // partition that healed late).
-        if partition.cutAt != nil, partition.healedAt == nil { try partitionStep(.infinity) }
+        // A cut the timeline heals after production ends is healed now.
+        if partition.cutAt != nil, partition.healedAt == nil { try heal(at: productionSeconds) }
         let settleBy = clock.now + .seconds(partition.healedAt == nil ? 15 : 30)
         while clock.now < settleBy, !stopRequested.withLockedValue({ $0 }) {
-            if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: (clock.now - began).seconds) }
-            if partition.healedAt != nil, partition.convergedAfter == nil { try partitionStep((clock.now - began).seconds) }
+            observe(at: (clock.now - began).seconds)
             if allHeld(produced) { break }
             try? await Task.sleep(for: .milliseconds(250))
         }
     }
 
-    /// Cuts the partitioned DON's hosts at its start, heals them at its end, then watches for every
-    /// honest node to hold every report made until the heal. (`t` infinite: heal now.)
-    private func partitionStep(_ t: Double) throws {
-        guard let p = options.partition else { return }
-        let hosts = partitionedHosts
-        if partition.cutAt == nil, t >= p.start.seconds, t.isFinite {
-            for h in hosts { try layout.clusterCommand(["cut", "\(h)"]) }
-            partition.cutAt = t
-            progress(String(format: "[%5.1fs] partition: %@'s hosts %@ cut off", t, p.don, hosts.map(String.init).joined(separator: ",")))
-        } else if partition.cutAt != nil, partition.healedAt == nil, t >= (p.start + p.length).seconds {
-            for h in hosts { try layout.clusterCommand(["heal", "\(h)"]) }
-            let now = t.isFinite ? t : (partition.cutAt ?? 0) + p.length.seconds
-            partition.healedAt = now
-            partition.producedAtHeal = produced
-            progress(String(format: "[%5.1fs] partition healed", now))
-        } else if let healed = partition.healedAt, partition.convergedAfter == nil, t.isFinite {
-            if allHeld(partition.producedAtHeal) {
-                partition.convergedAfter = t - healed
-                progress(String(format: "[%5.1fs] every honest node holds every report made before the heal, %.2f s after it", t, t - healed))
-            }
+    /// Whether a catch-up or a post-heal convergence is being timed (the data dirs are read often).
+    private var isTiming: Bool {
+        (lateJoinerStart != nil && catchUpSeconds == nil) || (partition.healedAt != nil && partition.convergedAfter == nil)
+    }
+
+    /// Looks at the data dirs for what is being timed: the late joiner's catch-up, and every
+    /// honest node holding every report made until the heal.
+    private func observe(at t: Double) {
+        if lateJoinerStart != nil, catchUpSeconds == nil { checkCatchUp(now: t) }
+        if let healed = partition.healedAt, partition.convergedAfter == nil, allHeld(partition.producedAtHeal) {
+            partition.convergedAfter = t - healed
+            progress(String(format: "[%5.1fs] every honest node holds every report made before the heal, %.2f s after it", t, t - healed))
         }
     }
 
-    /// The hosts of the DON `--partition` cuts off.
-    private var partitionedHosts: [Int] {
-        guard let p = options.partition else { return [] }
-        return layout.nodes.filter { $0.don == p.don }.compactMap(\.host)
+    /// Cuts `don`'s hosts off (the scenario's `partition-cut`).
+    private func cut(_ don: String, at t: Double) throws {
+        guard partition.cutAt == nil else { return }
+        let hosts = hosts(of: don)
+        for h in hosts { try layout.clusterCommand(["cut", "\(h)"]) }
+        partition.cutAt = t
+        partition.don = don
+        progress(String(format: "[%5.1fs] partition: %@'s hosts %@ cut off", t, don, hosts.map(String.init).joined(separator: ",")))
+    }
+
+    /// Heals the cut (the scenario's `partition-heal`); from here `observe` times convergence.
+    private func heal(at t: Double) throws {
+        guard partition.cutAt != nil, partition.healedAt == nil, let don = partition.don else { return }
+        for h in hosts(of: don) { try layout.clusterCommand(["heal", "\(h)"]) }
+        partition.healedAt = t
+        partition.producedAtHeal = produced
+        progress(String(format: "[%5.1fs] partition healed", t))
+    }
+
+    /// The test hosts of `don`'s nodes (cluster mode).
+    private func hosts(of don: String) -> [Int] {
+        layout.nodes.filter { $0.don == don }.compactMap(\.host)
     }
 
     private func checkCatchUp(now: Double) {
@@ -421,8 +433,8 @@ final class Devnet: @unchecked Sendable {
         // Hostile peers first: on SIGTERM they print what they sent.
         for h in hostiles { await h.process.stop() }
         // Never leave a host cut off.
-        if partition.cutAt != nil, partition.healedAt == nil {
-            for h in partitionedHosts { try? layout.clusterCommand(["heal", "\(h)"]) }
+        if partition.cutAt != nil, partition.healedAt == nil, let don = partition.don {
+            for h in hosts(of: don) { try? layout.clusterCommand(["heal", "\(h)"]) }
         }
         tasks.forEach { $0.cancel() }
         for r in running { r.client.close() }

@@ -136,9 +136,9 @@ struct DevnetSummary {
             ok = ok && equal && d.catchUpSeconds != nil
         }
 
-        if let p = d.options.partition, let cut = d.partition.cutAt {
-            json["partition"] = ["don": p.don, "cut_at_s": cut, "healed_at_s": d.partition.healedAt as Any, "converged_after_heal_s": d.partition.convergedAfter as Any]
-            text.append(String(format: "partition: %@ cut off at %.1f s, healed at %.1f s; ", p.don, cut, d.partition.healedAt ?? .nan)
+        if let don = d.partition.don, let cut = d.partition.cutAt {
+            json["partition"] = ["don": don, "cut_at_s": cut, "healed_at_s": d.partition.healedAt as Any, "converged_after_heal_s": d.partition.convergedAfter as Any]
+            text.append(String(format: "partition: %@ cut off at %.1f s, healed at %.1f s; ", don, cut, d.partition.healedAt ?? .nan)
                         + (d.partition.convergedAfter.map { String(format: "every honest node held every report made before the heal %.2f s after it", $0) }
                            ?? "the nodes DID NOT converge within 30 s of the heal"))
             ok = ok && d.partition.convergedAfter.map { $0 <= 30 } == true
