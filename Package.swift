@@ -42,6 +42,7 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
+
         // libp2p wire formats and protocol state machines: pure values, no I/O.
         .target(
             name: "Wire",
@@ -206,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: [
-                "Agent", "AgentAPI", "Core", "Gossip", "Store", "Wire", "TestSupport",
+                "Agent", "AgentAPI", "Core", "Gossip", "Host", "Store", "Wire", "TestSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ]

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -c release --product p2pmq >&2
+scripts/install-pmq.sh .build/release >/dev/null
 p2pmq=$PWD/.build/release/p2pmq
 dir=./devnet
 args=("$@")

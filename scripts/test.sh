@@ -21,6 +21,8 @@ if ! "$P2PMQ_INTEROP_DIR/grpc/bin/python" -c "import grpc, grpc_tools" 2>/dev/nu
   "$P2PMQ_INTEROP_DIR/grpc/bin/pip" install -q grpcio grpcio-tools
 fi
 swift build --build-tests
+# `pmq` runs p2pmq with the Go p2pmq binary's command line.
+scripts/install-pmq.sh .build/debug >/dev/null
 # XCTest only: the suite has no Swift Testing tests, and its empty "0 tests" summary would
 # otherwise be the last line CI reads.
 swift test --skip-build --disable-swift-testing "$@"

@@ -76,11 +76,16 @@ public final class AgentProcess: @unchecked Sendable {
         try self.init(arguments: ["agent", "--stdio"] + args, ready: "multiaddr")
     }
 
-    /// `p2pmq ARGUMENTS`, ready once a line with key `ready` is printed; stderr goes to
-    /// `stderrPath` when given.
-    public init(arguments: [String], ready: String, stderrPath: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: Executable.path())
+    /// `p2pmq ARGUMENTS` (or `executable`, e.g. a `pmq` link to it), ready once a line with key
+    /// `ready` is printed; stderr goes to `stderrPath` when given; `environment` is added to the
+    /// test's own.
+    public init(arguments: [String], ready: String, stderrPath: String? = nil, executable: String? = nil,
+                environment: [String: String] = [:]) throws {
+        process.executableURL = URL(fileURLWithPath: executable ?? Executable.path())
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let output = Pipe()
         process.standardInput = input
         process.standardOutput = output

@@ -22,6 +22,23 @@ public final class RawTCP {
 
     deinit { close(fd) }
 
+    /// A port on 127.0.0.1 that was free a moment ago (bound to port 0, read back, released): for
+    /// tests of flags that take a port number.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw NSError(domain: "RawTCP", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "no free port"]) }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
     public func send(_ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }

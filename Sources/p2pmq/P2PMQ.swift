@@ -1,6 +1,15 @@
 import ArgumentParser
 
+/// `p2pmq ...`, or the Go binary's command line when run as `pmq` (see `PmqCommandLine`).
 @main
+enum Entry {
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if PmqCommandLine.invoked(as: CommandLine.arguments.first) { arguments = PmqCommandLine.translate(arguments) }
+        await P2PMQ.main(arguments)
+    }
+}
+
 struct P2PMQ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "p2pmq",

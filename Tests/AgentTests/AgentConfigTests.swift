@@ -118,7 +118,8 @@ final class AgentConfigTests: XCTestCase {
         XCTAssertEqual(c.dialTimeout, .seconds(15))
     }
 
-    /// Each bad config fails with the key path (and line) and says what is wrong.
+    /// Each bad config fails with the key path (and line) and says what is wrong (strict: keys
+    /// and values the Go agent would ignore are refused too).
     func testBadConfigsNameTheKey() {
         let cases: [(yaml: String, expect: [String])] = [
             ("pubsub:\n  overlay:\n    dhigh: 3\n", ["'pubsub.overlay.dhigh' (line 3)", "unknown key", "dhi"]),
@@ -140,6 +141,9 @@ final class AgentConfigTests: XCTestCase {
             ("pubsub:\n  topics:\n    - name: a\n    - name: a\n", ["'pubsub.topics'", "listed twice"]),
             ("pubsub:\n  topics:\n    - bufferSize: 3\n", ["pubsub.topics[0]", "needs a name"]),
             ("pubsub:\n  msgIDFn:\n    type: blake3\n", ["msgIDFn.type", "sha256"]),
+            ("pubsub:\n  msgIDFn:\n    type: md5\n", ["'pubsub.msgIDFn'", "need a size"]),
+            ("pubsub:\n  msgIDFn:\n    type: md5\n    size: -4\n", ["'pubsub.msgIDFn.size'", "positive"]),
+            ("pubsub:\n  trace:\n    skiplist: [RECV]\n", ["'pubsub.trace.skiplist[0]'", "RECV_RPC"]),
             ("validation:\n  whenNoValidator: don\n", ["'validation'", "dons"]),
             ("validation:\n  whenNoValidator: maybe\n", ["whenNoValidator", "don, ignore, accept"]),
             ("store:\n  durability: eventually\n", ["'store.durability'", "batched"]),
@@ -155,7 +159,7 @@ final class AgentConfigTests: XCTestCase {
         ]
         for (yaml, expect) in cases {
             do {
-                _ = try AgentConfig.parse(yaml: yaml)
+                _ = try AgentConfig.parse(yaml: yaml, strict: true)
                 XCTFail("accepted: \(yaml)")
             } catch let error as AgentError {
                 XCTAssertEqual(error.code, .invalidConfig)
@@ -216,5 +220,135 @@ final class AgentConfigTests: XCTestCase {
         XCTAssertEqual(GoDuration.parse("10us"), .microseconds(10))
         XCTAssertEqual(GoDuration.parse("0"), .zero)
         for bad in ["", "s", "10", "5 s", "1d", "-3s", "1.2.3s"] { XCTAssertNil(GoDuration.parse(bad), bad) }
+    }
+
+    // MARK: the Go agent's files
+
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/go-p2pmq")
+
+    /// The Go repository's example configs load: keys it ignores are ignored with a warning that
+    /// names key and line, its unknown discovery mode is auto mode; --strict-config refuses both.
+    func testTheGoExampleConfigsLoadWithWarnings() throws {
+        let boot = try AgentConfig.load(path: Self.fixtures.appendingPathComponent("bootstrapper.p2pmq.yaml").path)
+        XCTAssertEqual(boot.discoveryMode, .auto, "'bootstrapper' is not a Go mode name: DHT auto mode, as there")
+        XCTAssertTrue(boot.bootstrappers.isEmpty)
+        XCTAssertEqual(boot.warnings.count, 2, "\(boot.warnings)")
+        XCTAssertTrue(boot.warnings.contains { $0.contains("'discovery.serviceTag' (line 4)") && $0.contains("ignored") }, "\(boot.warnings)")
+        XCTAssertTrue(boot.warnings.contains { $0.contains("'discovery.mode' (line 5)") && $0.contains("auto") }, "\(boot.warnings)")
+        let server = try AgentConfig.load(path: Self.fixtures.appendingPathComponent("default.p2pmq.yaml").path)
+        XCTAssertEqual(server.discoveryMode, .server)
+        XCTAssertEqual(server.bootstrappers.map(\.description), ["/ip4/0.0.0.0/tcp/5001/p2p/12D3KooWNBpcEZvtNLkAuHf3RdsRcokeQQNc2WrgU7iHipwVAKWM"])
+        XCTAssertEqual(server.warnings.count, 1, "\(server.warnings)")
+        for file in ["bootstrapper.p2pmq.yaml", "default.p2pmq.yaml"] {
+            XCTAssertThrowsError(try AgentConfig.load(path: Self.fixtures.appendingPathComponent(file).path, strict: true)) { error in
+                XCTAssertTrue("\(error)".contains("'discovery.serviceTag' (line 4): unknown key"), "\(error)")
+            }
+        }
+    }
+
+    /// Every key of the Go agent's config structs is known (none of them warns).
+    func testEveryGoKeyIsKnown() throws {
+        let yaml = """
+            privateKey: \(try PrivateKey(seed: [UInt8](repeating: 3, count: 32)).base64())
+            listenAddrs: [/ip4/127.0.0.1/tcp/0]
+            psk: "0123456789abcdef0123456789abcdef"
+            dialTimeout: 15s
+            disablePing: false
+            userAgent: ops
+            natPortMap: false
+            autoNat: false
+            connManager: {lowWaterMark: 5, highWaterMark: 25, gracePeriod: 1m}
+            discovery: {mode: client, bootstrappers: [], protocolPrefix: p2pmq}
+            mdnsTag: p2pmq/mdns
+            msgRouterQueueSize: 1024
+            msgRouterWorkers: 10
+            pprof: {enabled: false, port: 6060}
+            pubsub:
+              topics:
+                - name: a
+                  bufferSize: 32
+                  rateLimit: 10
+                  msgValidator: {timeout: 2s, concurrency: 4}
+                  msgIDFn: {type: md5, size: 10}
+              overlay: {d: 6, dlo: 4, dhi: 12, dlazy: 6, heartbeatInterval: 1s, fanoutTTL: 60s, mCacheLen: 5, mCacheGossip: 3, seenTTL: 2m}
+              subFilter: {pattern: ".*", limit: 100}
+              maxMessageSize: 1048576
+              msgValidationTimeout: 5s
+              scoring:
+                skipAtomic: true
+                thresholds: {skipAtomic: true, gossip: -10, publish: -50, graylist: -80, acceptPx: 10, opportunisticGraft: 5}
+                topicScoreCap: 10
+                appSpecificScore: {weight: 1}
+                ipColocationFactor: {weight: -1, threshold: 2}
+                behaviourPenalty: {weight: -1, decay: 0.9, cap: 10, threshold: 1, window: 1s, activation: 1s}
+                topics:
+                  a:
+                    skipAtomic: true
+                    weight: 1
+                    timeInMesh: {weight: 0.1, decay: 0.5, cap: 10, quantum: 1s}
+                    firstMessageDeliveries: {weight: 1, decay: 0.5, cap: 10}
+                    meshMessageDeliveries: {weight: -1, decay: 0.5, cap: 10, threshold: 1, window: 10ms, activation: 10s}
+                    meshFailurePenalty: {weight: -1, decay: 0.5}
+                    invalidMessageDeliveries: {weight: -1, decay: 0.5}
+              msgValidator: {timeout: 5s, concurrency: 10}
+              msgIDFn: {type: sha256, size: 32}
+              trace: {jsonFile: /tmp/trace.json, skiplist: [RECV_RPC, SEND_RPC], debug: true}
+            """
+        let c = try AgentConfig.parse(yaml: yaml, strict: true)
+        XCTAssertEqual(c.discoveryMode, .client)
+        XCTAssertEqual(c.userAgent, "p2pmq/ops", "the Go agent announces p2pmq/<userAgent>")
+        XCTAssertEqual(c.psk?.bytes, Array("0123456789abcdef0123456789abcdef".utf8), "the Go agent takes the string's bytes as the key")
+        XCTAssertEqual(c.gossip.messageIDFunction, .hash(.sha256, size: 32))
+        XCTAssertEqual(c.gossip.topicMessageIDFunctions["a"], .hash(.md5, size: 10))
+        XCTAssertEqual(c.trace?.jsonFile, "/tmp/trace.json")
+        XCTAssertEqual(c.trace?.skiplist, [.recvRPC, .sendRPC])
+        XCTAssertEqual(c.trace?.debug, true)
+    }
+
+    /// `privateKey` as the Go agent writes it (base64 without padding) and padded: the same key.
+    func testPrivateKeyPaddedOrNot() throws {
+        let key = try PrivateKey(seed: [UInt8](repeating: 9, count: 32))
+        let unpadded = key.base64(), padded = key.base64(padded: true)
+        XCTAssertFalse(unpadded.hasSuffix("="))
+        XCTAssertTrue(padded.hasSuffix("="), "68 bytes: padding needed")
+        for text in [unpadded, padded] {
+            XCTAssertEqual(try AgentConfig.parse(yaml: "privateKey: \(text)\n").privateKey?.peerID, key.peerID, text)
+        }
+        XCTAssertThrowsError(try AgentConfig.parse(yaml: "privateKey: \(unpadded.dropLast(3))\n"))
+        XCTAssertThrowsError(try AgentConfig.parse(yaml: "privateKey: \(unpadded.replacingOccurrences(of: "/", with: "_"))\n"))
+    }
+
+    /// The PSK forms: hex, a key file's text, the Go agent's raw 32 bytes, base64 of 32 bytes.
+    func testPSKForms() throws {
+        let bytes = [UInt8](0..<32)
+        let hex = Hex.encode(bytes)
+        XCTAssertEqual(try AgentConfig.parse(yaml: "psk: \"\(hex)\"\n").psk?.bytes, bytes)
+        XCTAssertEqual(try AgentConfig.parse(yaml: "psk: \"\(Base64.encode(bytes))\"\n").psk?.bytes, bytes)
+        XCTAssertEqual(try AgentConfig.parse(yaml: "psk: \"/key/swarm/psk/1.0.0/\\n/base16/\\n\(hex)\"\n").psk?.bytes, bytes)
+        XCTAssertThrowsError(try AgentConfig.parse(yaml: "psk: tooshort\n"))
+    }
+
+    /// `msgIDFn` as the Go agent computes ids: hex of the first `size` bytes of the digest, the
+    /// whole digest at most; empty data has the empty id; other types are the default.
+    func testMessageIDFunctions() throws {
+        func ids(_ yaml: String, _ data: String) throws -> String? {
+            try AgentConfig.parse(yaml: "pubsub:\n  msgIDFn: \(yaml)\n").gossip.messageIDFunction.text(ofData: Array(data.utf8))
+        }
+        // md5("hello") = 5d41402abc4b2a76b9719d911017c592; sha256("hello") = 2cf24dba5fb0a30e...
+        XCTAssertEqual(try ids("{type: md5, size: 8}", "hello"), "5d41402abc4b2a76")
+        XCTAssertEqual(try ids("{type: md5, size: 64}", "hello"), "5d41402abc4b2a76b9719d911017c592", "clamped to the digest")
+        XCTAssertEqual(try ids("{type: sha256, size: 4}", "hello"), "2cf24dba")
+        XCTAssertEqual(try ids("{type: sha256, size: 4}", ""), "", "Go's id of empty data")
+        XCTAssertEqual(try ids("{size: 32}", "hello"), "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c", "no type: Go's default, size unused")
+        let unknown = try AgentConfig.parse(yaml: "pubsub:\n  msgIDFn: {type: blake3, size: 8}\n")
+        XCTAssertEqual(unknown.gossip.messageIDFunction, .contentHash)
+        XCTAssertTrue(unknown.warnings.contains { $0.contains("'pubsub.msgIDFn.type'") && $0.contains("default") }, "\(unknown.warnings)")
+        let sizeless = try AgentConfig.parse(yaml: "pubsub:\n  msgIDFn: {type: md5}\n")
+        XCTAssertEqual(sizeless.gossip.messageIDFunction, .hash(.md5, size: 16), "the whole digest, not Go's empty ids")
+        XCTAssertTrue(sizeless.warnings.contains { $0.contains("empty id") }, "\(sizeless.warnings)")
+        let perTopic = try AgentConfig.parse(yaml: "pubsub:\n  topics:\n    - name: t\n      msgIDFn: {type: md5, size: 4}\n")
+        XCTAssertEqual(perTopic.gossip.messageIDFunction(for: "t"), .hash(.md5, size: 4))
+        XCTAssertEqual(perTopic.gossip.messageIDFunction(for: "other"), .contentHash)
     }
 }

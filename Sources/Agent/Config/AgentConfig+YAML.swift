@@ -5,46 +5,51 @@ import Host
 import Store
 import Wire
 
-/// Reading the YAML file. Every key is checked: an unknown key, a wrong type or a value out of
-/// range fails with its key path and line, before anything starts.
+/// Reading the config file (YAML, or JSON as the Go agent also reads). A wrong type or a value out
+/// of range fails with its key path and line, before anything starts. Keys the Go agent would
+/// ignore are ignored with a warning each (the Go agent is silent), and an unknown discovery mode
+/// or message-id type falls back as the Go agent's does, with a warning; `strict` refuses all of
+/// these instead.
 extension AgentConfig {
     /// Reads `path`; DON config paths in it are taken relative to the file's directory.
-    public static func load(path: String) throws -> AgentConfig {
+    public static func load(path: String, strict: Bool = false) throws -> AgentConfig {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw AgentError(.invalidConfig, "cannot read config file \(path)")
         }
         do {
-            return try parse(yaml: text, baseDirectory: (path as NSString).deletingLastPathComponent)
+            return try parse(yaml: text, baseDirectory: (path as NSString).deletingLastPathComponent, strict: strict)
         } catch let error as AgentError {
             throw AgentError(.invalidConfig, "\(path): \(error.message)")
         }
     }
 
-    public static func parse(yaml: String, baseDirectory: String = ".") throws -> AgentConfig {
+    public static func parse(yaml: String, baseDirectory: String = ".", strict: Bool = false) throws -> AgentConfig {
         var c = AgentConfig()
-        let f = try ConfigNode.parse(yaml: yaml).fields([
+        let diagnostics = ConfigDiagnostics(strict: strict)
+        let f = try ConfigNode.parse(yaml: yaml, diagnostics: diagnostics).fields([
             "privateKey", "listenAddrs", "psk", "dialTimeout", "disablePing", "userAgent", "natPortMap", "autoNat",
             "connManager", "discovery", "pubsub", "mdnsTag", "msgRouterQueueSize", "msgRouterWorkers", "pprof",
             "store", "validation", "dons", "grpc", "metrics", "dataDir", "sync",
         ])
         if let n = f["privateKey"] {
-            let text = try n.string()
-            guard let bytes = Data(base64Encoded: text), let key = try? PrivateKey(protobuf: Array(bytes)) else {
-                throw n.fail("expected a base64 libp2p private key (protobuf form, as `p2pmq keygen` writes)")
+            do { c.privateKey = try PrivateKey(base64: try n.string()) } catch let error as WireError {
+                throw n.fail("expected a base64 libp2p private key, padded or not (as `p2pmq keygen` and the Go agent's keygen write it): \(error.message)")
             }
-            c.privateKey = key
         }
         if let n = f["listenAddrs"] { c.listenAddrs = try n.list().map(multiaddr) }
         if let n = f["psk"] { c.psk = try psk(n) }
         if let n = f["dialTimeout"] { c.dialTimeout = try positive(n) }
-        if let n = f["userAgent"] { c.userAgent = try n.string() }
+        // The Go agent announces "p2pmq/<userAgent>".
+        if let n = f["userAgent"] { c.userAgent = "p2pmq/\(try n.string())" }
         for key in ["disablePing", "natPortMap", "autoNat", "pprof"] where f[key] != nil {
             c.warnings.append("\(key) is a Go agent option with no effect here")
         }
         if let n = f["connManager"] { try connManager(n, &c) }
         if let n = f["discovery"] {
             let d = try n.fields(["mode", "bootstrappers", "protocolPrefix"])
-            if let m = d["mode"] { c.discoveryMode = DiscoveryMode(rawValue: try m.choice(["boot", "server", "client"]))! }
+            if let m = d["mode"] {
+                c.discoveryMode = try m.choice(["boot", "server", "client"], unknownMeans: "DHT auto mode").flatMap(DiscoveryMode.init) ?? .auto
+            }
             if let b = d["bootstrappers"] {
                 c.bootstrappers = try b.list().map { node in
                     let addr = try multiaddr(node)
@@ -83,6 +88,7 @@ extension AgentConfig {
         }
         if let n = f["metrics"] { c.metricsAddress = try hostPort(n) }
         if let n = f["dataDir"] { c.dataDir = try n.string() }
+        c.warnings = diagnostics.warnings + c.warnings
         return c
     }
 
@@ -110,15 +116,17 @@ extension AgentConfig {
         return (String(text[..<colon]), port)
     }
 
-    /// 64 hex characters, or the contents of a /key/swarm/psk/1.0.0/ file.
+    /// The 32-byte key in any form an operator has it: 64 hex characters, the contents of a
+    /// /key/swarm/psk/1.0.0/ file, or as the Go agent reads its `psk []byte`: the 32 bytes of a
+    /// YAML string as they are, or base64 of them (a JSON config, or YAML's !!binary).
     static func psk(_ n: ConfigNode) throws -> PreSharedKey {
         let text = try n.string()
-        if let bytes = Hex.decode(text.trimmingCharacters(in: .whitespacesAndNewlines)), bytes.count == 32 {
-            return try PreSharedKey(bytes: bytes)
-        }
-        do { return try PreSharedKey(fileContents: Array(text.utf8)) } catch {
-            throw n.fail("expected 64 hex characters or a /key/swarm/psk/1.0.0/ key: \(error)")
-        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let bytes = Hex.decode(trimmed), bytes.count == 32 { return try PreSharedKey(bytes: bytes) }
+        if let key = try? PreSharedKey(fileContents: Array(text.utf8)) { return key }
+        if trimmed.utf8.count == 32 { return try PreSharedKey(bytes: Array(trimmed.utf8)) }
+        if let bytes = Base64.decode(trimmed), bytes.count == 32 { return try PreSharedKey(bytes: bytes) }
+        throw n.fail("expected 64 hex characters, a /key/swarm/psk/1.0.0/ key, 32 characters (the Go agent's raw bytes) or base64 of 32 bytes")
     }
 
     static func connManager(_ n: ConfigNode, _ c: inout AgentConfig) throws {

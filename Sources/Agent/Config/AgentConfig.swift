@@ -10,7 +10,9 @@ import Wire
 /// `mdnsTag`) plus `store`, `validation`, `dons`, `sync`, `grpc`, `metrics`, `dataDir`. Values are already
 /// mapped onto the layers' own types (HostConfig, GossipsubConfig, PeerScoreParams, StoreOptions).
 public struct AgentConfig: Sendable {
-    public enum DiscoveryMode: String, Sendable { case boot, server, client }
+    /// The Go agent's DHT modes: boot (DHT server), server (auto server), client; any other value
+    /// is DHT auto mode there, and `auto` here.
+    public enum DiscoveryMode: String, Sendable { case boot, server, client, auto }
     /// What validates messages while no validator is connected.
     public enum WhenNoValidator: String, Sendable { case don, ignore, accept }
 
@@ -58,6 +60,9 @@ public struct AgentConfig: Sendable {
     public var metricsAddress: String?
     public var dataDir = "./p2pmq-data"
 
+    /// `pubsub.trace`: go-libp2p-pubsub's trace events, as the Go agent writes them.
+    public var trace: TraceConfig?
+
     /// Keys of the Go agent that are accepted but have no effect here, for the start-up log.
     public var warnings: [String] = []
 
@@ -70,6 +75,17 @@ public struct AgentConfig: Sendable {
         public var validationConcurrency: Int?
 
         public init(name: String) { self.name = name }
+    }
+
+    public struct TraceConfig: Sendable, Equatable {
+        /// The JSON-lines file (truncated at start, as the Go agent does); nil: none.
+        public var jsonFile: String?
+        /// Event types left out (trace.proto names, e.g. RECV_RPC).
+        public var skiplist: Set<TraceEvent.Kind> = []
+        /// Also log every event at debug level.
+        public var debug = false
+
+        public init() {}
     }
 
     public init() {}

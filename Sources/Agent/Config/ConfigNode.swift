@@ -2,17 +2,36 @@ import Core
 import Foundation
 import Yams
 
+/// What reading a config file noticed that is not an error: keys the Go agent would ignore, values
+/// it would map to a default. With `strict` (`--strict-config`) each of them is an error instead,
+/// for operators who want typos caught.
+public final class ConfigDiagnostics {
+    public let strict: Bool
+    public private(set) var warnings: [String] = []
+
+    public init(strict: Bool) { self.strict = strict }
+
+    /// Records `what` about `node`, or throws it under `strict`.
+    func lenient(_ node: ConfigNode, _ what: String, strictly: String) throws {
+        if strict { throw node.fail("\(strictly) (--strict-config)") }
+        warnings.append("\(node.location): \(what)")
+    }
+}
+
 /// A YAML node with the key path that leads to it, so every configuration error names the key
-/// (`pubsub.overlay.dlo`) and the line, and unknown keys are caught instead of ignored.
+/// (`pubsub.overlay.dlo`) and the line. Unknown keys are warned about (the Go agent ignores them)
+/// or, with strict diagnostics, refused.
 public struct ConfigNode {
     public let path: String
     let node: Yams.Node
+    let diagnostics: ConfigDiagnostics
 
-    /// Parses a whole document; an empty document is an empty mapping.
-    public static func parse(yaml: String) throws -> ConfigNode {
+    /// Parses a whole document (YAML, or JSON, which the YAML parser reads too); an empty
+    /// document is an empty mapping.
+    public static func parse(yaml: String, diagnostics: ConfigDiagnostics = ConfigDiagnostics(strict: true)) throws -> ConfigNode {
         do {
             let node = try Yams.compose(yaml: yaml) ?? .mapping(Node.Mapping([]))
-            return ConfigNode(path: "", node: node)
+            return ConfigNode(path: "", node: node, diagnostics: diagnostics)
         } catch let error as YamlError {
             throw AgentError(.invalidConfig, "not valid YAML: \(error)")
         }
@@ -26,11 +45,12 @@ public struct ConfigNode {
     func fail(_ what: String) -> AgentError { AgentError(.invalidConfig, "\(location): \(what)") }
 
     func child(_ key: String, _ node: Yams.Node) -> ConfigNode {
-        ConfigNode(path: path.isEmpty ? key : "\(path).\(key)", node: node)
+        ConfigNode(path: path.isEmpty ? key : "\(path).\(key)", node: node, diagnostics: diagnostics)
     }
 
-    /// The mapping's entries; a key outside `known` is an error that lists the known ones. An
-    /// explicit null counts as absent.
+    /// The mapping's entries. A key outside `known` is left out with a warning that names it, its
+    /// line and the known keys (an error under strict diagnostics). An explicit null counts as
+    /// absent.
     public func fields(_ known: [String]) throws -> [String: ConfigNode] {
         if isNull { return [:] }
         guard case .mapping(let mapping) = node else { throw fail("expected a mapping of keys (\(known.joined(separator: ", ")))") }
@@ -39,7 +59,9 @@ public struct ConfigNode {
             guard let key = k.string else { throw fail("keys must be strings") }
             let value = child(key, v)
             guard known.contains(key) else {
-                throw value.fail("unknown key; known keys here: \(known.joined(separator: ", "))")
+                try diagnostics.lenient(value, "unknown key, ignored as the Go agent ignores it (known keys here: \(known.joined(separator: ", ")))",
+                                        strictly: "unknown key; known keys here: \(known.joined(separator: ", "))")
+                continue
             }
             if !value.isNull { out[key] = value }
         }
@@ -60,7 +82,7 @@ public struct ConfigNode {
 
     public func list() throws -> [ConfigNode] {
         guard case .sequence(let seq) = node else { throw fail("expected a list") }
-        return seq.enumerated().map { ConfigNode(path: "\(path)[\($0.offset)]", node: $0.element) }
+        return seq.enumerated().map { ConfigNode(path: "\(path)[\($0.offset)]", node: $0.element, diagnostics: diagnostics) }
     }
 
     public func string() throws -> String {
@@ -99,5 +121,15 @@ public struct ConfigNode {
         let v = try string()
         guard choices.contains(v) else { throw fail("'\(v)' is not one of \(choices.joined(separator: ", "))") }
         return v
+    }
+
+    /// One of `choices`, or nil with a warning saying `fallback` is used (the Go agent's way with
+    /// values it does not know; an error under strict diagnostics).
+    func choice(_ choices: [String], unknownMeans fallback: String) throws -> String? {
+        let v = try string()
+        guard !choices.contains(v) else { return v }
+        try diagnostics.lenient(self, "'\(v)' is not one of \(choices.joined(separator: ", ")): \(fallback), as the Go agent does",
+                                strictly: "'\(v)' is not one of \(choices.joined(separator: ", "))")
+        return nil
     }
 }

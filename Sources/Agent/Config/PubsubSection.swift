@@ -19,7 +19,7 @@ enum PubsubSection {
             c.gossip.signPolicy = try v.choice(["strictNoSign", "strictSign"]) == "strictSign" ? .strictSign : .strictNoSign
             c.gossip.messageIDFunction = c.gossip.signPolicy == .strictSign ? .fromAndSeqno : .contentHash
         }
-        if let v = p["msgIDFn"] { try msgIDFunction(v) }
+        if let v = p["msgIDFn"], let f = try msgIDFunction(v) { c.gossip.messageIDFunction = f }
         if let v = p["overlay"] { try overlay(v, &c.gossip) }
         if let v = p["subFilter"] {
             let s = try v.fields(["pattern", "limit"])
@@ -39,7 +39,7 @@ enum PubsubSection {
             if let t = m["concurrency"] { c.validationConcurrency = try t.int(in: 1...65536) }
         }
         if let v = p["scoring"] { try ScoringSection.read(v, into: &c) }
-        if p["trace"] != nil { c.warnings.append("pubsub.trace: tracing is not implemented; the penalty history and metrics cover it") }
+        if let v = p["trace"] { c.trace = try trace(v) }
         if let v = p["directPeers"] {
             for node in try v.list() {
                 let addr = try AgentConfig.multiaddr(node)
@@ -60,7 +60,7 @@ enum PubsubSection {
                     topic.validationTimeout = try mv["timeout"].map(AgentConfig.positive)
                     topic.validationConcurrency = try mv["concurrency"]?.int(in: 1...65536)
                 }
-                if let f = t["msgIDFn"] { try msgIDFunction(f) }
+                if let f = t["msgIDFn"], let function = try msgIDFunction(f) { c.gossip.topicMessageIDFunctions[name] = function }
                 if let s = t["scoring"] { c.scoring.topics[name] = try ScoringSection.topic(s) }
                 return topic
             }
@@ -71,13 +71,53 @@ enum PubsubSection {
         }
     }
 
-    /// Only the Go p2pmq's content hash (sha256, first 20 bytes, hex) exists with StrictNoSign.
-    static func msgIDFunction(_ n: ConfigNode) throws {
+    /// The Go agent's `msgIDFn`: `type` sha256 or md5, hex of the first `size` bytes of the digest
+    /// (clamped to the digest's length). Any other type is its default, sha256 of 20 bytes, with
+    /// `size` unused. nil: the default.
+    ///
+    /// One departure: with a known type and no `size` (or 0), the Go agent gives every message
+    /// the empty id, so it drops all but the first as duplicates. Here the whole digest is used,
+    /// with a warning (an error with --strict-config): losing every report is never what the
+    /// operator meant.
+    static func msgIDFunction(_ n: ConfigNode) throws -> MessageIDFunction? {
         let m = try n.fields(["type", "size"])
-        if let t = m["type"], try !["", "sha256", "default"].contains(t.string()) {
-            throw t.fail("only sha256 (hex of the first 20 bytes of sha256(data)) is supported")
+        let type = try m["type"]?.string() ?? ""
+        let digest: MessageIDFunction.Digest
+        if let known = MessageIDFunction.Digest(rawValue: type) {
+            digest = known
+        } else {
+            if !["", "default"].contains(type), let t = m["type"] {
+                _ = try t.choice(MessageIDFunction.Digest.allCases.map(\.rawValue), unknownMeans: "the default (sha256, 20 bytes)")
+            }
+            return nil
         }
-        if let s = m["size"], try s.int() != 20 { throw s.fail("only size 20 is supported (the Go agent's default)") }
+        let size = try m["size"]?.int() ?? 0
+        guard size != 0 else {
+            try n.diagnostics.lenient(m["size"] ?? n,
+                                      "no size for \(type) ids: the Go agent would give every message the empty id and drop all but the first; using the whole digest (\(digest.length) bytes), set size to match your Go agents",
+                                      strictly: "\(type) ids need a size (bytes of the digest, 1...\(digest.length))")
+            return .hash(digest, size: digest.length)
+        }
+        guard size > 0 else { throw (m["size"] ?? n).fail("a message id size must be positive (bytes of the digest, 1...\(digest.length))") }
+        return .hash(digest, size: min(size, digest.length))
+    }
+
+    /// `trace`: go-libp2p-pubsub's JSON tracer file and the event types it leaves out.
+    static func trace(_ n: ConfigNode) throws -> AgentConfig.TraceConfig {
+        let t = try n.fields(["jsonFile", "skiplist", "debug"])
+        var trace = AgentConfig.TraceConfig()
+        if let f = t["jsonFile"] { trace.jsonFile = try f.string() }
+        if let l = t["skiplist"] {
+            for item in try l.list() {
+                let name = try item.string()
+                guard let type = TraceEvent.Kind(goName: name) else {
+                    throw item.fail("'\(name)' is not a trace event type (\(TraceEvent.Kind.allCases.map(\.goName).joined(separator: ", ")))")
+                }
+                trace.skiplist.insert(type)
+            }
+        }
+        if let d = t["debug"] { trace.debug = try d.bool() }
+        return trace
     }
 
     static func overlay(_ n: ConfigNode, _ g: inout GossipsubConfig) throws {

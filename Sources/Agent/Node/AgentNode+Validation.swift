@@ -65,7 +65,7 @@ extension AgentNode: SyncNode {
 
     nonisolated func checkSynced(topic: String, don: String, seq: UInt64, messageID: String, data: [UInt8], peer: String) async -> SyncCheck {
         await SyncedRecordCheck(pool: validators, verifier: verifier(), registry: registry, fallback: config.effectiveWhenNoValidator,
-                                contentIDs: config.gossip.messageIDFunction == .contentHash)
+                                messageIDs: config.gossip.messageIDFunction(for: topic))
             .check(topic: topic, don: don, seq: seq, messageID: messageID, data: data, peer: peer)
     }
 }

@@ -43,12 +43,14 @@ public actor AgentNode {
     /// Records not written since start because the non-accepted quota was reached.
     var overQuotaCount = 0
 
-    public init(config: AgentConfig, identity: PrivateKey, logger: Logger = Logger(label: "p2pmq.agent")) throws {
+    /// `libp2pLogger`: for the host and gossipsub (the Go agent's `--libp2p-loglevel`); the
+    /// agent's logger when nil.
+    public init(config: AgentConfig, identity: PrivateKey, logger: Logger = Logger(label: "p2pmq.agent"), libp2pLogger: Logger? = nil) throws {
         self.config = config
         self.logger = logger
         let store = try ReportStore.open(dataDir: config.dataDir, options: config.store)
         self.store = store
-        let host = P2PHost(config: config.hostConfig(identity: identity), logger: logger)
+        let host = P2PHost(config: config.hostConfig(identity: identity), logger: libp2pLogger ?? logger)
         self.host = host
         let pool = ValidatorPool()
         self.validators = pool
@@ -62,7 +64,20 @@ public actor AgentNode {
         pubsub = PubsubService(
             host: host, config: config.gossip, scoreParams: config.scoring, maxRPCSize: config.maxMessageSize,
             validationTimeout: config.validationTimeout, maxConcurrentValidations: config.validationConcurrency,
-            validationQueueSize: config.validationQueueSize, validates: true, keepsLog: true)
+            validationQueueSize: config.validationQueueSize, validates: true, keepsLog: true,
+            tracer: try Self.tracer(config.trace, peer: identity.peerID, logger: libp2pLogger ?? logger))
+    }
+
+    /// The trace file of `pubsub.trace` (nil without one).
+    private static func tracer(_ trace: AgentConfig.TraceConfig?, peer: PeerID, logger: Logger) throws -> PubsubTraceFile? {
+        guard let trace else { return nil }
+        var debug: (@Sendable (String) -> Void)?
+        if trace.debug { debug = { line in logger.debug(Logger.Message(stringLiteral: line)) } }
+        do {
+            return try PubsubTraceFile(path: trace.jsonFile, localPeer: peer, skip: trace.skiplist, debug: debug)
+        } catch {
+            throw AgentError(.invalidConfig, "pubsub.trace.jsonFile: \(error)")
+        }
     }
 
     /// The built-in verifier for `whenNoValidator: don` (nil otherwise, or without DON configs),

@@ -15,8 +15,8 @@ struct SyncedRecordCheck: Sendable {
     let verifier: ReportVerifier?
     let registry: RegistryState?
     let fallback: AgentConfig.WhenNoValidator
-    /// Message ids are content hashes (StrictNoSign), so the id can be checked against the data.
-    let contentIDs: Bool
+    /// The topic's message-id function: content-hash ids can be checked against the data.
+    let messageIDs: MessageIDFunction
 
     func check(topic: String, don: String, seq: UInt64, messageID: String, data: [UInt8], peer: String) async -> SyncCheck {
         guard let fields = ReportFields.extract(data, topic: topic, registryTopic: registry?.topic) else {
@@ -25,7 +25,7 @@ struct SyncedRecordCheck: Sendable {
         guard fields.don == don, fields.seq == seq else {
             return .forged(code: "sync_forged_record", detail: "wrong_report: record sent as \(don) seq \(seq) holds \(fields.don) seq \(fields.seq)")
         }
-        if contentIDs, messageID != MessageIDFunction.contentHash(of: data) {
+        if let expected = messageIDs.text(ofData: data), messageID != expected {
             return .forged(code: "sync_forged_record", detail: "message_id_mismatch: message id \(messageID) does not match the data of \(don) seq \(seq)")
         }
         if let registry, topic == registry.topic {

@@ -23,6 +23,8 @@ public enum NodeAction: Sendable {
     case refuse(peer: String, score: Double, for: Duration)
     /// A local publish got this id (the API answers with it).
     case published(id: [UInt8], topic: String)
+    /// A go-libp2p-pubsub trace event (only with `Options.tracing`).
+    case trace(TraceEvent)
 }
 
 /// A message from the network (or a local publish), decoded once: it travels from the router to

@@ -21,6 +21,8 @@ public struct NodeCore: Sendable {
         public var validates = true
         /// false: verdicts are acted on at once, nothing is appended (a node without a store).
         public var keepsLog = true
+        /// Hand out go-libp2p-pubsub's trace events as `.trace` actions.
+        public var tracing = false
 
         public init() {}
     }
@@ -54,11 +56,15 @@ public struct NodeCore: Sendable {
     private var sweepArmed = false
     /// Local listeners and their topics (empty: every topic).
     public private(set) var listeners: [UInt64: Set<String>] = [:]
+    /// Trace events of the event being handled that the router does not see (received RPCs,
+    /// joins, publishes, verdicts); handed out after it with the router's and the sends'.
+    private var traced: [TraceEvent] = []
 
     public init(localPeer: String, gossip: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 options: Options = Options(), seed: UInt64 = 1, identity: PrivateKey? = nil) {
         self.options = options
         router = GossipsubRouter(localPeer: localPeer, config: gossip, scoreParams: scoreParams, seed: seed, identity: identity)
+        router.tracing = options.tracing
         queue = ValidationQueue(concurrency: options.maxConcurrentValidations, capacity: options.validationQueueSize,
                                 timeout: options.validationTimeout)
     }
@@ -75,6 +81,7 @@ public struct NodeCore: Sendable {
         case .peerDown(let peer):
             router.removePeer(peer, now: now)
         case .rpc(let peer, let rpc):
+            if options.tracing { trace(TraceEvent(.recvRPC, peer: peer, rpc: .init(rpc, ids: router.config))) }
             route(router.handleRPC(from: peer, rpc, now: now), now: now, into: &out)
         case .badFrame(let peer, let problem):
             router.penalizeBehaviour(peer)
@@ -111,8 +118,10 @@ public struct NodeCore: Sendable {
         case .publish(let topic, let data):
             publish(topic, data: data, now: now, into: &out)
         case .subscribe(let topic):
+            if !router.subscriptions.contains(topic) { trace(TraceEvent(.join, topic: topic)) }
             route(router.subscribe(topic, now: now), now: now, into: &out)
         case .unsubscribe(let topic):
+            if router.subscriptions.contains(topic) { trace(TraceEvent(.leave, topic: topic)) }
             route(router.unsubscribe(topic, now: now), now: now, into: &out)
         case .applicationScore(let peer, let value):
             router.setApplicationScore(peer, value)
@@ -127,7 +136,32 @@ public struct NodeCore: Sendable {
             if !to.isEmpty { out.append(.deliver(m, offset: offset, listeners: to)) }
         }
         armSweep(now: now, into: &out)
+        if options.tracing { handOutTrace(&out) }
         return out
+    }
+
+    // MARK: trace
+
+    /// Keeps `event` while tracing (callers guard events that cost to build with `options.tracing`).
+    private mutating func trace(_ event: TraceEvent) {
+        if options.tracing { traced.append(event) }
+    }
+
+    /// Appends the event's trace: ours, the router's, then one per RPC sent and message delivered.
+    private mutating func handOutTrace(_ out: inout [NodeAction]) {
+        var events = traced + router.takeTrace()
+        traced.removeAll(keepingCapacity: true)
+        for action in out {
+            switch action {
+            case .send(let to, let rpc):
+                events.append(TraceEvent(.sendRPC, peer: to, rpc: .init(rpc, ids: router.config)))
+            case .deliver(let m, _, _):
+                events.append(TraceEvent(.deliverMessage, peer: m.from == "local" ? localPeer : m.from, messageID: m.id, topic: m.topic))
+            default:
+                continue
+            }
+        }
+        out += events.map(NodeAction.trace)
     }
 
     // MARK: router actions
@@ -207,6 +241,13 @@ public struct NodeCore: Sendable {
             }
             return
         }
+        switch effect.verdict {
+        case .accept: break
+        case .reject: trace(TraceEvent(.rejectMessage, peer: j.message.from, messageID: j.message.id, topic: j.message.topic,
+                                       reason: TraceEvent.RejectReason.validationFailed))
+        case .ignore: trace(TraceEvent(.rejectMessage, peer: j.message.from, messageID: j.message.id, topic: j.message.topic,
+                                       reason: j.dropped == .queueFull ? TraceEvent.RejectReason.validationQueueFull : TraceEvent.RejectReason.validationIgnored))
+        }
         for action in router.validationResult(j.message.id, effect.verdict, now: now) {
             switch action {
             case .deliver:
@@ -229,6 +270,7 @@ public struct NodeCore: Sendable {
     private mutating func publish(_ topic: String, data: [UInt8], now: Instant, into out: inout [NodeAction]) {
         let (id, actions) = router.publish(topic, data: data, now: now)
         out.append(.published(id: id, topic: topic))
+        trace(TraceEvent(.publishMessage, messageID: id, topic: topic))
         let mine = InboundMessage(id: id, topic: topic, data: data, from: "local", arrivedAt: now)
         guard options.keepsLog else {
             // No log: our own message reaches local listeners as the router delivers it.

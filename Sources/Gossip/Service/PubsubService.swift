@@ -78,6 +78,8 @@ public actor PubsubService {
     private let maxRPCSize: Int
     /// Our outbound pubsub stream to each peer.
     private var writers: [String: MuxedStream] = [:]
+    /// go-libp2p-pubsub's trace events go here when set (`pubsub.trace.jsonFile`).
+    private let tracer: PubsubTraceFile?
     /// The armed timer of each kind.
     private var timers: [NodeTimer: Task<Void, Never>] = [:]
     private var tasks: [Task<Void, Never>] = []
@@ -92,13 +94,15 @@ public actor PubsubService {
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
                 maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
-                validates: Bool = false, keepsLog: Bool = false) {
+                validates: Bool = false, keepsLog: Bool = false, tracer: PubsubTraceFile? = nil) {
         var options = NodeCore.Options()
         options.validationTimeout = validationTimeout
         options.maxConcurrentValidations = maxConcurrentValidations
         options.validationQueueSize = validationQueueSize
         options.validates = validates
         options.keepsLog = keepsLog
+        options.tracing = tracer != nil
+        self.tracer = tracer
         self.core = NodeCore(localPeer: host.peerID.description, gossip: config, scoreParams: scoreParams, options: options,
                              seed: UInt64.random(in: 1...UInt64.max), identity: host.config.identity)
         self.host = host
@@ -138,6 +142,7 @@ public actor PubsubService {
         writers = [:]
         deliverySink.finish()
         penaltySink.finish()
+        tracer?.close()
         for (_, waiters) in publishWaiters { for w in waiters { w.resume() } }
         publishWaiters = [:]
         node = nil
@@ -256,8 +261,14 @@ public actor PubsubService {
     private func perform(_ action: NodeAction) {
         switch action {
         case .send(let to, let rpc):
+            guard let writer = writers[to] else {
+                // No stream of ours to the peer (not open yet, or it refused pubsub): the RPC is
+                // dropped, as go-libp2p-pubsub drops one for a peer it cannot write to.
+                tracer?.write([TraceEvent(.dropRPC, peer: to, rpc: .init(rpc, ids: core.router.config))])
+                return
+            }
             guard let frame = try? rpc.serializedBytes() as [UInt8] else { return }
-            writers[to]?.enqueue(LengthPrefixedReader.frame(frame))
+            writer.enqueue(LengthPrefixedReader.frame(frame))
         case .validate(let request):
             guard let node else { return }
             Task {
@@ -297,6 +308,8 @@ public actor PubsubService {
             noticeSink.yield("peer \(peer) disconnected: score \(String(format: "%.1f", score)) is below the graylist threshold \(threshold); its connections are refused for \(duration)")
         case .published(let id, _):
             if core.options.keepsLog, node != nil { publishWaiters[id, default: []] = publishWaiters[id] ?? [] }
+        case .trace(let event):
+            tracer?.write([event])
         }
     }
 

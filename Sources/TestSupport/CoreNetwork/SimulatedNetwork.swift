@@ -200,6 +200,8 @@ public struct SimulatedNetwork {
             break
         case .published(let id, _):
             trace.add(bytes: id)
+        case .trace:
+            break
         }
     }
 

@@ -45,9 +45,12 @@ struct AgentCommand: AsyncParsableCommand {
     var direct: [String] = []
     @Flag(name: .customLong("echo-self"), help: "Also print the messages this node publishes.") var echoSelf = false
 
-    @Option(help: "Agent config file (YAML, the Go p2pmq's keys; default: $P2PMQ_CONFIG).") var config: String?
+    @Option(help: "Agent config file (YAML or JSON, the Go p2pmq's keys; default: $P2PMQ_CONFIG).") var config: String?
     @Flag(help: "With --config: check the file, print what it configures and any warnings, and exit (status 1 if invalid).")
     var check = false
+    @Flag(name: .customLong("strict-config"), help: "Refuse config keys and values the Go agent would ignore or map to a default (else each gets a warning).")
+    var strictConfig = false
+    @OptionGroup(title: "The Go p2pmq binary's flags") var goFlags: GoAgentFlags
 
     @Option(name: .customLong("data-dir"), help: "Data dir (overrides the config's dataDir).") var dataDir: String?
     @Option(help: "gRPC address host:port (overrides the config's grpc; port 0 picks one).") var grpc: String?
@@ -67,11 +70,18 @@ struct AgentCommand: AsyncParsableCommand {
 
     func run() async throws {
         if check, let path = configPath {
-            print(try ConfigSummary.describe(AgentConfig.load(path: path), path: path))
+            print(try ConfigSummary.describe(AgentConfig.load(path: path, strict: strictConfig), path: path))
             return
         }
         if !stdio, let path = configPath {
-            try await AgentDaemon(configPath: path, dataDir: dataDir, grpc: grpc, metrics: metrics, logLevel: log).run()
+            var grpc = self.grpc
+            if grpc == nil, let port = try goFlags.resolvedGRPCPort() {
+                grpc = "127.0.0.1:\(port)"
+                FileHandle.standardError.write(Data("p2pmq: gRPC on 127.0.0.1:\(port), loopback only (the Go agent listens on every interface; --grpc 0.0.0.0:\(port) does that)\n".utf8))
+            }
+            let level = try goFlags.agentLevel() ?? log.level
+            try await AgentDaemon(configPath: path, strictConfig: strictConfig, dataDir: dataDir, grpc: grpc, metrics: metrics,
+                                  logLevel: level, libp2pLogLevel: try goFlags.libp2pLevel() ?? level).run()
             return
         }
         let identity = try key.map(IdentityFile.load) ?? PrivateKey.generate()

@@ -9,10 +9,13 @@ import Wire
 /// drained, connections closed, the log flushed).
 struct AgentDaemon {
     var configPath: String
+    var strictConfig = false
     var dataDir: String?
     var grpc: String?
     var metrics: String?
-    var logLevel: LogOptions
+    /// The agent's own logs, and the libp2p layers' (host, gossipsub).
+    var logLevel: Logger.Level
+    var libp2pLogLevel: Logger.Level
 
     static func hostPort(_ address: String, _ what: String) throws -> (String, Int) {
         guard let split = AgentConfig.splitHostPort(address) else {
@@ -21,12 +24,18 @@ struct AgentDaemon {
         return split
     }
 
+    static func logger(_ label: String, _ level: Logger.Level) -> Logger {
+        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = level
+        return logger
+    }
+
     func run() async throws {
-        var config = try AgentConfig.load(path: configPath)
+        var config = try AgentConfig.load(path: configPath, strict: strictConfig)
         if let dataDir { config.dataDir = dataDir }
         if let grpc { config.grpcAddress = grpc }
         if let metrics { config.metricsAddress = metrics }
-        let logger = logLevel.logger("p2pmq.agent")
+        let logger = Self.logger("p2pmq.agent", logLevel), libp2pLogger = Self.logger("p2pmq.libp2p", libp2pLogLevel)
         for warning in config.warnings { logger.warning("\(warning)") }
         let identity: PrivateKey
         if let key = config.privateKey {
@@ -39,7 +48,7 @@ struct AgentDaemon {
             throw AgentError(.invalidConfig, "grpc address \(config.grpcAddress) is not host:port or unix:/path")
         }
         if case .unix(let path) = grpcAddress { unlink(path) }  // a socket left by a killed agent
-        let node = try AgentNode(config: config, identity: identity, logger: logger)
+        let node = try AgentNode(config: config, identity: identity, logger: logger, libp2pLogger: libp2pLogger)
         let server = AgentServer(node: node, address: grpcAddress)
         var metricsServer: MetricsServer?
         if let address = config.metricsAddress {

@@ -39,6 +39,8 @@ public struct GossipsubConfig: Sendable {
     public var signPolicy = SignPolicy.strictNoSign
     /// contentHash with StrictNoSign (the Go p2pmq); fromAndSeqno with StrictSign (libp2p default).
     public var messageIDFunction = MessageIDFunction.contentHash
+    /// Per-topic message ids (the Go agent's `topics[].msgIDFn`), else `messageIDFunction`.
+    public var topicMessageIDFunctions: [String: MessageIDFunction] = [:]
     public var thresholds = PeerScoreThresholds()
     /// When set, a peer whose score falls below the graylist threshold is disconnected and its
     /// connections refused for this long. Off by default (nil: it stays connected and its RPCs
@@ -48,6 +50,11 @@ public struct GossipsubConfig: Sendable {
     public var graylistRefusal: Duration?
 
     public init() {}
+
+    /// The id function of `topic`'s messages.
+    public func messageIDFunction(for topic: String) -> MessageIDFunction {
+        topicMessageIDFunctions[topic] ?? messageIDFunction
+    }
 
     public func validate() throws {
         guard dLow <= d, d <= dHigh, dOut < dLow, dOut <= d / 2, dScore <= d else {

@@ -128,7 +128,7 @@ extension GossipsubRouter {
                 continue
             }
             mesh[topic, default: []].insert(peer)
-            score.graft(peer, topic: topic, now: now)
+            grafted(peer, topic: topic, now: now)
         }
         return actions
     }
@@ -138,7 +138,7 @@ extension GossipsubRouter {
         var actions: [Action] = []
         for p in prunes {
             let topic = p.topicID
-            if mesh[topic]?.remove(peer) != nil { score.prune(peer, topic: topic) }
+            if mesh[topic]?.remove(peer) != nil { pruned(peer, topic: topic) }
             let seconds = p.hasBackoff ? Duration.seconds(Int64(clamping: p.backoff)) : config.pruneBackoff
             backoff.set(topic: topic, peer: peer, for: seconds, now: now)
             // Peer exchange only from peers with a good enough score (else it is an eclipse vector).

@@ -45,13 +45,13 @@ extension GossipsubRouter {
         var members = mesh[topic]!
         func graft(_ peer: String) {
             members.insert(peer)
-            score.graft(peer, topic: topic, now: now)
+            grafted(peer, topic: topic, now: now)
             out.graft(peer, topic: topic)
         }
         // Drop peers with a negative score.
         for peer in members.sorted() where score.score(peer, now: now) < 0 {
             members.remove(peer)
-            score.prune(peer, topic: topic)
+            pruned(peer, topic: topic)
             backoff.set(topic: topic, peer: peer, for: config.pruneBackoff, now: now)
             out.prune(peer, topic: topic, backoff: config.pruneBackoff, px: [])
         }
@@ -73,7 +73,7 @@ extension GossipsubRouter {
                 keep.formUnion(extra)
             }
             for peer in members.subtracting(keep).sorted() {
-                score.prune(peer, topic: topic)
+                pruned(peer, topic: topic)
                 backoff.set(topic: topic, peer: peer, for: config.pruneBackoff, now: now)
                 out.prune(peer, topic: topic, backoff: config.pruneBackoff, px: peerExchange(topic, for: peer, now: now))
             }

@@ -4,7 +4,13 @@ import Wire
 /// Incoming RPCs (subscriptions and messages) and validation verdicts.
 extension GossipsubRouter {
     public mutating func handleRPC(from peer: String, _ rpc: RPC, now: Instant) -> [Action] {
-        guard peers[peer] != nil, !blacklist.contains(peer) else { return [] }
+        guard peers[peer] != nil, !blacklist.contains(peer) else {
+            for m in rpc.publish where tracing && blacklist.contains(peer) {
+                trace(TraceEvent(.rejectMessage, peer: peer, messageID: config.messageIDFunction(for: m.topic).id(m), topic: m.topic,
+                                 reason: TraceEvent.RejectReason.blacklistedPeer))
+            }
+            return []
+        }
         // Graylisted peers are not listened to at all; direct peers always are.
         guard isDirect(peer) || score.score(peer, now: now) >= config.thresholds.graylistThreshold else { return [] }
         if let spam = applySubscriptions(rpc.subscriptions, from: peer, now: now) {
@@ -40,7 +46,7 @@ extension GossipsubRouter {
             } else {
                 peers[peer]!.topics.remove(topic)
                 topicPeers[topic]?.remove(peer)
-                if mesh[topic]?.remove(peer) != nil { score.prune(peer, topic: topic) }
+                if mesh[topic]?.remove(peer) != nil { pruned(peer, topic: topic) }
                 fanout[topic]?.remove(peer)
             }
         }
@@ -49,16 +55,20 @@ extension GossipsubRouter {
 
     private mutating func receive(_ m: Message, from peer: String, now: Instant, out: inout Outbox) -> [Action] {
         guard m.hasTopic, subscriptions.contains(m.topic) else { return [] }
-        let id = config.messageIDFunction.id(m)
+        let id = config.messageIDFunction(for: m.topic).id(m)
         if !seen.insert(id, now: now) { return duplicate(id, topic: m.topic, from: peer, now: now) }
         arrivals[id] = Arrival(first: now)
         if let violation = config.signPolicy.violation(m) {
+            trace(TraceEvent(.rejectMessage, peer: peer, messageID: id, topic: m.topic, reason: Self.traceReason(signing: m, config.signPolicy)))
             score.invalidDelivery(peer, topic: m.topic)
             return [.penalize(peer: peer, topic: m.topic, reason: violation)]
         }
         // Whoever brought it, the IWANT promises for this message are kept.
         promises.fulfill(id)
-        if m.hasFrom, let author = try? PeerID(bytes: Array(m.from)), blacklist.contains(author.description) { return [] }
+        if m.hasFrom, let author = try? PeerID(bytes: Array(m.from)), blacklist.contains(author.description) {
+            trace(TraceEvent(.rejectMessage, peer: peer, messageID: id, topic: m.topic, reason: TraceEvent.RejectReason.blacklistedSource))
+            return []
+        }
         // v1.2: tell mesh peers not to send us a large message we already have.
         if m.data.count >= config.idontwantThreshold {
             for other in (mesh[m.topic] ?? []).sorted() where other != peer && peers[other]?.proto.supportsIDontWant == true {
@@ -73,6 +83,7 @@ extension GossipsubRouter {
     /// sends a message once and answers at most `gossipRetransmission` IWANTs for it, so more
     /// copies than that from one peer is a repeater: behaviour penalty for each extra copy.
     private mutating func duplicate(_ id: [UInt8], topic: String, from peer: String, now: Instant) -> [Action] {
+        trace(TraceEvent(.duplicateMessage, peer: peer, messageID: id, topic: topic))
         guard var arrival = arrivals[id] else { return [] }
         score.duplicateDelivery(peer, topic: topic, sinceFirst: now.since(arrival.first))
         let copies = arrival.copies[peer, default: 0] + 1
@@ -83,6 +94,14 @@ extension GossipsubRouter {
         // One line in the penalty history per repeated message, at the first extra copy.
         guard copies == config.gossipRetransmission + 2 else { return [] }
         return [.penalize(peer: peer, topic: topic, reason: "repeated_message: the same message \(copies) times")]
+    }
+
+    /// go-libp2p-pubsub's reason for a message its signing policy refuses.
+    static func traceReason(signing m: Message, _ policy: SignPolicy) -> String {
+        switch policy {
+        case .strictNoSign: m.hasSignature ? TraceEvent.RejectReason.unexpectedSignature : TraceEvent.RejectReason.unexpectedAuthInfo
+        case .strictSign: m.hasSignature ? TraceEvent.RejectReason.invalidSignature : TraceEvent.RejectReason.missingSignature
+        }
     }
 
     /// The validator's answer for a message handed out with `.validate`.

@@ -55,6 +55,9 @@ public struct GossipsubRouter: Sendable {
     var topicPeers: [String: Set<String>] = [:]
     public internal(set) var subscriptions: Set<String> = []
     public internal(set) var mesh: [String: Set<String>] = [:]
+    /// Keep trace events (`takeTrace`) for go-libp2p-pubsub's tracer format.
+    public var tracing = false
+    var traceLog: [TraceEvent] = []
     var fanout: [String: Set<String>] = [:]
     var fanoutPublished: [String: Instant] = [:]
     /// Topics we left, and when: a GRAFT for them shortly after is a race, not misbehaviour.
@@ -108,6 +111,7 @@ public struct GossipsubRouter: Sendable {
         if peers[peer] == nil {
             peers[peer] = PeerState(proto: proto, outbound: outbound)
             score.addPeer(peer, ip: ip)
+            trace(TraceEvent(.addPeer, peer: peer, proto: proto.rawValue))
         }
         var out = Outbox()
         for topic in subscriptions.sorted() { out.subscription(peer, topic: topic, subscribe: true) }
@@ -123,6 +127,7 @@ public struct GossipsubRouter: Sendable {
 
     public mutating func removePeer(_ peer: String, now: Instant) {
         guard let state = peers.removeValue(forKey: peer) else { return }
+        trace(TraceEvent(.removePeer, peer: peer))
         for topic in state.topics { topicPeers[topic]?.remove(peer) }
         for topic in Array(mesh.keys) where mesh[topic]!.remove(peer) != nil { score.prune(peer, topic: topic) }
         for topic in Array(fanout.keys) { fanout[topic]?.remove(peer) }
@@ -152,7 +157,7 @@ public struct GossipsubRouter: Sendable {
         members.formUnion(more)
         mesh[topic] = members
         for peer in members.sorted() {
-            score.graft(peer, topic: topic, now: now)
+            grafted(peer, topic: topic, now: now)
             out.graft(peer, topic: topic)
         }
         return out.actions()
@@ -164,7 +169,7 @@ public struct GossipsubRouter: Sendable {
         var out = Outbox()
         for peer in peers.keys.sorted() { out.subscription(peer, topic: topic, subscribe: false) }
         for peer in (mesh.removeValue(forKey: topic) ?? []).sorted() {
-            score.prune(peer, topic: topic)
+            pruned(peer, topic: topic)
             backoff.set(topic: topic, peer: peer, for: config.unsubscribeBackoff, now: now)
             out.prune(peer, topic: topic, backoff: config.unsubscribeBackoff, px: [])
         }
@@ -181,7 +186,7 @@ public struct GossipsubRouter: Sendable {
             m.seqno = Data(withUnsafeBytes(of: nextSeqno.bigEndian, Array.init))
             MessageSigning.sign(&m, with: identity)
         }
-        let id = config.messageIDFunction.id(m)
+        let id = config.messageIDFunction(for: m.topic).id(m)
         guard seen.insert(id, now: now) else { return (id, []) }
         arrivals[id] = Arrival(first: now)
         mcache.put(id: id, topic: topic, m)
