@@ -42,7 +42,24 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"])]
         ),
-
+        // secp256k1 ECDSA with public key recovery (OCR2's EVM keyring).
+        .systemLibrary(
+            name: "CSecp256k1",
+            pkgConfig: "libsecp256k1",
+            providers: [.apt(["libsecp256k1-dev"])]
+        ),
+        // Raw libsecp256k1 recovery in C: the ceiling the OCR2 verifier benchmark compares against.
+        .target(
+            name: "CSecp256k1Baseline",
+            dependencies: ["CSecp256k1"],
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
+        // Keccak-f[1600] for keccak256 (EVM hashes, addresses, config digests).
+        .systemLibrary(
+            name: "CNettle",
+            pkgConfig: "nettle",
+            providers: [.apt(["nettle-dev"])]
+        ),
         // libp2p wire formats and protocol state machines: pure values, no I/O.
         .target(
             name: "Wire",
@@ -105,6 +122,8 @@ let package = Package(
             dependencies: [
                 "Wire",
                 "CSodium",
+                "CSecp256k1",
+                "CNettle",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -174,6 +193,7 @@ let package = Package(
                 "Host",
                 "Wire",
                 "CLMDBBaseline",
+                "CSecp256k1Baseline",
                 "DON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries p2pmq builds against, if any is missing (Debian/Ubuntu, as root).
 set -euo pipefail
-needed=(liblmdb-dev libsqlite3-dev libsodium-dev pkg-config python3-venv iproute2
+needed=(liblmdb-dev libsqlite3-dev libsodium-dev libsecp256k1-dev nettle-dev pkg-config python3-venv iproute2
   # The tests' Go gRPC client (scripts/build-go-client.sh): Go in GOPATH mode, Debian's grpc-go
   # and protobuf packages, protoc and its Go plugins.
   golang-go protobuf-compiler protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev

@@ -74,7 +74,7 @@ for kind in none ihave_flood iwant_flood subscription_spam oversize_frame garbag
   if [ "$kind" = none ]; then extra=(); else extra=(--hostile 1 --hostile-attacks "$kind" --hostile-interval-ms 20); fi
   # Judged by memory only: one kind alone need not take a peer below graylist (one lie in sync
   # does not), so the devnet's own verdict is not the flood's.
-  "$p2pmq" devnet "${common[@]}" --dons 1 --nodes 2 --duration "$flood_run" --dir "$dir/flood-$kind" "${extra[@]}" \
+  "$p2pmq" devnet "${common[@]}" --scheme ed25519 --dons 1 --nodes 2 --duration "$flood_run" --dir "$dir/flood-$kind" "${extra[@]}" \
       > "$dir/flood-$kind.txt" 2> "$dir/flood-$kind.progress" || true
   [ -f "$dir/flood-$kind/summary.json" ] || { echo "   flood $kind: no summary, see $dir/flood-$kind.progress"; status=1; }
 done

@@ -60,8 +60,23 @@ nonisolated(unsafe) private let registry: DONRegistry = {
     return DONRegistry([config])
 }()
 
+/// An ocr2-evm DON, for transmit calldata.
+nonisolated(unsafe) private let ocr2Registry: DONRegistry = {
+    let keys = (0..<4).map { SignerKey.generate(index: $0, scheme: .ocr2EVM) }
+    let ocr2 = OCR2Config(chainID: 1, contractAddress: try! EVMAddress(bytes: [UInt8](repeating: 0x11, count: 20)), configCount: 1,
+                          signers: keys.compactMap(\.address), transmitters: keys.compactMap(\.address), f: 1)
+    return DONRegistry([try! DONConfig(id: "don-o", ocr2: ocr2)])
+}()
+
 func fuzzReports(_ bytes: [UInt8]) {
     _ = ReportFields.extract(bytes, topic: "don-a/reports")
+    _ = ReportFields.extract(bytes, topic: "don-o/reports", registry: ocr2Registry)
+    _ = ReportVerifier(registry: ocr2Registry).verifyHistorical(data: bytes, topic: "don-o/reports")
+    // Strict decoding accepts only the canonical encoding: what decodes encodes back to itself.
+    if let t = try? OCR2Transmit.decode(bytes) {
+        let again = t.encode(withSelector: bytes.count % 32 == 4)
+        precondition(again == bytes, "OCR2 calldata decoded but does not re-encode to the same bytes")
+    }
     _ = ReportFields.extract(bytes, topic: "p2pmq/registry", registryTopic: "p2pmq/registry")
     if let update = ConfigUpdateCheck.decode(bytes) { _ = ConfigUpdateCheck.judge(update, against: registry) }
 }

@@ -17,6 +17,20 @@ public enum ConfigUpdateDigest {
         for key in u.signers { w.short(key) }
         w.short(u.quorum.utf8)
         w.u64(u.effectiveSeq)
+        // An ocr2-evm update's ConfigSet fields follow (Ed25519 updates sign what they always did).
+        if u.hasOcr2 {
+            let o = u.ocr2
+            w.short("ocr2".utf8)
+            w.u64(o.chainID)
+            w.short(o.contractAddress)
+            w.u64(o.configCount)
+            w.u32(UInt32(o.transmitters.count))
+            for t in o.transmitters { w.short(t) }
+            w.u32(o.f)
+            w.long(o.onchainConfig)
+            w.u64(o.offchainConfigVersion)
+            w.long(o.offchainConfig)
+        }
         return Array(SHA256.hash(data: w.bytes))
     }
 }
@@ -62,6 +76,11 @@ public enum ConfigUpdateCheck {
         guard let chain = registry.chains[u.donID], let last = chain.last else {
             return .ahead("DON '\(u.donID)' is not in the genesis")
         }
+        // A DON keeps its scheme: an ocr2-evm DON's next config is its contract's next ConfigSet.
+        guard (last.config.ocr2 != nil) == u.hasOcr2 else {
+            return .invalid(u.hasOcr2 ? "config_update_malformed: \(u.donID) is an ed25519 DON; the update carries an OCR2 ConfigSet"
+                                      : "config_update_malformed: \(u.donID) is an ocr2-evm DON; the update carries no OCR2 ConfigSet")
+        }
         if u.version <= last.version {
             guard let applied = chain.first(where: { $0.version == u.version }), u.version > 1 else {
                 return .invalid("config_update_conflict: \(u.donID) v\(u.version) is the genesis version")
@@ -85,7 +104,15 @@ public enum ConfigUpdateCheck {
         }
         let config: DONConfig
         do {
-            config = try DONConfig(id: u.donID, signers: u.signers.map { Array($0) }, quorum: rule, thresholds: last.config.thresholds)
+            if let previous = last.config.ocr2 {
+                let ocr2 = try OCR2Config(update: u)
+                guard ocr2.configCount > previous.configCount, u.effectiveSeq == ocr2.firstSeq else {
+                    return .invalid("config_update_bad_seq: \(u.donID) v\(u.version) is config \(ocr2.configCount) from seq \(u.effectiveSeq); it must follow config \(previous.configCount) and take effect at its first seq \(ocr2.firstSeq)")
+                }
+                config = try DONConfig(id: u.donID, ocr2: ocr2, quorum: rule, thresholds: last.config.thresholds)
+            } else {
+                config = try DONConfig(id: u.donID, signers: u.signers.map { Array($0) }, quorum: rule, thresholds: last.config.thresholds)
+            }
         } catch let e as DONError {
             return .invalid("config_update_malformed: \(e.message)")
         } catch {
@@ -94,7 +121,8 @@ public enum ConfigUpdateCheck {
         // Signed by a quorum of the config it replaces: the same rule as a report of that config.
         var signed = P2pmq_Don_SignedReport()
         signed.signatures = u.signatures
-        if let (reason, detail) = QuorumVerifier.check(signed, digest: ConfigUpdateDigest.of(u), config: last.config) {
+        let scheme: any SignatureScheme = last.config.ocr2 == nil ? Ed25519Scheme() : Secp256k1AddressScheme()
+        if let (reason, detail) = QuorumVerifier.check(signed, digest: ConfigUpdateDigest.of(u), config: last.config, scheme: scheme) {
             return .invalid("config_update_\(reason.rawValue): \(detail) (v\(last.version)'s signers must sign v\(u.version))")
         }
         return .extends(DONRegistry.Entry(config: config, version: u.version, effectiveSeq: u.effectiveSeq))
@@ -110,6 +138,19 @@ public enum ConfigUpdateCheck {
         u.signers = next.signers.map { Data($0) }
         u.quorum = next.quorum.rawValue
         u.effectiveSeq = effectiveSeq
+        if let o = next.ocr2 {
+            u.effectiveSeq = o.firstSeq
+            u.ocr2 = .with {
+                $0.chainID = o.chainID
+                $0.contractAddress = Data(o.contractAddress.bytes)
+                $0.configCount = o.configCount
+                $0.transmitters = o.transmitters.map { Data($0.bytes) }
+                $0.f = UInt32(o.f)
+                $0.onchainConfig = Data(o.onchainConfig)
+                $0.offchainConfigVersion = o.offchainConfigVersion
+                $0.offchainConfig = Data(o.offchainConfig)
+            }
+        }
         u.signatures = try SignerKey.signatures(over: ConfigUpdateDigest.of(u), by: keys)
         return u
     }

@@ -20,17 +20,24 @@ public struct DONDirectory {
     public func keyPath(_ index: Int) -> String { path + "/signer-\(index).key" }
 
     /// Creates a new DON of `nodes` signers with fresh keys. Refuses to overwrite an existing DON.
-    public static func create(at path: String, id: String, nodes: Int, quorum: QuorumRule, thresholds: SequenceThresholds) throws -> (DONConfig, [SignerKey]) {
-        let dir = DONDirectory(path: path)
+    /// `ocr2-evm`: secp256k1 keys and a ConfigSet-shaped config (configCount 1, f = (n-1)/3,
+    /// random transmitters) for `chainID` and `contract` (random when nil).
+    public static func create(at path: String, id: String, nodes: Int, quorum: QuorumRule, thresholds: SequenceThresholds,
+                              scheme: ReportScheme = .ed25519, chainID: UInt64 = 1337, contract: EVMAddress? = nil,
+                              configCount: UInt64 = 1) throws -> (DONConfig, [SignerKey]) {
+        let dir = try prepare(path)
         let fm = FileManager.default
-        if fm.fileExists(atPath: dir.configPath) {
-            throw DONError(.io, "\(dir.configPath) already exists; choose another --out or delete it")
+        let keys = (0..<nodes).map { SignerKey.generate(index: $0, scheme: scheme) }
+        let config: DONConfig
+        switch scheme {
+        case .ed25519:
+            config = try DONConfig(id: id, signers: keys.map(\.publicKey), quorum: quorum, thresholds: thresholds)
+        case .ocr2EVM:
+            let ocr2 = OCR2Config(chainID: chainID, contractAddress: contract ?? OCR2Config.randomAddress(), configCount: configCount,
+                                  signers: keys.compactMap(\.address), transmitters: keys.map { _ in OCR2Config.randomAddress() },
+                                  f: UInt8(clamping: max(1, (nodes - 1) / 3)), offchainConfigVersion: 2)
+            config = try DONConfig(id: id, ocr2: ocr2, quorum: quorum, thresholds: thresholds)
         }
-        do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw DONError(.io, "cannot create \(path): \(error.localizedDescription)")
-        }
-        let keys = (0..<nodes).map(SignerKey.generate)
-        let config = try DONConfig(id: id, signers: keys.map(\.publicKey), quorum: quorum, thresholds: thresholds)
         for key in keys {
             let file = dir.keyPath(key.index)
             guard fm.createFile(atPath: file, contents: Data((key.seedBase64 + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
@@ -45,12 +52,46 @@ public struct DONDirectory {
 
     public func config() throws -> DONConfig { try DONConfig.load(path: configPath) }
 
+    /// Writes `config` (no keys: an imported OCR2 DON's keys stay on its nodes) as `path`/don.json.
+    public static func write(_ config: DONConfig, at path: String) throws {
+        let dir = try prepare(path)
+        guard FileManager.default.createFile(atPath: dir.configPath, contents: config.json()) else { throw DONError(.io, "cannot write \(dir.configPath)") }
+    }
+
+    /// The folder for a new DON config: created if missing; one that holds a config is refused.
+    private static func prepare(_ path: String) throws -> DONDirectory {
+        let dir = DONDirectory(path: path)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: dir.configPath) {
+            throw DONError(.io, "\(dir.configPath) already exists; choose another --out or delete it")
+        }
+        do { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw DONError(.io, "cannot create \(path): \(error.localizedDescription)")
+        }
+        return dir
+    }
+
     /// Creates the DON's next config in `newPath` (fresh keys for `nodes` signers) and the
-    /// update that installs it from `effectiveSeq` on, signed by `signers` of this config.
-    public func rotate(to newPath: String, nodes: Int, quorum: QuorumRule, effectiveSeq: UInt64, signers: [Int]? = nil) throws -> (DONConfig, P2pmq_Don_ConfigUpdate) {
+    /// update that installs it from `effectiveSeq` on, signed by `signers` of this config. For an
+    /// ocr2-evm DON the next config is its contract's next ConfigSet: `configSet` (imported, no
+    /// keys), or one with fresh keys and configCount + 1; it takes effect at its first seq.
+    public func rotate(to newPath: String, nodes: Int, quorum: QuorumRule, effectiveSeq: UInt64, signers: [Int]? = nil,
+                       configSet: OCR2Config? = nil) throws -> (DONConfig, P2pmq_Don_ConfigUpdate) {
         let current = try config()
         let keys = try keys(signers ?? Array(0..<current.requiredSignatures))
-        let (next, _) = try DONDirectory.create(at: newPath, id: current.id, nodes: nodes, quorum: quorum, thresholds: current.thresholds)
+        let next: DONConfig
+        if let ocr2 = current.ocr2 {
+            if let configSet {
+                next = try DONConfig(id: current.id, ocr2: configSet, quorum: quorum, thresholds: current.thresholds)
+                try DONDirectory.write(next, at: newPath)
+            } else {
+                (next, _) = try DONDirectory.create(at: newPath, id: current.id, nodes: nodes, quorum: quorum, thresholds: current.thresholds,
+                                                    scheme: .ocr2EVM, chainID: ocr2.chainID, contract: ocr2.contractAddress, configCount: ocr2.configCount + 1)
+            }
+        } else {
+            guard configSet == nil else { throw DONError(.invalidConfig, "\(current.id) is an ed25519 DON: it takes no OCR2 ConfigSet") }
+            (next, _) = try DONDirectory.create(at: newPath, id: current.id, nodes: nodes, quorum: quorum, thresholds: current.thresholds)
+        }
         let entry = DONRegistry.Entry(config: current, version: version(), effectiveSeq: 0)
         let update = try ConfigUpdateCheck.make(replacing: entry, with: next, effectiveSeq: effectiveSeq, keys: keys)
         let dir = DONDirectory(path: newPath)

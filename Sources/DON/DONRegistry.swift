@@ -14,6 +14,8 @@ public struct DONRegistry: Sendable {
     }
 
     public private(set) var chains: [String: [Entry]] = [:]
+    /// Every config digest of every chain: OCR2 calldata names its config only by digest.
+    private var byDigest: [[UInt8]: (don: String, index: Int)] = [:]
 
     public init(_ configs: [DONConfig] = []) {
         for c in configs { add(c) }
@@ -27,7 +29,15 @@ public struct DONRegistry: Sendable {
 
     /// Sets `config` as the genesis of its DON (replacing any chain it had).
     public mutating func add(_ config: DONConfig) {
+        for entry in chains[config.id] ?? [] { byDigest[entry.config.digest] = nil }
         chains[config.id] = [Entry(config: config, version: 1, effectiveSeq: 0)]
+        byDigest[config.digest] = (config.id, 0)
+    }
+
+    /// The DON and config entry with this config digest, any version (OCR2 reports).
+    public func entry(digest: [UInt8]) -> (don: String, entry: Entry, isCurrent: Bool)? {
+        guard let (don, index) = byDigest[digest], let chain = chains[don] else { return nil }
+        return (don, chain[index], index == chain.count - 1)
     }
 
     /// The config that judges report `seq` of DON `id`: the last one effective at or before it.
@@ -57,7 +67,10 @@ public struct DONRegistry: Sendable {
     @discardableResult
     public mutating func apply(_ update: P2pmq_Don_ConfigUpdate) -> ConfigUpdateCheck.Outcome {
         let outcome = ConfigUpdateCheck.judge(update, against: self)
-        if case .extends(let entry) = outcome { chains[update.donID]!.append(entry) }
+        if case .extends(let entry) = outcome {
+            chains[update.donID]!.append(entry)
+            byDigest[entry.config.digest] = (update.donID, chains[update.donID]!.count - 1)
+        }
         return outcome
     }
 }

@@ -1,16 +1,21 @@
 /// How many of a DON's n signers must sign a report. With f = floor((n-1)/3) faulty nodes
-/// tolerated, the default n - f is the OCR rule: any two quorums share an honest node.
+/// tolerated (OCR2 DONs state their f), the default n - f is the OCR rule: any two quorums share
+/// an honest node. OCR2 contracts accept f+1 distinct signers (OCR2Aggregator) or (n+f)/2+1
+/// (OCR2Base's "unique reports" rule).
 public enum QuorumRule: String, Sendable, Codable, CaseIterable {
     case `default` = "n-f"
     case fPlusOne = "f+1"
     case twoFPlusOne = "2f+1"
+    case unique
 
-    public func required(signers n: Int) -> Int {
-        let f = max(0, (n - 1) / 3)
+    /// Signatures needed of `n` signers; `f` when the config states it (OCR2), else floor((n-1)/3).
+    public func required(signers n: Int, f stated: Int? = nil) -> Int {
+        let f = stated ?? max(0, (n - 1) / 3)
         switch self {
         case .default: return n - f
         case .fPlusOne: return f + 1
         case .twoFPlusOne: return 2 * f + 1
+        case .unique: return (n + f) / 2 + 1
         }
     }
 
@@ -18,4 +23,15 @@ public enum QuorumRule: String, Sendable, Codable, CaseIterable {
     public init?(text: String) {
         if text == "default" { self = .default } else if let rule = QuorumRule(rawValue: text) { self = rule } else { return nil }
     }
+
+    /// The names `--quorum` takes, for messages.
+    public static let names = allCases.map(\.rawValue).joined(separator: ", ")
+}
+
+/// How a DON's reports are signed and carried.
+public enum ReportScheme: String, Sendable, CaseIterable {
+    /// Our protobuf envelope (`SignedReport`), Ed25519 signatures by signer index.
+    case ed25519
+    /// OCR2 `transmit` calldata, secp256k1 signatures recovered to the config's signer addresses.
+    case ocr2EVM = "ocr2-evm"
 }

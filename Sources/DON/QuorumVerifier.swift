@@ -4,7 +4,7 @@ import Foundation
 enum QuorumVerifier {
     /// Returns nil when a quorum of distinct signers signed validly, else the reason it failed.
     static func check(_ signed: P2pmq_Don_SignedReport, digest: [UInt8], config: DONConfig,
-                      scheme: some SignatureScheme = Ed25519Scheme()) -> (ReportReason, String)? {
+                      scheme: any SignatureScheme = Ed25519Scheme()) -> (ReportReason, String)? {
         var seen = Set<UInt32>()
         for s in signed.signatures {
             guard Int(s.signer) < config.signers.count else {
@@ -19,7 +19,7 @@ enum QuorumVerifier {
             return (.insufficientQuorum, "\(seen.count) signatures, quorum is \(required) of \(config.signers.count) (\(config.quorum.rawValue))")
         }
         for s in signed.signatures {
-            // Keys were checked to be 32 bytes when the config was loaded.
+            // Keys were checked when the config was loaded (32-byte keys, or 20-byte addresses).
             guard scheme.isValid(signature: s.signature, digest: digest, publicKey: config.signers[Int(s.signer)]) else {
                 return (.badSignature, "signature of signer \(s.signer) does not verify")
             }

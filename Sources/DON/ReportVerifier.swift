@@ -41,26 +41,26 @@ public struct ReportVerifier: Sendable {
     public func verify(
         data: [UInt8], topic: String, state: SequenceState?, knownHead: (String) -> UInt64?, decoded: DecodedReport? = nil
     ) throws -> ReportDecision {
-        let checked: (report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig)
-        switch checkQuorum(data: data, topic: topic, decoded: decoded) {
+        let checked: Checked
+        switch checkQuorum(data: data, topic: topic, decoded: decoded, live: true) {
         case .failure(let failed): return failed.decision
         case .success(let ok): checked = ok
         }
-        let (report, digest, config) = checked
-        let local = try state?.headSeq(topic: topic, don: report.donID)
-        let head = [local, knownHead(report.donID)].compactMap { $0 }.max()
-        let stored = try state?.storedDigests(topic: topic, don: report.donID, seq: report.seq) ?? []
-        let r = SequencePolicy.decide(seq: report.seq, digest: digest, head: head, stored: stored, thresholds: config.thresholds)
-        return ReportDecision(reason: r.0, detail: r.1, don: report.donID, seq: report.seq, reportDigest: digest)
+        let local = try state?.headSeq(topic: topic, don: checked.don)
+        let head = [local, knownHead(checked.don)].compactMap { $0 }.max()
+        let stored = try state?.storedDigests(topic: topic, don: checked.don, seq: checked.seq) ?? []
+        let r = SequencePolicy.decide(seq: checked.seq, digest: checked.digest, head: head, stored: stored, thresholds: checked.config.thresholds)
+        return ReportDecision(reason: r.0, detail: r.1, don: checked.don, seq: checked.seq, reportDigest: checked.digest)
     }
 
     /// The check for a record fetched by range sync: everything but the sequence rules, which
-    /// judge live gossip only (history fills gaps whatever its age).
+    /// judge live gossip only (history fills gaps whatever its age). An OCR2 report of an earlier
+    /// config of its DON is history too.
     public func verifyHistorical(data: [UInt8], topic: String) -> ReportDecision {
-        switch checkQuorum(data: data, topic: topic) {
+        switch checkQuorum(data: data, topic: topic, live: false) {
         case .failure(let failed): return failed.decision
         case .success(let ok):
-            return ReportDecision(reason: .synced, detail: "quorum of \(ok.config.requiredSignatures) verified", don: ok.report.donID, seq: ok.report.seq, reportDigest: ok.digest)
+            return ReportDecision(reason: .synced, detail: "quorum of \(ok.config.requiredSignatures) verified", don: ok.don, seq: ok.seq, reportDigest: ok.digest)
         }
     }
 
@@ -68,22 +68,30 @@ public struct ReportVerifier: Sendable {
         var decision: ReportDecision
     }
 
+    /// A report whose signatures hold: its DON, seq, digest and the config that judged it.
+    private struct Checked {
+        var don: String
+        var seq: UInt64
+        var digest: [UInt8]
+        var config: DONConfig
+    }
+
     /// Decodes the report (unless given decoded) and checks DON, config digest and quorum
-    /// signatures.
-    private func checkQuorum(data: [UInt8], topic: String, decoded: DecodedReport? = nil)
-        -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
+    /// signatures, by the scheme its bytes show (`OCR2Transmit.looksLikeCalldata`).
+    private func checkQuorum(data: [UInt8], topic: String, decoded: DecodedReport? = nil, live: Bool) -> Result<Checked, Failed> {
         guard data.count <= maxReportBytes else {
             return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "report is \(data.count) bytes, over the \(maxReportBytes)-byte limit", don: "", seq: 0)))
         }
+        if OCR2Transmit.looksLikeCalldata(data) { return checkOCR2(data: data, decoded: decoded, live: live) }
         let signed: P2pmq_Don_SignedReport
         let digest: [UInt8]
-        if let decoded {
-            (signed, digest) = (decoded.signed, decoded.digest)
+        if let decoded, case .signed(let s) = decoded.envelope {
+            (signed, digest) = (s, decoded.digest)
         } else {
             do {
                 signed = try P2pmq_Don_SignedReport(serializedBytes: data)
             } catch {
-                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "data is not a SignedReport protobuf", don: "", seq: 0)))
+                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "data is neither a SignedReport protobuf nor OCR2 transmit calldata", don: "", seq: 0)))
             }
             guard signed.hasReport else {
                 return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "SignedReport has no report", don: "", seq: 0)))
@@ -91,13 +99,16 @@ public struct ReportVerifier: Sendable {
             digest = ReportDigest.of(signed.report, topic: topic)
         }
         let report = signed.report
-        func failed(_ r: (ReportReason, String)) -> Result<(report: P2pmq_Don_Report, digest: [UInt8], config: DONConfig), Failed> {
+        func failed(_ r: (ReportReason, String)) -> Result<Checked, Failed> {
             .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: report.donID, seq: report.seq, reportDigest: digest)))
         }
         guard let entry = registry.config(don: report.donID, seq: report.seq) else {
             return failed((.unknownDON, "DON '\(report.donID)' is not in the registry"))
         }
         let config = entry.config
+        guard config.ocr2 == nil else {
+            return failed((.malformed, "DON \(config.id) is an ocr2-evm DON: its reports are transmit calldata, not SignedReport protobufs"))
+        }
         guard Array(report.configDigest) == config.digest else {
             let named = Hex.encode(report.configDigest.prefix(8))
             if let other = registry.entry(don: report.donID, digest: Array(report.configDigest)) {
@@ -105,26 +116,83 @@ public struct ReportVerifier: Sendable {
             }
             return failed((.wrongConfigDigest, "report names config \(named), DON \(config.id) v\(entry.version) has \(Hex.encode(config.digest.prefix(8)))"))
         }
+        let checked = Checked(don: report.donID, seq: report.seq, digest: digest, config: config)
         let key = verified == nil ? nil : VerifiedReports.key(data: data, configDigest: config.digest)
-        if let verified, let key, verified.contains(key) { return .success((report, digest, config)) }
+        if let verified, let key, verified.contains(key) { return .success(checked) }
         if let failure = QuorumVerifier.check(signed, digest: digest, config: config, scheme: scheme) {
             return failed(failure)
         }
         if let verified, let key { verified.insert(key) }
-        return .success((report, digest, config))
+        return .success(checked)
+    }
+
+    /// OCR2 transmit calldata: the DON is the one whose config digest it names (its current
+    /// config for live gossip, any of its configs for history); signatures recover to distinct
+    /// signer addresses, a quorum of them (`OCR2Quorum`).
+    private func checkOCR2(data: [UInt8], decoded: DecodedReport?, live: Bool) -> Result<Checked, Failed> {
+        let transmit: OCR2Transmit
+        if let decoded, case .ocr2(let t) = decoded.envelope {
+            transmit = t
+        } else {
+            do { transmit = try OCR2Transmit.decode(data) } catch let e as DONError {
+                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "OCR2 calldata: \(e.message)", don: "", seq: 0)))
+            } catch {
+                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "OCR2 calldata: \(error)", don: "", seq: 0)))
+            }
+        }
+        let hash = decoded?.digest ?? transmit.signedHash
+        guard let found = registry.entry(digest: transmit.configDigest), let ocr2 = found.entry.config.ocr2 else {
+            return .failure(Failed(decision: ReportDecision(reason: .unknownDON, detail: "no DON in the registry has config digest 0x\(Hex.encode(transmit.configDigest))", don: "", seq: 0, reportDigest: hash)))
+        }
+        let config = found.entry.config
+        let seq = ocr2.seq(epochAndRound: transmit.epochAndRound)
+        func failed(_ r: (ReportReason, String)) -> Result<Checked, Failed> {
+            .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: found.don, seq: seq, reportDigest: hash)))
+        }
+        if live, !found.isCurrent, let current = registry[found.don]?.ocr2 {
+            return failed((.wrongConfigDigest, "signed under \(found.don)'s config \(ocr2.configCount) (0x\(Hex.encode(transmit.configDigest.prefix(8)))); the contract's current config is \(current.configCount) (0x\(Hex.encode(current.digest.prefix(8))))"))
+        }
+        let checked = Checked(don: found.don, seq: seq, digest: hash, config: config)
+        let key = verified == nil ? nil : VerifiedReports.key(data: data, configDigest: config.digest)
+        if let verified, let key, verified.contains(key) { return .success(checked) }
+        if let failure = OCR2Quorum.check(transmit, hash: hash, config: config) { return failed(failure) }
+        if let verified, let key { verified.insert(key) }
+        return .success(checked)
     }
 }
 
-/// A signed report decoded once, with its digest under the topic it came on: the agent decodes
-/// each message once and hands this to the verifier, the validator's context and the log.
+/// A report decoded once, with its digest (what makes two reports of one seq the same report):
+/// the agent decodes each message once and hands this to the verifier, the validator's context
+/// and the log.
 public struct DecodedReport: Sendable {
-    public let signed: P2pmq_Don_SignedReport
-    public let digest: [UInt8]
-    public var report: P2pmq_Don_Report { signed.report }
+    public enum Envelope: Sendable {
+        case signed(P2pmq_Don_SignedReport)
+        case ocr2(OCR2Transmit)
+    }
 
-    /// nil when `data` is not a SignedReport with a report (the verifier then says why).
-    public static func decode(_ data: [UInt8], topic: String) -> DecodedReport? {
+    public let envelope: Envelope
+    public let don: String
+    public let seq: UInt64
+    /// Ed25519 envelope: `ReportDigest` under the topic; OCR2: the hash every oracle signed.
+    public let digest: [UInt8]
+
+    /// The report's digest alone (no registry needed): for a record whose DON and seq are known.
+    public static func digest(of data: [UInt8], topic: String) -> [UInt8]? {
+        if OCR2Transmit.looksLikeCalldata(data) { return (try? OCR2Transmit.decode(data))?.signedHash }
         guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
-        return DecodedReport(signed: signed, digest: ReportDigest.of(signed.report, topic: topic))
+        return ReportDigest.of(signed.report, topic: topic)
+    }
+
+    /// nil when `data` is neither a SignedReport with a report nor OCR2 calldata whose config
+    /// digest `registry` knows (the verifier then says why).
+    public static func decode(_ data: [UInt8], topic: String, registry: DONRegistry? = nil) -> DecodedReport? {
+        if OCR2Transmit.looksLikeCalldata(data) {
+            guard let registry, let t = try? OCR2Transmit.decode(data), let found = registry.entry(digest: t.configDigest),
+                  let ocr2 = found.entry.config.ocr2 else { return nil }
+            return DecodedReport(envelope: .ocr2(t), don: found.don, seq: ocr2.seq(epochAndRound: t.epochAndRound), digest: t.signedHash)
+        }
+        guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
+        return DecodedReport(envelope: .signed(signed), don: signed.report.donID, seq: signed.report.seq,
+                             digest: ReportDigest.of(signed.report, topic: topic))
     }
 }

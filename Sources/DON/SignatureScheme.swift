@@ -38,3 +38,24 @@ public struct StandInScheme: SignatureScheme {
 
     public func sign(digest: [UInt8], secretKey: [UInt8]) -> [UInt8] { Digests.sha256(secretKey + digest) }
 }
+
+/// secp256k1 signatures checked as OCR2 contracts check them: the 65-byte r || s || v recovers
+/// (as `ecrecover`) to the signer's 20-byte address, which is what an ocr2-evm config lists. Used
+/// for config updates of ocr2-evm DONs, signed by the previous config's signers.
+public struct Secp256k1AddressScheme: SignatureScheme {
+    public init() {}
+    public var name: String { "secp256k1-address" }
+
+    public func isValid(signature: some Collection<UInt8>, digest: [UInt8], publicKey: [UInt8]) -> Bool {
+        let bytes = Array(signature)
+        guard bytes.count == 65, publicKey.count == 20 else { return false }
+        let s = Secp256k1.Signature(r: Array(bytes[0..<32]), s: Array(bytes[32..<64]), v: bytes[64])
+        guard let key = Secp256k1.recover(hash: digest, s) else { return false }
+        return EVMAddress(publicKey: key).bytes == publicKey
+    }
+
+    public func sign(digest: [UInt8], secretKey: [UInt8]) -> [UInt8] {
+        guard let s = Secp256k1.sign(hash: digest, secretKey: secretKey) else { return [] }
+        return s.r + s.s + [s.v]
+    }
+}

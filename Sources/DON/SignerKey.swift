@@ -1,20 +1,36 @@
 import Crypto
 import Foundation
+import Wire
 
-/// One DON node's Ed25519 signing key. On disk: the 32-byte seed, base64, one line
+/// One DON node's signing key. Ed25519 on disk: the 32-byte seed, base64, one line; an
+/// `ocr2-evm` node's secp256k1 key: 0x and 64 hex digits, as EVM tools write private keys
 /// (`signer-<index>.key`, written by `p2pmq don init`, mode 0600).
 public struct SignerKey: Sendable {
     public let index: Int
+    public let scheme: ReportScheme
     private let seed: [UInt8]
+    /// Ed25519: the public key; OCR2: the signer's 20-byte address (what the config lists).
     public let publicKey: [UInt8]
-    /// libsodium's 64-byte form of the key, which signs (see `Ed25519`).
+    /// libsodium's 64-byte form of an Ed25519 key, which signs (see `Ed25519`); the secp256k1
+    /// secret key for OCR2.
     private let secretKey: [UInt8]
 
     public init(index: Int, seed: [UInt8]) throws {
         guard seed.count == 32 else { throw DONError(.invalidKey, "signer \(index): seed is \(seed.count) bytes, expected 32") }
         self.index = index
+        self.scheme = .ed25519
         self.seed = seed
         (publicKey, secretKey) = Ed25519.keyPair(seed: seed)
+    }
+
+    /// An `ocr2-evm` signer's secp256k1 secret key.
+    public init(index: Int, secp256k1 secret: [UInt8]) throws {
+        guard let address = EVMAddress(secretKey: secret) else { throw DONError(.invalidKey, "signer \(index): not a secp256k1 secret key") }
+        self.index = index
+        self.scheme = .ocr2EVM
+        self.seed = secret
+        self.secretKey = secret
+        self.publicKey = address.bytes
     }
 
     public static func generate(index: Int) -> SignerKey {
@@ -22,10 +38,28 @@ public struct SignerKey: Sendable {
         return try! SignerKey(index: index, seed: Array(key.rawRepresentation))
     }
 
-    public var seedBase64: String { Data(seed).base64EncodedString() }
+    public static func generate(index: Int, scheme: ReportScheme) -> SignerKey {
+        guard scheme == .ocr2EVM else { return generate(index: index) }
+        while true {
+            let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
+            if let key = try? SignerKey(index: index, secp256k1: secret) { return key }
+        }
+    }
 
+    /// The key file's text.
+    public var seedBase64: String { scheme == .ocr2EVM ? "0x" + Hex.encode(seed) : Data(seed).base64EncodedString() }
+
+    /// The OCR2 signer's address.
+    public var address: EVMAddress? { scheme == .ocr2EVM ? try? EVMAddress(bytes: publicKey) : nil }
+
+    /// The raw secp256k1 secret of an OCR2 signer (to sign transmissions).
+    var secp256k1Secret: [UInt8]? { scheme == .ocr2EVM ? secretKey : nil }
+
+    /// Ed25519 over `digest`; for an OCR2 signer the recoverable signature r || s || v.
     public func sign(_ digest: [UInt8]) throws -> [UInt8] {
-        Ed25519.sign(digest, secretKey: secretKey)
+        guard scheme == .ocr2EVM else { return Ed25519.sign(digest, secretKey: secretKey) }
+        guard let s = Secp256k1.sign(hash: digest, secretKey: secretKey) else { throw DONError(.invalidKey, "signer \(index): cannot sign") }
+        return s.r + s.s + [s.v]
     }
 
     /// Verifies an Ed25519 signature the way the quorum check does (libsodium).
@@ -34,10 +68,17 @@ public struct SignerKey: Sendable {
     }
 
     public static func load(path: String, index: Int) throws -> SignerKey {
-        guard let data = FileManager.default.contents(atPath: path),
-              let text = String(data: data, encoding: .utf8),
-              let seed = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines))
-        else { throw DONError(.invalidKey, "cannot read a base64 signer key from \(path)") }
+        guard let data = FileManager.default.contents(atPath: path), let raw = String(data: data, encoding: .utf8) else {
+            throw DONError(.invalidKey, "cannot read \(path)")
+        }
+        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("0x") {
+            guard let secret = Hex.decode(String(text.dropFirst(2)).lowercased()), secret.count == 32 else {
+                throw DONError(.invalidKey, "\(path): expected 0x and 64 hex digits (a secp256k1 secret key)")
+            }
+            return try SignerKey(index: index, secp256k1: secret)
+        }
+        guard let seed = Data(base64Encoded: text) else { throw DONError(.invalidKey, "cannot read a base64 signer key from \(path)") }
         return try SignerKey(index: index, seed: Array(seed))
     }
 }

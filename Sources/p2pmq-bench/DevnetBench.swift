@@ -14,6 +14,7 @@ struct DevnetBench: AsyncParsableCommand {
     @Option(help: "Production time per rate (Go duration).") var duration = "15s"
     @Option(help: "DONs.") var dons = 3
     @Option(help: "Nodes per DON.") var nodes = 4
+    @Option(help: "How the DONs sign: ocr2-evm (the devnet's default) or ed25519.") var scheme = "ocr2-evm"
     @Flag(help: "Go on after the first rate that loses reports.") var all = false
 
     func run() async throws {
@@ -25,16 +26,19 @@ struct DevnetBench: AsyncParsableCommand {
         let p2pmq = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("p2pmq").path
         guard FileManager.default.isExecutableFile(atPath: p2pmq) else { throw ValidationError("no p2pmq binary next to this one (\(p2pmq)); build it") }
 
-        // Baselines, this run: a report as the devnet's producers make it.
-        let keys = (0..<nodes).map(SignerKey.generate)
-        let config = try DONConfig(id: "don-a", signers: keys.map(\.publicKey))
+        // Baselines, this run: a report as the devnet's producers make it, in its scheme.
+        guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm or ed25519") }
+        let keys = (0..<nodes).map { SignerKey.generate(index: $0, scheme: reportScheme) }
+        let config: DONConfig
+        if reportScheme == .ocr2EVM {
+            let ocr2 = OCR2Config(chainID: 1337, contractAddress: OCR2Config.randomAddress(), configCount: 1, signers: keys.compactMap(\.address),
+                                  transmitters: keys.map { _ in OCR2Config.randomAddress() }, f: UInt8(max(1, (nodes - 1) / 3)))
+            config = try DONConfig(id: "don-a", ocr2: ocr2, quorum: .fPlusOne)
+        } else {
+            config = try DONConfig(id: "don-a", signers: keys.map(\.publicKey))
+        }
         let verifier = ReportVerifier(registry: DONRegistry([config]))
-        var report = P2pmq_Don_Report()
-        report.donID = "don-a"
-        report.configDigest = Data(config.digest)
-        report.payload = Data("don-a report 1001".utf8)
-        report.timestamp = 1
-        let signed: [UInt8] = try P2pmq_Don_SignedReport.sign(report, topic: "don-a/reports", with: Array(keys.prefix(config.requiredSignatures))).serializedBytes()
+        let signed = try ReportMaker.make(config, seq: 100_001, payload: "don-a report 100001", keys: Array(keys.prefix(config.requiredSignatures)), topic: "don-a/reports")
         let n = 3000
         let t0 = DispatchTime.now().uptimeNanoseconds
         for _ in 0..<n { precondition(verifier.verifyHistorical(data: signed, topic: "don-a/reports").verdict == .accept) }
@@ -43,14 +47,14 @@ struct DevnetBench: AsyncParsableCommand {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2pmq-devnet-bench-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         print("devnet: \(dons) DONs x \(nodes) nodes (\(dons * nodes) agents + \(dons * nodes) validators), \(duration) per rate, no attacker")
-        print(String(format: "baseline, this run: quorum check of one report %.3f ms CPU (libsodium, 1 core); a report is %d bytes", verifyMs, signed.count))
+        print("baseline, this run: quorum check of one \(scheme) report " + String(format: "%.3f ms CPU (1 core); a report is %d bytes", verifyMs, signed.count))
         print("rate/DON  made/s   all received  p50 ms   p99 ms   CPU ms/report/agent (x check)  disk B/report (x report)")
         var best: Double?
         for rate in rateList {
             let dir = "\(root)/rate-\(Int(rate))"
             let process = Process()
             process.executableURL = URL(fileURLWithPath: p2pmq)
-            process.arguments = ["devnet", "--dons", "\(dons)", "--nodes", "\(nodes)", "--byzantine", "0", "--no-late-joiner",
+            process.arguments = ["devnet", "--scheme", scheme, "--dons", "\(dons)", "--nodes", "\(nodes)", "--byzantine", "0", "--no-late-joiner",
                                  "--duration", duration, "--rate", "\(rate)", "--dir", dir, "--json"]
             let out = Pipe()
             process.standardOutput = out

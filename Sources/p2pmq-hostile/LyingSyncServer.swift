@@ -1,6 +1,7 @@
 import Agent
 import Foundation
 import Core
+import DON
 import Gossip
 import Host
 import NIOConcurrencyHelpers
@@ -41,9 +42,7 @@ final class LyingSyncServer: Sendable {
                 served.withLockedValue { $0.requests += 1 }
                 let count = min(UInt64(max(r.count, 1)), 64)
                 for seq in r.startSeq..<(r.startSeq + count) {
-                    guard var signed = try? forge.signed(seq: seq, signers: forge.quorum, payload: "hostile sync: forged") else { break }
-                    for i in signed.signatures.indices { signed.signatures[i].signature = Data((0..<64).map { _ in UInt8.random(in: 0...255) }) }
-                    guard let data = try? signed.serializedBytes() as [UInt8] else { break }
+                    guard let data = try? ReportMaker.forged(forge.config, seq: seq, payload: "hostile sync: forged", topic: forge.topic) else { break }
                     let frame = P2pmq_Sync_RangeFrame.with {
                         $0.record = .with { $0.seq = seq; $0.messageID = MessageIDFunction.contentHash(of: data); $0.data = Data(data) }
                     }

@@ -16,10 +16,9 @@ struct ReportForge: Sendable {
         keys = try (0..<config.signers.count).map { try SignerKey.load(path: dir.keyPath($0), index: $0) }
     }
 
-    /// A report of `seq` signed by `signers` (key indexes).
-    func signed(seq: UInt64, signers: [Int], payload: String) throws -> P2pmq_Don_SignedReport {
-        let report = P2pmq_Don_Report.make(config: config, seq: seq, payload: payload, timestamp: UInt64(Date().timeIntervalSince1970 * 1e9))
-        return try P2pmq_Don_SignedReport.sign(report, topic: topic, with: signers.map { keys[$0] })
+    /// A report of `seq` signed by `signers` (key indexes), in the DON's scheme.
+    func signed(seq: UInt64, signers: [Int], payload: String) throws -> [UInt8] {
+        try ReportMaker.make(config, seq: seq, payload: payload, keys: signers.map { keys[$0] }, topic: topic)
     }
 
     var quorum: [Int] { Array(0..<config.requiredSignatures) }
@@ -29,19 +28,17 @@ struct ReportForge: Sendable {
         let t = config.thresholds
         switch attack {
         case .forgedSignature:
-            var s = try signed(seq: head + 1, signers: quorum, payload: "hostile: forged")
-            for i in s.signatures.indices { s.signatures[i].signature = Data((0..<64).map { _ in UInt8.random(in: 0...255) }) }
-            return try s.serializedBytes()
+            return try ReportMaker.forged(config, seq: head + 1, payload: "hostile: forged", topic: topic)
         case .underQuorum:
-            return try signed(seq: head + 1, signers: [0], payload: "hostile: one signature").serializedBytes()
+            return try signed(seq: head + 1, signers: [0], payload: "hostile: one signature")
         case .staleReplay:
             // Below what any node holds (a held seq would make it an equivocation instead) and
             // more than `validity` below the head.
             let below = t.validity + 2 + UInt64(turn % 400)
             guard first > below, head >= first else { return nil }
-            return try signed(seq: first - below, signers: quorum, payload: "hostile: stale").serializedBytes()
+            return try signed(seq: first - below, signers: quorum, payload: "hostile: stale")
         case .unrealisticSeq:
-            return try signed(seq: head + 100 * t.maxSeqGap, signers: quorum, payload: "hostile: far ahead").serializedBytes()
+            return try signed(seq: head + 100 * t.maxSeqGap, signers: quorum, payload: "hostile: far ahead")
         default:
             return nil
         }

@@ -8,6 +8,65 @@ final class DONCommandTests: XCTestCase {
     override func setUp() { dir = TemporaryDirectory("cli-don") }
     override func tearDown() { dir.remove() }
 
+    /// An OCR2 DON from the CLI: init with secp256k1 keys, show as JSON, sign transmit calldata,
+    /// verify it; import its ConfigSet again (the same digest), refuse a wrong digest naming both
+    /// values and a bad address naming the field; rotate to the next ConfigSet.
+    func testOCR2DONFromTheCommandLine() throws {
+        let don = dir.sub("don-o")
+        var r = try Executable.run(["don", "init", "--scheme", "ocr2-evm", "--id", "don-o", "--nodes", "4", "--out", don, "--chain-id", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let key = try String(contentsOfFile: don + "/signer-0.key", encoding: .utf8)
+        XCTAssertTrue(key.hasPrefix("0x") && key.trimmingCharacters(in: .whitespacesAndNewlines).count == 66, key)
+        XCTAssertEqual(try Executable.run(["don", "init", "--scheme", "ocr2-evm", "--id", "x", "--nodes", "3", "--out", dir.sub("small")]).status, 64,
+                       "3 nodes cannot have f >= 1 and 3f < n")
+        r = try Executable.run(["don", "show", don, "--json"])
+        let shown = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+        XCTAssertEqual(shown["scheme"] as? String, "ocr2-evm")
+        XCTAssertEqual((shown["signers"] as? [String])?.count, 4)
+        XCTAssertTrue((shown["signers"] as? [String])?.allSatisfy { $0.hasPrefix("0x") && $0.count == 42 } == true)
+        XCTAssertEqual(shown["f"] as? Int, 1)
+        XCTAssertEqual(shown["quorum"] as? String, "f+1")
+        XCTAssertEqual(shown["configCount"] as? Int, 1)
+        let digest = try XCTUnwrap(shown["digest"] as? String)
+        XCTAssertTrue(digest.hasPrefix("0001"), "the EVM prefix")
+
+        let good = try Executable.run(["report", "sign", "--don", don, "--topic", "t", "--seq", "300", "--payload", "x"]).stdout
+        r = try Executable.run(["report", "verify", "--don", don, "--topic", "t", "--json", "-"], stdin: good)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains(#""seq":300"#), r.stdout)
+        let one = try Executable.run(["report", "sign", "--don", don, "--topic", "t", "--seq", "300", "--signers", "0"]).stdout
+        r = try Executable.run(["report", "verify", "--don", don, "--topic", "t", "--json", "-"], stdin: one)
+        XCTAssertEqual(r.status, 3)
+        XCTAssertTrue(r.stdout.contains(#""reason":"insufficient_quorum""#), r.stdout)
+
+        // The ConfigSet fields as a chain event would give them, from don.json.
+        let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: don + "/don.json"))) as? [String: Any])
+        var fields = try XCTUnwrap(config["ocr2"] as? [String: Any])
+        fields["signers"] = config["signers"]
+        func importing(_ f: [String: Any], _ name: String) throws -> Executable.Result {
+            let path = dir.sub("\(name).json")
+            try JSONSerialization.data(withJSONObject: f).write(to: URL(fileURLWithPath: path))
+            return try Executable.run(["don", "import-ocr2", path, "--id", "don-o", "--out", dir.sub(name), "--json"])
+        }
+        r = try importing(fields, "same")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains(digest), r.stdout)
+        var wrong = fields
+        wrong["configDigest"] = "0x0001" + String(repeating: "00", count: 30)
+        r = try importing(wrong, "wrong")
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("0x0001" + String(repeating: "00", count: 30)) && r.stderr.contains(digest), r.stderr)
+        var badAddress = fields
+        badAddress["transmitters"] = ["0xnothex"]
+        r = try importing(badAddress, "bad")
+        XCTAssertTrue(r.stderr.contains("'transmitters'"), r.stderr)
+
+        r = try Executable.run(["don", "rotate", "--don", don, "--out", dir.sub("don-o2")])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("from seq \(1 << 40)"), r.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.sub("don-o2") + "/update.bin"))
+    }
+
     func testInitSignVerify() throws {
         let don = dir.sub("don-a")
         var r = try Executable.run(["don", "init", "--id", "don-a", "--nodes", "4", "--out", don, "--json"])

@@ -8,7 +8,7 @@ import XCTest
 final class ReliabilityTests: XCTestCase {
     /// Runs `p2pmq devnet` with `args` and returns its JSON summary.
     private func devnet(_ args: [String], dir: String) throws -> [String: Any] {
-        let run = try Executable.run(["devnet", "--dons", "1", "--nodes", "3", "--byzantine", "0", "--no-late-joiner", "--rate", "5", "--dir", dir, "--json"] + args, timeout: 240)
+        let run = try Executable.run(["devnet", "--scheme", "ed25519", "--dons", "1", "--nodes", "3", "--byzantine", "0", "--no-late-joiner", "--rate", "5", "--dir", dir, "--json"] + args, timeout: 240)
         let line = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
         guard let summary = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             XCTFail("no JSON summary; status \(run.status)\nstdout: \(run.stdout)\nstderr: \(run.stderr.suffix(3000))")

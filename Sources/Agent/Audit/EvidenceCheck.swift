@@ -79,8 +79,7 @@ public struct EvidenceCheck {
     /// Applies a stored record to the rebuilt sequence state as the store applied it.
     private func remember(_ r: LogRecord, in state: inout MemorySequenceState, verifier: ReportVerifier, topic: String) {
         guard r.verdict == .accept || r.reason == ReportReason.equivocation.rawValue, !r.don.isEmpty,
-              let signed = try? P2pmq_Don_SignedReport(serializedBytes: r.data), signed.hasReport else { return }
-        let digest = ReportDigest.of(signed.report, topic: topic)
+              let digest = DecodedReport.digest(of: r.data, topic: topic) else { return }
         let reason: ReportReason = r.verdict == .accept ? .newHead : .equivocation
         state.record(ReportDecision(reason: reason, detail: "", don: r.don, seq: r.seq, reportDigest: digest), topic: topic)
     }

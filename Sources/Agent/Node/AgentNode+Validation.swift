@@ -17,8 +17,8 @@ extension AgentNode: PubsubNode {
         }
         // Decoded once here: the verifier, the validator's context and the log (through the
         // answer's `report`) all use this.
-        let decoded = DecodedReport.decode(request.data, topic: request.topic)
-        let key = decoded.map { ReportKey(don: $0.report.donID, seq: $0.report.seq, digest: $0.digest) }
+        let decoded = DecodedReport.decode(request.data, topic: request.topic, registry: registry?.current)
+        let key = decoded.map { ReportKey(don: $0.don, seq: $0.seq, digest: $0.digest) }
         let state = ArrivalSequenceState(store: store, history: headHistory, arrivedAt: request.arrivedAt)
         let sync = self.sync
         let knownHead: @Sendable (String) -> UInt64? = { sync.bestKnownHead(topic: request.topic, don: $0) }
@@ -28,7 +28,7 @@ extension AgentNode: PubsubNode {
             m.topic = request.topic
             m.data = Data(request.data)
             m.from = request.from
-            m.context = ValidationContextBuilder.live(report: decoded?.report, topic: request.topic, state: state, knownHead: knownHead,
+            m.context = ValidationContextBuilder.live(report: key, topic: request.topic, state: state, knownHead: knownHead,
                                                       registryVersion: registry?.current.appliedUpdates ?? 0)
             if var answer = await validators.validate(m) {
                 answer.report = key

@@ -254,7 +254,7 @@ public actor AgentNode {
         // Decoded during validation (the answer's `report`); only what was never validated
         // (dropped, a config update) is decoded here.
         let fields = outcome.report.map { (don: $0.don, seq: $0.seq, digest: $0.digest) }
-            ?? ReportFields.extract(r.data, topic: r.topic, registryTopic: registry?.topic)
+            ?? ReportFields.extract(r.data, topic: r.topic, registryTopic: registry?.topic, registry: registry?.current)
         var outcome = outcome
         var registryVersion: UInt64?
         if let registry, r.topic == registry.topic, case .accept = outcome.verdict {

@@ -36,8 +36,8 @@ struct ReplayContext {
     /// Takes in a record (in log order) as the store did when it was appended.
     mutating func note(_ r: LogRecord) {
         guard !r.don.isEmpty, r.verdict == .accept || r.reason == "equivocation",
-              let fields = ReportFields.extract(r.data, topic: r.topic), fields.don == r.don else { return }
-        digests[r.don, default: [:]][fields.seq, default: []].append(fields.digest)
-        if r.verdict == .accept { heads[r.don] = max(heads[r.don] ?? fields.seq, fields.seq) }
+              let digest = DecodedReport.digest(of: r.data, topic: r.topic) else { return }
+        digests[r.don, default: [:]][r.seq, default: []].append(digest)
+        if r.verdict == .accept { heads[r.don] = max(heads[r.don] ?? r.seq, r.seq) }
     }
 }

@@ -19,7 +19,7 @@ struct SyncedRecordCheck: Sendable {
     let messageIDs: MessageIDFunction
 
     func check(topic: String, don: String, seq: UInt64, messageID: String, data: [UInt8], peer: String) async -> SyncCheck {
-        guard let fields = ReportFields.extract(data, topic: topic, registryTopic: registry?.topic) else {
+        guard let fields = ReportFields.extract(data, topic: topic, registryTopic: registry?.topic, registry: registry?.current) else {
             return .forged(code: "sync_forged_record", detail: "not_a_report: record for \(don) seq \(seq) is not a signed report")
         }
         guard fields.don == don, fields.seq == seq else {

@@ -1,4 +1,5 @@
 import AgentAPI
+import Core
 import DON
 import Foundation
 
@@ -8,14 +9,14 @@ import Foundation
 /// validator judges exactly as the first.
 enum ValidationContextBuilder {
     /// `report`: the message's report as validation decoded it (nil: the data is not one).
-    static func live(report: P2pmq_Don_Report?, topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
+    static func live(report: ReportKey?, topic: String, state: SequenceState, knownHead: (String) -> UInt64?, registryVersion: UInt64) -> Proto_ValidationContext {
         var c = Proto_ValidationContext()
         c.registryVersion = registryVersion
         guard let report else { return c }
-        let local = try? state.headSeq(topic: topic, don: report.donID)
-        guard let head = [local ?? nil, knownHead(report.donID)].compactMap({ $0 }).max() else { return c }
+        let local = try? state.headSeq(topic: topic, don: report.don)
+        guard let head = [local ?? nil, knownHead(report.don)].compactMap({ $0 }).max() else { return c }
         c.headSeq = head
-        if report.seq <= head, let stored = try? state.storedDigests(topic: topic, don: report.donID, seq: report.seq) {
+        if report.seq <= head, let stored = try? state.storedDigests(topic: topic, don: report.don, seq: report.seq) {
             c.storedDigests = stored.map { Data($0) }
         }
         return c

@@ -1,3 +1,5 @@
+import Wire
+
 /// One JSON object with its keys in the order they were added: the `--json` output of every
 /// command (one object per line) and the export format. Ordered keys keep exports diffable.
 public struct JSONLine: Sendable {
@@ -20,21 +22,5 @@ public struct JSONLine: Sendable {
 
     public var text: String { "{" + parts.joined(separator: ",") + "}" }
 
-    public static func quote(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    public static func quote(_ s: String) -> String { JSONText.quote(s) }
 }

@@ -8,7 +8,7 @@ struct DONCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "don",
         abstract: "Create and inspect DON signing configurations, genesis files and key rotations.",
-        subcommands: [Init.self, Show.self, GenesisFile.self, Rotate.self])
+        subcommands: [Init.self, ImportOCR2.self, Show.self, GenesisFile.self, Rotate.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -18,22 +18,71 @@ struct DONCommand: ParsableCommand {
         @Option(help: "The DON id.") var id: String
         @Option(help: "Number of signers.") var nodes: Int
         @Option(help: "Folder to write into.") var out: String
-        @Option(help: "Quorum rule: n-f (default), f+1 or 2f+1.") var quorum = "n-f"
+        @Option(help: "ed25519 (our signed envelope) or ocr2-evm (OCR2 transmit calldata, secp256k1 keys, a ConfigSet-shaped config).")
+        var scheme = "ed25519"
+        @Option(help: "Quorum rule: n-f (ed25519 default), f+1 (ocr2-evm default), 2f+1 or unique ((n+f)/2+1).") var quorum: String?
+        @Option(name: .customLong("chain-id"), help: "ocr2-evm: the chain id of the config.") var chainID: UInt64 = 1337
+        @Option(help: "ocr2-evm: the OCR2 contract's address (default: a random one).") var contract: String?
+        @Option(help: "Sequence skip threshold.") var skip: UInt64 = 10
+        @Option(help: "Sequence validity threshold (greater than --skip).") var validity: UInt64 = 100
+        @Option(name: .customLong("max-seq-gap"), help: "Largest realistic jump ahead of the head.") var maxSeqGap: UInt64 = 1000
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        var reportScheme: ReportScheme? { ReportScheme(rawValue: scheme) }
+
+        func validate() throws {
+            guard let reportScheme else { throw ValidationError("--scheme must be ed25519 or ocr2-evm") }
+            guard (1...1024).contains(nodes) else { throw ValidationError("--nodes must be 1 to 1024") }
+            if reportScheme == .ocr2EVM, !(4...31).contains(nodes) { throw ValidationError("--nodes must be 4 to 31 for ocr2-evm (f >= 1, 3f < n, at most 31 oracles)") }
+            if let quorum, QuorumRule(text: quorum) == nil { throw ValidationError("--quorum must be one of \(QuorumRule.names)") }
+            if let contract { do { _ = try EVMAddress(hex: contract) } catch let e as DONError { throw ValidationError("--contract: \(e.message)") } }
+        }
+
+        func run() throws {
+            let scheme = reportScheme!
+            let rule = quorum.flatMap(QuorumRule.init(text:)) ?? (scheme == .ocr2EVM ? .fPlusOne : .default)
+            let (config, _) = try DONDirectory.create(
+                at: out, id: id, nodes: nodes, quorum: rule,
+                thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap),
+                scheme: scheme, chainID: chainID, contract: try contract.map(EVMAddress.init(hex:)))
+            printSummary(config, path: out, json: json)
+        }
+    }
+
+    struct ImportOCR2: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-ocr2",
+            abstract: "Make a DON config from an OCR2 contract's ConfigSet event.",
+            discussion: """
+                FILE holds the event's fields as JSON: chainId (number or decimal string),
+                contractAddress, configCount, signers and transmitters (0x addresses, checksummed
+                or lower case), f, onchainConfig and offchainConfig (0x hex),
+                offchainConfigVersion, and optionally configDigest. The config digest is computed
+                as OCR2Base does; a configDigest in the file that differs is refused, with both.
+                Writes DIR/don.json (no keys: they stay on the DON's nodes).
+                """)
+
+        @Argument(help: "The ConfigSet fields (JSON).") var file: String
+        @Option(help: "The DON id (names it in the registry, heads and history).") var id: String
+        @Option(help: "Folder to write into.") var out: String
+        @Option(help: "f+1 (OCR2Aggregator, default) or unique ((n+f)/2+1, OCR2Base).") var quorum = "f+1"
         @Option(help: "Sequence skip threshold.") var skip: UInt64 = 10
         @Option(help: "Sequence validity threshold (greater than --skip).") var validity: UInt64 = 100
         @Option(name: .customLong("max-seq-gap"), help: "Largest realistic jump ahead of the head.") var maxSeqGap: UInt64 = 1000
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
-            guard (1...1024).contains(nodes) else { throw ValidationError("--nodes must be 1 to 1024") }
-            guard QuorumRule(text: quorum) != nil else { throw ValidationError("--quorum must be n-f, f+1 or 2f+1") }
+            guard let rule = QuorumRule(text: quorum), [.fPlusOne, .unique].contains(rule) else { throw ValidationError("--quorum must be f+1 or unique") }
         }
 
         func run() throws {
-            let (config, _) = try DONDirectory.create(
-                at: out, id: id, nodes: nodes, quorum: QuorumRule(text: quorum)!,
-                thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap))
-            printSummary(config, path: out, json: json)
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            let ocr2: OCR2Config
+            do { ocr2 = try OCR2Config(configSetJSON: data) } catch let e as DONError { throw ValidationError("\(file): \(e.message)") }
+            let config = try DONConfig(id: id, ocr2: ocr2, quorum: QuorumRule(text: quorum)!,
+                                       thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap))
+            try DONDirectory.write(config, at: out)
+            printSummary(config, path: DONDirectory(path: out).configPath, json: json)
         }
     }
 
@@ -51,18 +100,31 @@ struct DONCommand: ParsableCommand {
 
 private func printSummary(_ c: DONConfig, path: String, json: Bool) {
     let digest = Hex.encode(c.digest)
+    let signers = c.ocr2.map { $0.signers.map(\.description) } ?? c.signers.map { Data($0).base64EncodedString() }
     if json {
         var line = JSONLine()
         line.add("id", c.id)
-        line.add("signers", c.signers.count)
+        line.add("scheme", c.scheme.rawValue)
+        line.addRaw("signers", "[" + signers.map(JSONLine.quote).joined(separator: ",") + "]")
         line.add("quorum", c.quorum.rawValue)
         line.add("required", c.requiredSignatures)
+        line.add("digest", digest)
         line.add("config_digest", digest)
+        if let o = c.ocr2 {
+            line.add("f", Int(o.f))
+            line.add("configCount", o.configCount)
+            line.add("chainId", "\(o.chainID)")
+            line.add("contractAddress", o.contractAddress.description)
+        }
         line.add("path", path)
         print(line.text)
     } else {
-        print("DON \(c.id): \(c.signers.count) signers, quorum \(c.requiredSignatures) (\(c.quorum.rawValue))")
+        print("DON \(c.id) (\(c.scheme.rawValue)): \(c.signers.count) signers, quorum \(c.requiredSignatures) (\(c.quorum.rawValue))")
         print("config digest \(digest)")
+        if let o = c.ocr2 {
+            print("OCR2 contract \(o.contractAddress) on chain \(o.chainID), config \(o.configCount), f \(o.f)")
+            print("signers \(signers.joined(separator: " "))")
+        }
         print("thresholds: skip \(c.thresholds.skip), validity \(c.thresholds.validity), max seq gap \(c.thresholds.maxSeqGap)")
         print("files: \(path)")
     }

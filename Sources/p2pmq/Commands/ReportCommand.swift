@@ -13,7 +13,12 @@ struct ReportCommand: ParsableCommand {
     struct Sign: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign a report with signers of a DON folder (from `p2pmq don init`).",
-            discussion: "Prints the SignedReport protobuf as base64, or writes the raw bytes with --out.")
+            discussion: """
+                ed25519 DONs: a SignedReport protobuf. ocr2-evm DONs: transmit calldata (with the
+                selector) whose epoch and round give --seq under the DON's config (seq = (configCount
+                - 1) << 40 | epoch << 8 | round) and whose report bytes are --payload. Prints base64,
+                or writes the raw bytes with --out.
+                """)
 
         @Option(name: .customLong("don"), help: "The DON folder.") var donDir: String
         @Option(help: "The topic the report is for (part of what is signed).") var topic: String
@@ -29,6 +34,10 @@ struct ReportCommand: ParsableCommand {
             let dir = DONDirectory(path: donDir)
             let config = try dir.config()
             let indexes = signers?.indexes ?? Array(0..<config.requiredSignatures)
+            if let ocr2 = config.ocr2 {
+                let calldata = try ocr2.transmit(seq: seq, report: Array(payload.utf8), keys: try dir.keys(indexes)).encode()
+                return try emit(Data(calldata))
+            }
             var report = P2pmq_Don_Report()
             report.donID = config.id
             report.configDigest = Data(config.digest)
@@ -38,7 +47,10 @@ struct ReportCommand: ParsableCommand {
             report.payload = Data(payload.utf8)
             report.timestamp = timestamp ?? WallClock.nanoseconds()
             let signed = try P2pmq_Don_SignedReport.sign(report, topic: topic, with: try dir.keys(indexes))
-            let bytes: Data = try signed.serializedBytes()
+            try emit(try signed.serializedBytes())
+        }
+
+        private func emit(_ bytes: Data) throws {
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: bytes) else { throw ValidationError("cannot write \(out)") }
                 note("wrote \(bytes.count) bytes to \(out)")
@@ -52,9 +64,10 @@ struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give the verdict the agent would give a report.",
             discussion: """
-                Checks the DON, config digest and quorum of signatures; with --data-dir also the
-                sequence rules against that dir's heads. Exit status: 0 ACCEPT, 2 IGNORE, 3 REJECT
-                (1 for errors).
+                Either scheme: a SignedReport protobuf, or OCR2 transmit calldata (with or without
+                the selector; its DON is the one whose config digest it names). Checks the DON,
+                config digest and quorum of signatures; with --data-dir also the sequence rules
+                against that dir's heads. Exit status: 0 ACCEPT, 2 IGNORE, 3 REJECT (1 for errors).
                 """)
 
         @Option(name: .customLong("don"), help: "A DON folder or don.json; repeat for several DONs.")
@@ -62,7 +75,7 @@ struct ReportCommand: ParsableCommand {
         @Option(help: "The topic the report arrived on.") var topic: String
         @Option(name: .customLong("data-dir"), help: "Apply the sequence rules against this data dir's heads.")
         var dataDir: String?
-        @Argument(help: "A file with the raw SignedReport, or - for base64 on standard input.")
+        @Argument(help: "A file with the raw SignedReport or calldata, or - for base64 (or 0x hex) on standard input.")
         var file: String
         @Flag(help: "Print the verdict as JSON.") var json = false
 
@@ -72,11 +85,13 @@ struct ReportCommand: ParsableCommand {
             }
             let data: [UInt8]
             if file == "-" {
-                let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-                guard let d = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                    throw ValidationError("standard input is not base64")
+                let text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if text.hasPrefix("0x"), let bytes = Hex.decode(String(text.dropFirst(2)).lowercased()) {
+                    data = bytes
+                } else {
+                    guard let d = Data(base64Encoded: text) else { throw ValidationError("standard input is neither base64 nor 0x hex") }
+                    data = Array(d)
                 }
-                data = Array(d)
             } else {
                 guard let d = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
                 data = Array(d)
@@ -91,6 +106,7 @@ struct ReportCommand: ParsableCommand {
                 line.add("detail", decision.detail)
                 line.add("don", decision.don)
                 line.add("seq", decision.seq)
+                if let digest = decision.reportDigest { line.add("digest", Hex.encode(digest)) }
                 print(line.text)
             } else {
                 print("\(decision.verdict.name) \(decision.reason.rawValue): \(decision.detail)")

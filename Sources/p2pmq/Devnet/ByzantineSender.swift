@@ -13,15 +13,18 @@ final class ByzantineSender: Sendable {
         case unrealisticSeq = "unrealistic_seq"
         case staleSeq = "stale_seq"
         case equivocation
+        case wrongDigest = "wrong_digest"
 
-        /// The verdict reason honest nodes should give.
-        var expectedReason: String {
+        /// The verdict reason honest nodes should give (OCR2 calldata names its DON only by its
+        /// config digest: an unknown one is an unknown DON).
+        func expectedReason(_ scheme: ReportScheme) -> String {
             switch self {
             case .tooFewSignatures: "insufficient_quorum"
             case .forgedSignatures: "bad_signature"
             case .unrealisticSeq: "seq_gap_too_large"
             case .staleSeq: "stale_seq"
             case .equivocation: "equivocation"
+            case .wrongDigest: scheme == .ocr2EVM ? "unknown_don" : "wrong_config_digest"
             }
         }
 
@@ -58,10 +61,10 @@ final class ByzantineSender: Sendable {
             case .tooFewSignatures:
                 data = try? ReportProducer.signed(don, seq: head + 1, payload: "byzantine: one signature", signers: [0])
             case .forgedSignatures:
-                if var signed = try? P2pmq_Don_SignedReport(serializedBytes: ReportProducer.signed(don, seq: head + 1, payload: "byzantine: forged", signers: Array(0..<q))) {
-                    for i in signed.signatures.indices { signed.signatures[i].signature = Data((0..<64).map { _ in UInt8.random(in: 0...255) }) }
-                    data = try? signed.serializedBytes()
-                }
+                data = try? ReportMaker.forged(don.config, seq: head + 1, payload: "byzantine: forged", topic: don.topic)
+            case .wrongDigest:
+                data = try? ReportMaker.wrongDigest(don.config, seq: head + 1, payload: "byzantine: wrong digest",
+                                                    keys: Array(don.keys.prefix(q)), topic: don.topic)
             case .unrealisticSeq:
                 data = try? ReportProducer.signed(don, seq: head + 100 * t.maxSeqGap, payload: "byzantine: far ahead", signers: Array(0..<q))
             case .staleSeq:

@@ -10,9 +10,14 @@ import Store
 /// producer signed it) to delivery here.
 final class DeliveryWatch: Sendable {
     let node: String
+    /// The devnet's DONs: OCR2 calldata names its DON by config digest.
+    let registry: DONRegistry
     private let state = NIOLockedValueBox((perDON: [String: Int](), latenciesMs: [Double]()))
 
-    init(node: String) { self.node = node }
+    init(node: String, registry: DONRegistry) {
+        self.node = node
+        self.registry = registry
+    }
 
     var delivered: [String: Int] { state.withLockedValue { $0.perDON } }
     var latenciesMs: [Double] { state.withLockedValue { $0.latenciesMs } }
@@ -29,13 +34,13 @@ final class DeliveryWatch: Sendable {
         try? await client.router.listen(.with { $0.topics = topics }) { response in
             for try await m in response.messages {
                 let now = WallClock.nanoseconds()
-                guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: m.data) else { continue }
-                let sent = signed.report.timestamp
+                let data = Array(m.data)
+                guard let report = DecodedReport.decode(data, topic: m.topic, registry: self.registry), let sent = ReportMaker.timestamp(of: data) else { continue }
                 // A node's own publishes count as delivered but say nothing about the network;
                 // only the producers' reports are timed (not the attacker's).
-                let remote = m.from != "local" && signed.report.seq >= ReportProducer.firstSeq
+                let remote = m.from != "local" && report.seq >= ReportProducer.firstSeq
                 self.state.withLockedValue { s in
-                    s.perDON[signed.report.donID, default: 0] += 1
+                    s.perDON[report.don, default: 0] += 1
                     if remote, now > sent { s.latenciesMs.append(Double(now - sent) / 1e6) }
                 }
             }

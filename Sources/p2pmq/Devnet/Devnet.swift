@@ -19,6 +19,8 @@ final class Devnet: @unchecked Sendable {
         /// The hostile peers' attacks (`all` or a list) and the pause between turns.
         var hostileAttacks = "all"
         var hostileIntervalMs = 200
+        /// How the DONs sign their reports.
+        var scheme = ReportScheme.ocr2EVM
 
         var dons: Int { scenario.dons }
         var nodes: Int { scenario.nodes }
@@ -101,7 +103,7 @@ final class Devnet: @unchecked Sendable {
         self.progress = progress
         layout = try DevnetLayout.create(dir: options.dir, dons: options.dons, nodes: options.nodes,
                                          byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate, cluster: options.cluster,
-                                         hostile: options.hostile)
+                                         hostile: options.hostile, scheme: options.scheme)
         // Killed agents must not lose what they acknowledged.
         if options.churn != nil { layout.durability = "sync" }
     }
@@ -195,7 +197,7 @@ final class Devnet: @unchecked Sendable {
             producers.append(ReportProducer(don: don, publishers: publishers, rate: options.rate, retry: options.churn != nil))
         }
         for r in honestMembers {
-            let w = DeliveryWatch(node: r.node.name)
+            let w = DeliveryWatch(node: r.node.name, registry: DONRegistry(layout.dons.map(\.config)))
             watches.append(w)
             let client = r.client, topics = layout.topics
             tasks.append(Task { await w.run(client, topics: topics) })

@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import Core
+import DON
 import Foundation
 import Yams
 
@@ -26,6 +27,8 @@ struct DevnetCommand: AsyncParsableCommand {
             stops everything and summarizes what ran.
             """)
 
+    @Option(help: "How DONs sign: ocr2-evm (OCR2 transmit calldata, secp256k1, configs as ConfigSet events; 4 to 31 nodes) or ed25519 (our envelope).")
+    var scheme = "ocr2-evm"
     @Option(help: "Number of DONs.") var dons = 3
     @Option(help: "Nodes (agents, signers) per DON.") var nodes = 4
     @Option(help: "Byzantine nodes (0 or 1).") var byzantine = 1
@@ -53,6 +56,10 @@ struct DevnetCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm or ed25519") }
+        if reportScheme == .ocr2EVM, scenario == nil, !(4...31).contains(nodes) {
+            throw ValidationError("--nodes \(nodes): ocr2-evm DONs have 4 to 31 nodes (f >= 1, 3f < n, as OCR2 contracts require); use --scheme ed25519 for smaller DONs")
+        }
         guard (1...26).contains(dons) else { throw ValidationError("--dons must be 1 to 26") }
         guard (1...64).contains(nodes) else { throw ValidationError("--nodes must be 1 to 64") }
         guard (0...1).contains(byzantine) else { throw ValidationError("--byzantine must be 0 or 1") }
@@ -97,6 +104,10 @@ struct DevnetCommand: AsyncParsableCommand {
         if printScenario {
             print(try YAMLEncoder().encode(options.scenario), terminator: "")
             return
+        }
+        options.scheme = ReportScheme(rawValue: scheme)!
+        if options.scheme == .ocr2EVM, !(4...31).contains(options.nodes) {
+            throw ValidationError("the scenario's \(options.nodes) nodes per DON: ocr2-evm DONs have 4 to 31 (use --scheme ed25519)")
         }
         options.dir = dir
         options.cluster = cluster.map { URL(fileURLWithPath: $0).standardizedFileURL.path }

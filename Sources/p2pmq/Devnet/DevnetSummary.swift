@@ -78,7 +78,8 @@ struct DevnetSummary {
             byz["sent"] = sent
             text.append("byzantine \(byzIDs.map { names[$0] ?? $0 }.sorted().joined(separator: ", ")) sent: "
                         + (sent.isEmpty ? "nothing (the run ended before its turn)" : sent.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
-            let wanted = Set(ByzantineSender.Attack.allCases.filter { $0.penalized && (sent[$0.rawValue] ?? 0) > 0 }.map(\.expectedReason))
+            let scheme = d.layout.dons.first?.config.scheme ?? .ed25519
+            let wanted = Set(ByzantineSender.Attack.allCases.filter { $0.penalized && (sent[$0.rawValue] ?? 0) > 0 }.map { $0.expectedReason(scheme) })
             var perNode: [String: Any] = [:]
             var everyNode = true
             text.append("  penalties each honest node recorded against it (its score there at the end, and the lowest seen):")

@@ -39,9 +39,9 @@ final class ReportProducer: Sendable {
     var head: UInt64 { Self.firstSeq + produced - 1 }
     var failures: (count: Int, last: String) { state.withLockedValue { ($0.failures, $0.lastError) } }
 
+    /// The DON's report for `seq` in its scheme (SignedReport or OCR2 transmit calldata).
     static func signed(_ don: DevnetLayout.DON, seq: UInt64, payload: String, signers: [Int]) throws -> [UInt8] {
-        let report = P2pmq_Don_Report.make(config: don.config, seq: seq, payload: payload, timestamp: WallClock.nanoseconds())
-        return try P2pmq_Don_SignedReport.sign(report, topic: don.topic, with: signers.map { don.keys[$0] }).serializedBytes()
+        try ReportMaker.make(don.config, seq: seq, payload: payload, keys: signers.map { don.keys[$0] }, topic: don.topic)
     }
 
     /// Publishes until cancelled, on a fixed schedule: each report is published without waiting

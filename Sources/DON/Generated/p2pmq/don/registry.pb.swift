@@ -43,18 +43,60 @@ public nonisolated struct P2pmq_Don_ConfigUpdate: Sendable {
   /// Config digest (docs/DON.md) of the config this update replaces.
   public var previousDigest: Data = Data()
 
-  /// The new Ed25519 signer keys (32 bytes each), by signer index.
+  /// The new signers, by signer index: Ed25519 keys (32 bytes), or for an ocr2-evm DON the
+  /// signer addresses (20 bytes) of its contract's new ConfigSet.
   public var signers: [Data] = []
 
-  /// Quorum rule of the new config: "n-f", "f+1" or "2f+1".
+  /// Quorum rule of the new config: "n-f", "f+1", "2f+1" or "unique".
   public var quorum: String = String()
 
   /// Reports with seq >= effective_seq are checked against the new config; earlier ones against
   /// the previous. Greater than the previous update's effective_seq.
   public var effectiveSeq: UInt64 = 0
 
-  /// Signatures by signers of the previous config over the update's signing digest.
+  /// Signatures by signers of the previous config over the update's signing digest: Ed25519, or
+  /// for an ocr2-evm DON secp256k1 r || s || v (65 bytes) recovering to the signer's address.
   public var signatures: [P2pmq_Don_ReportSignature] = []
+
+  /// An ocr2-evm DON's new config: the rest of its contract's ConfigSet (the signers are above).
+  /// Its effective_seq is the config's first seq, (config_count - 1) << 40.
+  public var ocr2: P2pmq_Don_OCR2ConfigSet {
+    get {_ocr2 ?? P2pmq_Don_OCR2ConfigSet()}
+    set {_ocr2 = newValue}
+  }
+  /// Returns true if `ocr2` has been explicitly set.
+  public var hasOcr2: Bool {self._ocr2 != nil}
+  /// Clears the value of `ocr2`. Subsequent reads from it will return its default value.
+  public mutating func clearOcr2() {self._ocr2 = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _ocr2: P2pmq_Don_OCR2ConfigSet? = nil
+}
+
+/// A ConfigSet event's fields but the signers (docs/DON.md, "OCR2 reports").
+public nonisolated struct P2pmq_Don_OCR2ConfigSet: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var chainID: UInt64 = 0
+
+  public var contractAddress: Data = Data()
+
+  public var configCount: UInt64 = 0
+
+  public var transmitters: [Data] = []
+
+  public var f: UInt32 = 0
+
+  public var onchainConfig: Data = Data()
+
+  public var offchainConfigVersion: UInt64 = 0
+
+  public var offchainConfig: Data = Data()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -67,7 +109,7 @@ fileprivate nonisolated let _protobuf_package = "p2pmq.don"
 
 nonisolated extension P2pmq_Don_ConfigUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ConfigUpdate"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}don_id\0\u{1}version\0\u{3}previous_digest\0\u{1}signers\0\u{1}quorum\0\u{3}effective_seq\0\u{1}signatures\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}don_id\0\u{1}version\0\u{3}previous_digest\0\u{1}signers\0\u{1}quorum\0\u{3}effective_seq\0\u{1}signatures\0\u{1}ocr2\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -82,12 +124,17 @@ nonisolated extension P2pmq_Don_ConfigUpdate: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularStringField(value: &self.quorum) }()
       case 6: try { try decoder.decodeSingularUInt64Field(value: &self.effectiveSeq) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.signatures) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._ocr2) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.donID.isEmpty {
       try visitor.visitSingularStringField(value: self.donID, fieldNumber: 1)
     }
@@ -109,6 +156,9 @@ nonisolated extension P2pmq_Don_ConfigUpdate: SwiftProtobuf.Message, SwiftProtob
     if !self.signatures.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.signatures, fieldNumber: 7)
     }
+    try { if let v = self._ocr2 {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -120,6 +170,72 @@ nonisolated extension P2pmq_Don_ConfigUpdate: SwiftProtobuf.Message, SwiftProtob
     if lhs.quorum != rhs.quorum {return false}
     if lhs.effectiveSeq != rhs.effectiveSeq {return false}
     if lhs.signatures != rhs.signatures {return false}
+    if lhs._ocr2 != rhs._ocr2 {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension P2pmq_Don_OCR2ConfigSet: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OCR2ConfigSet"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}chain_id\0\u{3}contract_address\0\u{3}config_count\0\u{1}transmitters\0\u{1}f\0\u{3}onchain_config\0\u{3}offchain_config_version\0\u{3}offchain_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.chainID) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.contractAddress) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.configCount) }()
+      case 4: try { try decoder.decodeRepeatedBytesField(value: &self.transmitters) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.f) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.onchainConfig) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.offchainConfigVersion) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.offchainConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.chainID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.chainID, fieldNumber: 1)
+    }
+    if !self.contractAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.contractAddress, fieldNumber: 2)
+    }
+    if self.configCount != 0 {
+      try visitor.visitSingularUInt64Field(value: self.configCount, fieldNumber: 3)
+    }
+    if !self.transmitters.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.transmitters, fieldNumber: 4)
+    }
+    if self.f != 0 {
+      try visitor.visitSingularUInt32Field(value: self.f, fieldNumber: 5)
+    }
+    if !self.onchainConfig.isEmpty {
+      try visitor.visitSingularBytesField(value: self.onchainConfig, fieldNumber: 6)
+    }
+    if self.offchainConfigVersion != 0 {
+      try visitor.visitSingularUInt64Field(value: self.offchainConfigVersion, fieldNumber: 7)
+    }
+    if !self.offchainConfig.isEmpty {
+      try visitor.visitSingularBytesField(value: self.offchainConfig, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: P2pmq_Don_OCR2ConfigSet, rhs: P2pmq_Don_OCR2ConfigSet) -> Bool {
+    if lhs.chainID != rhs.chainID {return false}
+    if lhs.contractAddress != rhs.contractAddress {return false}
+    if lhs.configCount != rhs.configCount {return false}
+    if lhs.transmitters != rhs.transmitters {return false}
+    if lhs.f != rhs.f {return false}
+    if lhs.onchainConfig != rhs.onchainConfig {return false}
+    if lhs.offchainConfigVersion != rhs.offchainConfigVersion {return false}
+    if lhs.offchainConfig != rhs.offchainConfig {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
