@@ -73,9 +73,11 @@ func fuzzReports(_ bytes: [UInt8]) {
     _ = ReportFields.extract(bytes, topic: "don-o/reports", registry: ocr2Registry)
     _ = ReportVerifier(registry: ocr2Registry).verifyHistorical(data: bytes, topic: "don-o/reports")
     // Strict decoding accepts only the canonical encoding: what decodes encodes back to itself.
-    if let t = try? OCR2Transmit.decode(bytes) {
-        let again = t.encode(withSelector: bytes.count % 32 == 4)
-        precondition(again == bytes, "OCR2 calldata decoded but does not re-encode to the same bytes")
+    for layout in [EVMLayout.ocr2, .ocr3] {
+        if let t = try? EVMTransmit.decode(bytes, layout: layout) {
+            let again = t.encode(withSelector: bytes.count % 32 == 4)
+            precondition(again == bytes, "EVM calldata decoded but does not re-encode to the same bytes")
+        }
     }
     _ = ReportFields.extract(bytes, topic: "p2pmq/registry", registryTopic: "p2pmq/registry")
     if let update = ConfigUpdateCheck.decode(bytes) { _ = ConfigUpdateCheck.judge(update, against: registry) }

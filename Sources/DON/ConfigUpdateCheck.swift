@@ -76,6 +76,9 @@ public enum ConfigUpdateCheck {
         guard let chain = registry.chains[u.donID], let last = chain.last else {
             return .ahead("DON '\(u.donID)' is not in the genesis")
         }
+        guard last.config.ocr2 == nil || last.config.evmLayout == .ocr2 else {
+            return .invalid("config_update_unsupported: \(u.donID) is an ocr3-evm DON; its seqNrs restart with each config, so an update cannot take effect at a seq")
+        }
         // A DON keeps its scheme: an ocr2-evm DON's next config is its contract's next ConfigSet.
         guard (last.config.ocr2 != nil) == u.hasOcr2 else {
             return .invalid(u.hasOcr2 ? "config_update_malformed: \(u.donID) is an ed25519 DON; the update carries an OCR2 ConfigSet"

@@ -13,8 +13,12 @@ public struct DONConfig: Sendable, Equatable {
     public var signers: [[UInt8]]
     public var quorum: QuorumRule
     public var thresholds: SequenceThresholds
-    /// The ConfigSet of an `ocr2-evm` DON (nil: `ed25519`).
+    /// The ConfigSet of an EVM DON (`ocr2-evm` or `ocr3-evm`; nil: `ed25519`). OCR3 contracts
+    /// state their configs in the same ConfigSet shape, with the same digest.
     public var ocr2: OCR2Config?
+    /// How an EVM DON's reports are laid out and sequenced (OCR2: transmit, seq from configCount,
+    /// epoch and round; OCR3: commit, seq = seqNr).
+    public var evmLayout: EVMLayout = .ocr2
 
     public init(id: String, signers: [[UInt8]], quorum: QuorumRule = .default, thresholds: SequenceThresholds = .init()) throws {
         self.id = id
@@ -26,16 +30,37 @@ public struct DONConfig: Sendable, Equatable {
 
     /// An `ocr2-evm` DON: signers, f and digest are the ConfigSet's; quorum f+1 (OCR2Aggregator)
     /// or `unique`, (n+f)/2+1 (OCR2Base).
-    public init(id: String, ocr2: OCR2Config, quorum: QuorumRule = .fPlusOne, thresholds: SequenceThresholds = .init()) throws {
+    public init(id: String, ocr2: OCR2Config, quorum: QuorumRule = .fPlusOne, thresholds: SequenceThresholds = .init(),
+                layout: EVMLayout = .ocr2) throws {
         self.id = id
         self.signers = ocr2.signers.map(\.bytes)
         self.quorum = quorum
         self.thresholds = thresholds
         self.ocr2 = ocr2
+        self.evmLayout = layout
         try validate()
     }
 
-    public var scheme: ReportScheme { ocr2 == nil ? .ed25519 : .ocr2EVM }
+    public var scheme: ReportScheme { ocr2 == nil ? .ed25519 : (evmLayout == .ocr2 ? .ocr2EVM : .ocr3EVM) }
+
+    /// The seq of an EVM transmission under this config: OCR2 (configCount - 1) << 40 | epoch << 8
+    /// | round; OCR3 its seqNr.
+    public func seq(of t: EVMTransmit) -> UInt64 {
+        guard let ocr2, evmLayout == .ocr2 else { return t.seqNr }
+        return ocr2.seq(epochAndRound: t.epochAndRound)
+    }
+
+    /// A transmission of this EVM DON for report `seq` with `report` bytes, signed by `keys`.
+    public func transmit(seq: UInt64, report: [UInt8], keys: [SignerKey]) throws -> EVMTransmit {
+        guard let ocr2 else { throw DONError(.invalidConfig, "DON \(id) is an ed25519 DON: it signs SignedReports, not EVM transmissions") }
+        if evmLayout == .ocr2 { return try ocr2.transmit(seq: seq, report: report, keys: keys) }
+        var t = EVMTransmit(configDigest: ocr2.digest, seqNr: seq, report: report)
+        try t.sign(with: try keys.map { key in
+            guard let secret = key.secp256k1Secret else { throw DONError(.invalidKey, "signer \(key.index) is not a secp256k1 key") }
+            return secret
+        })
+        return t
+    }
 
     public var requiredSignatures: Int { quorum.required(signers: signers.count, f: ocr2.map { Int($0.f) }) }
 
@@ -64,7 +89,7 @@ public struct DONConfig: Sendable, Equatable {
             try ocr2.validate(don: id)
             guard signers == ocr2.signers.map(\.bytes) else { throw DONError(.invalidConfig, "DON \(id): signers differ from the OCR2 config's") }
             guard [.fPlusOne, .unique].contains(quorum) else {
-                throw DONError(.invalidConfig, "DON \(id): an ocr2-evm DON's quorum is f+1 or unique ((n+f)/2+1), not \(quorum.rawValue)")
+                throw DONError(.invalidConfig, "DON \(id): an \(scheme.rawValue) DON's quorum is f+1 or unique ((n+f)/2+1), not \(quorum.rawValue)")
             }
         } else {
             for (i, key) in signers.enumerated() where key.count != 32 {
@@ -127,8 +152,9 @@ extension DONConfig {
         switch file.scheme ?? ReportScheme.ed25519.rawValue {
         case ReportScheme.ed25519.rawValue:
             break
-        case ReportScheme.ocr2EVM.rawValue:
-            guard let o = file.ocr2 else { throw DONError(.invalidConfig, "DON \(file.id): scheme ocr2-evm needs an 'ocr2' section") }
+        case ReportScheme.ocr2EVM.rawValue, ReportScheme.ocr3EVM.rawValue:
+            let layout = ReportScheme(rawValue: file.scheme!)!.evmLayout!
+            guard let o = file.ocr2 else { throw DONError(.invalidConfig, "DON \(file.id): scheme \(file.scheme!) needs an 'ocr2' section (the ConfigSet)") }
             var fields: [String: Any] = [
                 "chainId": o.chainId, "contractAddress": o.contractAddress, "configCount": o.configCount, "signers": file.signers,
                 "transmitters": o.transmitters, "f": Int(o.f), "onchainConfig": o.onchainConfig,
@@ -136,7 +162,7 @@ extension DONConfig {
             ]
             if let d = o.configDigest { fields["configDigest"] = d }
             do {
-                try self.init(id: file.id, ocr2: try OCR2Config(configSet: fields), quorum: rule, thresholds: thresholds)
+                try self.init(id: file.id, ocr2: try OCR2Config(configSet: fields), quorum: rule, thresholds: thresholds, layout: layout)
             } catch let e as DONError {
                 throw DONError(e.code, e.message.hasPrefix("DON ") ? e.message : "DON \(file.id): \(e.message)")
             }
@@ -167,7 +193,7 @@ extension DONConfig {
             return File(id: id, signers: signers.map { Data($0).base64EncodedString() }, quorum: quorum.rawValue,
                         skipThreshold: thresholds.skip, validityThreshold: thresholds.validity, maxSeqGap: thresholds.maxSeqGap)
         }
-        return File(id: id, scheme: ReportScheme.ocr2EVM.rawValue, signers: o.signers.map(\.description), quorum: quorum.rawValue,
+        return File(id: id, scheme: scheme.rawValue, signers: o.signers.map(\.description), quorum: quorum.rawValue,
                     skipThreshold: thresholds.skip, validityThreshold: thresholds.validity, maxSeqGap: thresholds.maxSeqGap,
                     ocr2: OCR2File(chainId: "\(o.chainID)", contractAddress: o.contractAddress.description, configCount: o.configCount,
                                    transmitters: o.transmitters.map(\.description), f: o.f, onchainConfig: "0x" + Hex.encode(o.onchainConfig),

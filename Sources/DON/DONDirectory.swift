@@ -32,11 +32,11 @@ public struct DONDirectory {
         switch scheme {
         case .ed25519:
             config = try DONConfig(id: id, signers: keys.map(\.publicKey), quorum: quorum, thresholds: thresholds)
-        case .ocr2EVM:
+        case .ocr2EVM, .ocr3EVM:
             let ocr2 = OCR2Config(chainID: chainID, contractAddress: contract ?? OCR2Config.randomAddress(), configCount: configCount,
                                   signers: keys.compactMap(\.address), transmitters: keys.map { _ in OCR2Config.randomAddress() },
                                   f: UInt8(clamping: max(1, (nodes - 1) / 3)), offchainConfigVersion: 2)
-            config = try DONConfig(id: id, ocr2: ocr2, quorum: quorum, thresholds: thresholds)
+            config = try DONConfig(id: id, ocr2: ocr2, quorum: quorum, thresholds: thresholds, layout: scheme.evmLayout!)
         }
         for key in keys {
             let file = dir.keyPath(key.index)
@@ -81,6 +81,9 @@ public struct DONDirectory {
         let keys = try keys(signers ?? Array(0..<current.requiredSignatures))
         let next: DONConfig
         if let ocr2 = current.ocr2 {
+            guard current.evmLayout == .ocr2 else {
+                throw DONError(.invalidConfig, "\(current.id) is an ocr3-evm DON: its seqNrs restart with each config, so a next config cannot take effect at a seq; put the new ConfigSet in the genesis")
+            }
             if let configSet {
                 next = try DONConfig(id: current.id, ocr2: configSet, quorum: quorum, thresholds: current.thresholds)
                 try DONDirectory.write(next, at: newPath)

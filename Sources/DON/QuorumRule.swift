@@ -34,4 +34,15 @@ public enum ReportScheme: String, Sendable, CaseIterable {
     case ed25519
     /// OCR2 `transmit` calldata, secp256k1 signatures recovered to the config's signer addresses.
     case ocr2EVM = "ocr2-evm"
+    /// OCR3 `commit` calldata (CCIP's MultiOCR3Base), signed as libocr's EVM keyring `Sign3`.
+    case ocr3EVM = "ocr3-evm"
+
+    /// The EVM transmission layout (nil for ed25519).
+    public var evmLayout: EVMLayout? {
+        switch self {
+        case .ed25519: nil
+        case .ocr2EVM: .ocr2
+        case .ocr3EVM: .ocr3
+        }
+    }
 }

@@ -9,8 +9,8 @@ import Wire
 public enum ReportMaker {
     public static func make(_ config: DONConfig, seq: UInt64, payload: String, timestamp: UInt64 = WallClock.nanoseconds(),
                             keys: [SignerKey], topic: String) throws -> [UInt8] {
-        if let ocr2 = config.ocr2 {
-            return try ocr2.transmit(seq: seq, report: ABIValue.uint(timestamp) + Array(payload.utf8), keys: keys).encode()
+        if config.ocr2 != nil {
+            return try config.transmit(seq: seq, report: ABIValue.uint(timestamp) + Array(payload.utf8), keys: keys).encode()
         }
         let report = P2pmq_Don_Report.make(config: config, seq: seq, payload: payload, timestamp: timestamp)
         return try P2pmq_Don_SignedReport.sign(report, topic: topic, with: keys).serializedBytes()
@@ -20,9 +20,9 @@ public enum ReportMaker {
     /// (OCR2: they recover to addresses not in the config) or random bytes (Ed25519).
     public static func forged(_ config: DONConfig, seq: UInt64, payload: String, topic: String) throws -> [UInt8] {
         let count = config.requiredSignatures
-        if let ocr2 = config.ocr2 {
-            let outsiders = (0..<count).map { SignerKey.generate(index: $0, scheme: .ocr2EVM) }
-            return try ocr2.transmit(seq: seq, report: ABIValue.uint(WallClock.nanoseconds()) + Array(payload.utf8), keys: outsiders).encode()
+        if config.ocr2 != nil {
+            let outsiders = (0..<count).map { SignerKey.generate(index: $0, scheme: config.scheme) }
+            return try config.transmit(seq: seq, report: ABIValue.uint(WallClock.nanoseconds()) + Array(payload.utf8), keys: outsiders).encode()
         }
         let report = P2pmq_Don_Report.make(config: config, seq: seq, payload: payload, timestamp: WallClock.nanoseconds())
         var signed = P2pmq_Don_SignedReport()
@@ -38,9 +38,9 @@ public enum ReportMaker {
     /// (`wrong_config_digest`).
     public static func wrongDigest(_ config: DONConfig, seq: UInt64, payload: String, keys: [SignerKey], topic: String) throws -> [UInt8] {
         let digest: [UInt8] = [0x00, 0x01] + (0..<30).map { _ in UInt8.random(in: 0...255) }
-        if let ocr2 = config.ocr2 {
-            guard let (epoch, round) = ocr2.epochAndRound(seq: seq) else { throw DONError(.invalidReport, "seq \(seq) is not under config \(ocr2.configCount)") }
-            var t = OCR2Transmit(configDigest: digest, epoch: epoch, round: round, report: ABIValue.uint(WallClock.nanoseconds()) + Array(payload.utf8))
+        if config.ocr2 != nil {
+            var t = try config.transmit(seq: seq, report: ABIValue.uint(WallClock.nanoseconds()) + Array(payload.utf8), keys: keys)
+            t.reportContext[0] = digest
             try t.sign(with: keys.compactMap(\.secp256k1Secret))
             return t.encode()
         }
@@ -51,8 +51,8 @@ public enum ReportMaker {
 
     /// The send time a report of `make` carries (nil when it carries none).
     public static func timestamp(of data: [UInt8]) -> UInt64? {
-        if OCR2Transmit.looksLikeCalldata(data) {
-            guard let t = try? OCR2Transmit.decode(data), t.report.count >= 32 else { return nil }
+        if EVMTransmit.looksLikeCalldata(data) {
+            guard let t = (try? EVMTransmit.decode(data, layout: .ocr2)) ?? (try? EVMTransmit.decode(data, layout: .ocr3)), t.report.count >= 32 else { return nil }
             return t.report[24..<32].reduce(0) { $0 << 8 | UInt64($1) }
         }
         return (try? P2pmq_Don_SignedReport(serializedBytes: data))?.report.timestamp

@@ -77,12 +77,12 @@ public struct ReportVerifier: Sendable {
     }
 
     /// Decodes the report (unless given decoded) and checks DON, config digest and quorum
-    /// signatures, by the scheme its bytes show (`OCR2Transmit.looksLikeCalldata`).
+    /// signatures, by the scheme its bytes show (`EVMTransmit.looksLikeCalldata`).
     private func checkQuorum(data: [UInt8], topic: String, decoded: DecodedReport? = nil, live: Bool) -> Result<Checked, Failed> {
         guard data.count <= maxReportBytes else {
             return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "report is \(data.count) bytes, over the \(maxReportBytes)-byte limit", don: "", seq: 0)))
         }
-        if OCR2Transmit.looksLikeCalldata(data) { return checkOCR2(data: data, decoded: decoded, live: live) }
+        if EVMTransmit.looksLikeCalldata(data) { return checkOCR2(data: data, decoded: decoded, live: live) }
         let signed: P2pmq_Don_SignedReport
         let digest: [UInt8]
         if let decoded, case .signed(let s) = decoded.envelope {
@@ -126,31 +126,36 @@ public struct ReportVerifier: Sendable {
         return .success(checked)
     }
 
-    /// OCR2 transmit calldata: the DON is the one whose config digest it names (its current
-    /// config for live gossip, any of its configs for history); signatures recover to distinct
-    /// signer addresses, a quorum of them (`OCR2Quorum`).
+    /// EVM calldata (OCR2 transmit, OCR3 commit): the DON is the one whose config digest it names
+    /// (its current config for live gossip, any of its configs for history), which also says the
+    /// layout; signatures recover to distinct signer addresses, a quorum of them (`OCR2Quorum`).
     private func checkOCR2(data: [UInt8], decoded: DecodedReport?, live: Bool) -> Result<Checked, Failed> {
-        let transmit: OCR2Transmit
-        if let decoded, case .ocr2(let t) = decoded.envelope {
-            transmit = t
-        } else {
-            do { transmit = try OCR2Transmit.decode(data) } catch let e as DONError {
-                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "OCR2 calldata: \(e.message)", don: "", seq: 0)))
-            } catch {
-                return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "OCR2 calldata: \(error)", don: "", seq: 0)))
-            }
+        func malformed(_ error: Error) -> Result<Checked, Failed> {
+            let detail = (error as? DONError)?.message ?? "\(error)"
+            return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "EVM calldata: \(detail)", don: "", seq: 0)))
         }
-        let hash = decoded?.digest ?? transmit.signedHash
-        guard let found = registry.entry(digest: transmit.configDigest), let ocr2 = found.entry.config.ocr2 else {
-            return .failure(Failed(decision: ReportDecision(reason: .unknownDON, detail: "no DON in the registry has config digest 0x\(Hex.encode(transmit.configDigest))", don: "", seq: 0, reportDigest: hash)))
+        guard let digest = EVMTransmit.configDigest(of: data), let found = registry.entry(digest: digest), found.entry.config.ocr2 != nil else {
+            // No DON has this digest: well-formed calldata of either layout names an unknown DON.
+            do { _ = try EVMTransmit.decode(data, layout: .ocr2) } catch let ocr2Error {
+                guard (try? EVMTransmit.decode(data, layout: .ocr3)) != nil else { return malformed(ocr2Error) }
+            }
+            let named = EVMTransmit.configDigest(of: data).map { "0x" + Hex.encode($0) } ?? "?"
+            return .failure(Failed(decision: ReportDecision(reason: .unknownDON, detail: "no DON in the registry has config digest \(named)", don: "", seq: 0)))
         }
         let config = found.entry.config
-        let seq = ocr2.seq(epochAndRound: transmit.epochAndRound)
+        let transmit: EVMTransmit
+        if let decoded, case .ocr2(let t) = decoded.envelope, t.layout == config.evmLayout {
+            transmit = t
+        } else {
+            do { transmit = try EVMTransmit.decode(data, layout: config.evmLayout) } catch { return malformed(error) }
+        }
+        let hash = decoded?.digest ?? transmit.signedHash
+        let seq = config.seq(of: transmit)
         func failed(_ r: (ReportReason, String)) -> Result<Checked, Failed> {
             .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: found.don, seq: seq, reportDigest: hash)))
         }
-        if live, !found.isCurrent, let current = registry[found.don]?.ocr2 {
-            return failed((.wrongConfigDigest, "signed under \(found.don)'s config \(ocr2.configCount) (0x\(Hex.encode(transmit.configDigest.prefix(8)))); the contract's current config is \(current.configCount) (0x\(Hex.encode(current.digest.prefix(8))))"))
+        if live, !found.isCurrent, let current = registry[found.don], let now = current.ocr2, let then = config.ocr2 {
+            return failed((.wrongConfigDigest, "signed under \(found.don)'s config \(then.configCount) (0x\(Hex.encode(digest.prefix(8)))); the contract's current config is \(now.configCount) (0x\(Hex.encode(current.digest.prefix(8))))"))
         }
         let checked = Checked(don: found.don, seq: seq, digest: hash, config: config)
         let key = verified == nil ? nil : VerifiedReports.key(data: data, configDigest: config.digest)
@@ -167,29 +172,32 @@ public struct ReportVerifier: Sendable {
 public struct DecodedReport: Sendable {
     public enum Envelope: Sendable {
         case signed(P2pmq_Don_SignedReport)
-        case ocr2(OCR2Transmit)
+        /// EVM calldata (OCR2 transmit or OCR3 commit: `layout` says which).
+        case ocr2(EVMTransmit)
     }
 
     public let envelope: Envelope
     public let don: String
     public let seq: UInt64
-    /// Ed25519 envelope: `ReportDigest` under the topic; OCR2: the hash every oracle signed.
+    /// Ed25519 envelope: `ReportDigest` under the topic; EVM: the hash every oracle signed.
     public let digest: [UInt8]
 
     /// The report's digest alone (no registry needed): for a record whose DON and seq are known.
     public static func digest(of data: [UInt8], topic: String) -> [UInt8]? {
-        if OCR2Transmit.looksLikeCalldata(data) { return (try? OCR2Transmit.decode(data))?.signedHash }
+        if EVMTransmit.looksLikeCalldata(data) {
+            return ((try? EVMTransmit.decode(data, layout: .ocr2)) ?? (try? EVMTransmit.decode(data, layout: .ocr3)))?.signedHash
+        }
         guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
         return ReportDigest.of(signed.report, topic: topic)
     }
 
-    /// nil when `data` is neither a SignedReport with a report nor OCR2 calldata whose config
+    /// nil when `data` is neither a SignedReport with a report nor EVM calldata whose config
     /// digest `registry` knows (the verifier then says why).
     public static func decode(_ data: [UInt8], topic: String, registry: DONRegistry? = nil) -> DecodedReport? {
-        if OCR2Transmit.looksLikeCalldata(data) {
-            guard let registry, let t = try? OCR2Transmit.decode(data), let found = registry.entry(digest: t.configDigest),
-                  let ocr2 = found.entry.config.ocr2 else { return nil }
-            return DecodedReport(envelope: .ocr2(t), don: found.don, seq: ocr2.seq(epochAndRound: t.epochAndRound), digest: t.signedHash)
+        if EVMTransmit.looksLikeCalldata(data) {
+            guard let registry, let digest = EVMTransmit.configDigest(of: data), let found = registry.entry(digest: digest),
+                  found.entry.config.ocr2 != nil, let t = try? EVMTransmit.decode(data, layout: found.entry.config.evmLayout) else { return nil }
+            return DecodedReport(envelope: .ocr2(t), don: found.don, seq: found.entry.config.seq(of: t), digest: t.signedHash)
         }
         guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
         return DecodedReport(envelope: .signed(signed), don: signed.report.donID, seq: signed.report.seq,

@@ -39,25 +39,29 @@ public struct SignerKey: Sendable {
     }
 
     public static func generate(index: Int, scheme: ReportScheme) -> SignerKey {
-        guard scheme == .ocr2EVM else { return generate(index: index) }
+        guard scheme.evmLayout != nil else { return generate(index: index) }
         while true {
             let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
             if let key = try? SignerKey(index: index, secp256k1: secret) { return key }
         }
     }
 
+    /// A secp256k1 key (an EVM DON's signer; `scheme` is then `ocr2-evm` whichever EVM layout the
+    /// DON uses: the key is the same kind).
+    public var isSecp256k1: Bool { scheme != .ed25519 }
+
     /// The key file's text.
-    public var seedBase64: String { scheme == .ocr2EVM ? "0x" + Hex.encode(seed) : Data(seed).base64EncodedString() }
+    public var seedBase64: String { isSecp256k1 ? "0x" + Hex.encode(seed) : Data(seed).base64EncodedString() }
 
     /// The OCR2 signer's address.
-    public var address: EVMAddress? { scheme == .ocr2EVM ? try? EVMAddress(bytes: publicKey) : nil }
+    public var address: EVMAddress? { isSecp256k1 ? try? EVMAddress(bytes: publicKey) : nil }
 
     /// The raw secp256k1 secret of an OCR2 signer (to sign transmissions).
-    var secp256k1Secret: [UInt8]? { scheme == .ocr2EVM ? secretKey : nil }
+    var secp256k1Secret: [UInt8]? { isSecp256k1 ? secretKey : nil }
 
     /// Ed25519 over `digest`; for an OCR2 signer the recoverable signature r || s || v.
     public func sign(_ digest: [UInt8]) throws -> [UInt8] {
-        guard scheme == .ocr2EVM else { return Ed25519.sign(digest, secretKey: secretKey) }
+        guard isSecp256k1 else { return Ed25519.sign(digest, secretKey: secretKey) }
         guard let s = Secp256k1.sign(hash: digest, secretKey: secretKey) else { throw DONError(.invalidKey, "signer \(index): cannot sign") }
         return s.r + s.s + [s.v]
     }

@@ -27,13 +27,13 @@ struct DevnetBench: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: p2pmq) else { throw ValidationError("no p2pmq binary next to this one (\(p2pmq)); build it") }
 
         // Baselines, this run: a report as the devnet's producers make it, in its scheme.
-        guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm or ed25519") }
+        guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm, ocr3-evm or ed25519") }
         let keys = (0..<nodes).map { SignerKey.generate(index: $0, scheme: reportScheme) }
         let config: DONConfig
-        if reportScheme == .ocr2EVM {
+        if reportScheme.evmLayout != nil {
             let ocr2 = OCR2Config(chainID: 1337, contractAddress: OCR2Config.randomAddress(), configCount: 1, signers: keys.compactMap(\.address),
                                   transmitters: keys.map { _ in OCR2Config.randomAddress() }, f: UInt8(max(1, (nodes - 1) / 3)))
-            config = try DONConfig(id: "don-a", ocr2: ocr2, quorum: .fPlusOne)
+            config = try DONConfig(id: "don-a", ocr2: ocr2, quorum: .fPlusOne, layout: reportScheme.evmLayout!)
         } else {
             config = try DONConfig(id: "don-a", signers: keys.map(\.publicKey))
         }

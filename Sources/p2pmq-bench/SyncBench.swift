@@ -21,7 +21,7 @@ struct SyncBench: AsyncParsableCommand {
 
     @Option(help: "Signed reports in the log.") var reports = 100_000
     @Option(help: "Signers of the DON (quorum f+1 for ocr2-evm, n-f for ed25519).") var signers = 4
-    @Option(help: "ocr2-evm (transmit calldata, secp256k1) or ed25519 (our envelope).") var scheme = "ocr2-evm"
+    @Option(help: "ocr2-evm (transmit calldata, secp256k1), ocr3-evm (commit calldata) or ed25519 (our envelope).") var scheme = "ocr2-evm"
     @Option(help: "Replay window (messages in flight).") var window = 256
 
     static let topic = "don-bench/reports"
@@ -33,14 +33,14 @@ struct SyncBench: AsyncParsableCommand {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("p2pmq-sync-bench-\(UUID())").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm or ed25519") }
+        guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm, ocr3-evm or ed25519") }
         let keys = (0..<signers).map { SignerKey.generate(index: $0, scheme: reportScheme) }
         let thresholds = SequenceThresholds(skip: 100, validity: 1000, maxSeqGap: 10_000)
         let config: DONConfig
-        if reportScheme == .ocr2EVM {
+        if reportScheme.evmLayout != nil {
             let ocr2 = OCR2Config(chainID: 1, contractAddress: OCR2Config.randomAddress(), configCount: 1, signers: keys.compactMap(\.address),
                                   transmitters: keys.map { _ in OCR2Config.randomAddress() }, f: UInt8(max(1, (signers - 1) / 3)))
-            config = try DONConfig(id: "don-bench", ocr2: ocr2, quorum: .fPlusOne, thresholds: thresholds)
+            config = try DONConfig(id: "don-bench", ocr2: ocr2, quorum: .fPlusOne, thresholds: thresholds, layout: reportScheme.evmLayout!)
         } else {
             config = try DONConfig(id: "don-bench", signers: keys.map(\.publicKey), quorum: .default, thresholds: thresholds)
         }

@@ -60,7 +60,7 @@ final class OCR2Tests: XCTestCase {
         var tampered = good
         tampered[4 + 7 * 32 + 32] ^= 1  // the report's first byte: the signatures recover other addresses
         XCTAssertEqual(try judge(tampered, registry).reason, .badSignature)
-        var badV = try OCR2Transmit.decode(good)
+        var badV = try EVMTransmit.decode(good)
         badV.signatures[1].v = 27
         XCTAssertEqual(try judge(badV.encode(), registry).reason, .badSignature)
         let unknown = try DON()
@@ -122,10 +122,10 @@ final class OCR2Tests: XCTestCase {
     func testCalldataIsDecodedStrictly() throws {
         let don = try DON()
         let good = try don.calldata(seq: 9, report: "abc")
-        XCTAssertNoThrow(try OCR2Transmit.decode(good))
+        XCTAssertNoThrow(try EVMTransmit.decode(good))
         let args = Array(good.dropFirst(4))
         func malformed(_ data: [UInt8], _ why: String, file: StaticString = #filePath, line: UInt = #line) {
-            XCTAssertThrowsError(try OCR2Transmit.decode(data), why, file: file, line: line)
+            XCTAssertThrowsError(try EVMTransmit.decode(data), why, file: file, line: line)
             XCTAssertEqual(try? judge(data, DONRegistry([don.config])).reason, .malformed, why, file: file, line: line)
         }
         malformed(Array(good.dropLast(32)), "truncated")
@@ -141,7 +141,8 @@ final class OCR2Tests: XCTestCase {
         var context = args
         context[32] = 1
         malformed(context, "reportContext[1] with junk before the epoch")
-        var many = try OCR2Transmit.decode(good)
+        XCTAssertThrowsError(try EVMTransmit.decode(good, layout: .ocr3), "transmit calldata is not commit calldata")
+        var many = try EVMTransmit.decode(good)
         many.signatures = Array(repeating: many.signatures[0], count: 33)
         malformed(many.encode(), "33 signatures")
         var uneven = args
@@ -244,6 +245,48 @@ final class OCR2OracleTests: XCTestCase {
         let good = try calldata(["keys": [secret(0), secret(1)]])
         XCTAssertEqual(try ReportVerifier(registry: registry).verify(data: Array(good.dropLast(1)), topic: "t", state: nil).reason, .malformed)
         XCTAssertEqual(try ReportVerifier(registry: registry).verify(data: good + [UInt8](repeating: 0, count: 32), topic: "t", state: nil).reason, .malformed)
+    }
+
+    /// OCR3 commit calldata made there (libocr's ReportToSigData3 formula), judged here; ours
+    /// recovered there. The seq is the seqNr.
+    func testOCR3CommitCalldataBothWays() throws {
+        let (fields, keys, ocr2Config) = try config()
+        let config = try DONConfig(id: "don-3", ocr2: ocr2Config.ocr2!, quorum: .fPlusOne, layout: .ocr3)
+        let registry = DONRegistry([config])
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let secret = { (i: Int) in "0x" + Hex.encode(self.secret(of: keys[i])) }
+        func judge(_ spec: [String: Any]) throws -> ReportDecision {
+            var s = spec
+            s["layout"] = "ocr3"
+            s["digest"] = s["digest"] ?? fields["configDigest"]
+            s["seqNr"] = s["seqNr"] ?? 987_654
+            s["report"] = "beef"
+            let path = dir.sub("spec-\(UUID()).json")
+            try JSONSerialization.data(withJSONObject: s).write(to: URL(fileURLWithPath: path))
+            let made = try oracle(["transmit", path])
+            let data = Hex.decode(String((made["calldata"] as! String).dropFirst(2)))!
+            return try ReportVerifier(registry: registry).verify(data: data, topic: "t", state: nil)
+        }
+        let accepted = try judge(["keys": [secret(1), secret(2)]])
+        XCTAssertEqual(accepted.reason, .firstReport)
+        XCTAssertEqual(accepted.seq, 987_654, "the seq is the seqNr")
+        XCTAssertEqual(try judge(["keys": [secret(1), secret(2)], "selector": false]).reason, .firstReport)
+        XCTAssertEqual(try judge(["keys": [secret(1), secret(2)], "highS": true]).reason, .firstReport)
+        XCTAssertEqual(try judge(["keys": [secret(1)]]).reason, .insufficientQuorum)
+        XCTAssertEqual(try judge(["keys": [secret(1), secret(1)]]).reason, .duplicateSigner)
+        XCTAssertEqual(try judge(["keys": [secret(1), "0x" + String(repeating: "42", count: 32)]]).reason, .badSignature)
+        XCTAssertEqual(try judge(["keys": [secret(1), secret(2)], "setV": ["0": 3]]).reason, .badSignature)
+        XCTAssertEqual(try judge(["keys": [secret(1), secret(2)], "digest": "0x0001" + String(repeating: "cd", count: 30)]).reason, .unknownDON)
+        // OCR2-shaped calldata for an OCR3 DON's digest is malformed for that DON.
+        let transmitShaped = try ocr2Config.ocr2!.transmit(seq: (2 << 40) | 5, report: [1], keys: [keys[0], keys[1]]).encode()
+        XCTAssertEqual(try ReportVerifier(registry: registry).verify(data: transmitShaped, topic: "t", state: nil).reason, .malformed)
+
+        let ours = try config.transmit(seq: 31_337, report: Array("ocr3".utf8), keys: [keys[2], keys[0]])
+        let recovered = try oracle(["recover", "0x" + Hex.encode(ours.encode())])
+        XCTAssertEqual(recovered["signers"] as? [String], [keys[2], keys[0]].map { $0.address!.description })
+        XCTAssertEqual(recovered["seqNr"] as? Int, 31_337)
+        XCTAssertEqual(recovered["hash"] as? String, "0x" + Hex.encode(ours.signedHash))
     }
 
     /// Our calldata, recovered there: the same report, context and signer addresses.

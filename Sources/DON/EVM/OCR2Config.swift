@@ -150,11 +150,11 @@ extension OCR2Config {
     }
 
     /// Transmit calldata for report `seq` with `report` bytes, signed by `keys` (OCR2 signers).
-    public func transmit(seq: UInt64, report: [UInt8], keys: [SignerKey], extraHash: [UInt8] = [UInt8](repeating: 0, count: 32)) throws -> OCR2Transmit {
+    public func transmit(seq: UInt64, report: [UInt8], keys: [SignerKey], extraHash: [UInt8] = [UInt8](repeating: 0, count: 32)) throws -> EVMTransmit {
         guard let (epoch, round) = epochAndRound(seq: seq) else {
             throw DONError(.invalidReport, "seq \(seq) is not a seq of config \(configCount) (from \(firstSeq))")
         }
-        var t = OCR2Transmit(configDigest: digest, epoch: epoch, round: round, extraHash: extraHash, report: report)
+        var t = EVMTransmit(configDigest: digest, epoch: epoch, round: round, extraHash: extraHash, report: report)
         try t.sign(with: try keys.map { key in
             guard let secret = key.secp256k1Secret else { throw DONError(.invalidKey, "signer \(key.index) is not a secp256k1 key") }
             return secret

@@ -6,7 +6,7 @@ import Wire
 /// valid signatures than needed are fine off chain.
 enum OCR2Quorum {
     /// nil when a quorum of distinct signers signed `hash`, else the reason it failed.
-    static func check(_ t: OCR2Transmit, hash: [UInt8], config: DONConfig) -> (ReportReason, String)? {
+    static func check(_ t: EVMTransmit, hash: [UInt8], config: DONConfig) -> (ReportReason, String)? {
         let required = config.requiredSignatures
         guard t.signatures.count >= required else {
             return (.insufficientQuorum, "\(t.signatures.count) signatures, quorum is \(required) of \(config.signers.count) (\(config.quorum.rawValue), f = \(config.ocr2?.f ?? 0))")

@@ -8,7 +8,7 @@ struct DONCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "don",
         abstract: "Create and inspect DON signing configurations, genesis files and key rotations.",
-        subcommands: [Init.self, ImportOCR2.self, Show.self, GenesisFile.self, Rotate.self])
+        subcommands: [Init.self, Import.self, ImportOCR2.self, Show.self, GenesisFile.self, Rotate.self])
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -18,7 +18,7 @@ struct DONCommand: ParsableCommand {
         @Option(help: "The DON id.") var id: String
         @Option(help: "Number of signers.") var nodes: Int
         @Option(help: "Folder to write into.") var out: String
-        @Option(help: "ed25519 (our signed envelope) or ocr2-evm (OCR2 transmit calldata, secp256k1 keys, a ConfigSet-shaped config).")
+        @Option(help: "ed25519 (our signed envelope), ocr2-evm (OCR2 transmit calldata, secp256k1 keys, a ConfigSet-shaped config) or ocr3-evm (OCR3 commit calldata, seq = seqNr).")
         var scheme = "ed25519"
         @Option(help: "Quorum rule: n-f (ed25519 default), f+1 (ocr2-evm default), 2f+1 or unique ((n+f)/2+1).") var quorum: String?
         @Option(name: .customLong("chain-id"), help: "ocr2-evm: the chain id of the config.") var chainID: UInt64 = 1337
@@ -31,16 +31,16 @@ struct DONCommand: ParsableCommand {
         var reportScheme: ReportScheme? { ReportScheme(rawValue: scheme) }
 
         func validate() throws {
-            guard let reportScheme else { throw ValidationError("--scheme must be ed25519 or ocr2-evm") }
+            guard let reportScheme else { throw ValidationError("--scheme must be ed25519, ocr2-evm or ocr3-evm") }
             guard (1...1024).contains(nodes) else { throw ValidationError("--nodes must be 1 to 1024") }
-            if reportScheme == .ocr2EVM, !(4...31).contains(nodes) { throw ValidationError("--nodes must be 4 to 31 for ocr2-evm (f >= 1, 3f < n, at most 31 oracles)") }
+            if reportScheme.evmLayout != nil, !(4...31).contains(nodes) { throw ValidationError("--nodes must be 4 to 31 for \(scheme) (f >= 1, 3f < n, at most 31 oracles)") }
             if let quorum, QuorumRule(text: quorum) == nil { throw ValidationError("--quorum must be one of \(QuorumRule.names)") }
             if let contract { do { _ = try EVMAddress(hex: contract) } catch let e as DONError { throw ValidationError("--contract: \(e.message)") } }
         }
 
         func run() throws {
             let scheme = reportScheme!
-            let rule = quorum.flatMap(QuorumRule.init(text:)) ?? (scheme == .ocr2EVM ? .fPlusOne : .default)
+            let rule = quorum.flatMap(QuorumRule.init(text:)) ?? (scheme.evmLayout != nil ? .fPlusOne : .default)
             let (config, _) = try DONDirectory.create(
                 at: out, id: id, nodes: nodes, quorum: rule,
                 thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap),
@@ -49,23 +49,12 @@ struct DONCommand: ParsableCommand {
         }
     }
 
-    struct ImportOCR2: ParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "import-ocr2",
-            abstract: "Make a DON config from an OCR2 contract's ConfigSet event.",
-            discussion: """
-                FILE holds the event's fields as JSON: chainId (number or decimal string),
-                contractAddress, configCount, signers and transmitters (0x addresses, checksummed
-                or lower case), f, onchainConfig and offchainConfig (0x hex),
-                offchainConfigVersion, and optionally configDigest. The config digest is computed
-                as OCR2Base does; a configDigest in the file that differs is refused, with both.
-                Writes DIR/don.json (no keys: they stay on the DON's nodes).
-                """)
-
-        @Argument(help: "The ConfigSet fields (JSON).") var file: String
+    /// What both import commands take besides the family.
+    struct ImportOptions: ParsableArguments {
+        @Argument(help: "The config event's fields (JSON).") var file: String
         @Option(help: "The DON id (names it in the registry, heads and history).") var id: String
         @Option(help: "Folder to write into.") var out: String
-        @Option(help: "f+1 (OCR2Aggregator, default) or unique ((n+f)/2+1, OCR2Base).") var quorum = "f+1"
+        @Option(help: "f+1 (default) or unique ((n+f)/2+1).") var quorum = "f+1"
         @Option(help: "Sequence skip threshold.") var skip: UInt64 = 10
         @Option(help: "Sequence validity threshold (greater than --skip).") var validity: UInt64 = 100
         @Option(name: .customLong("max-seq-gap"), help: "Largest realistic jump ahead of the head.") var maxSeqGap: UInt64 = 1000
@@ -75,15 +64,58 @@ struct DONCommand: ParsableCommand {
             guard let rule = QuorumRule(text: quorum), [.fPlusOne, .unique].contains(rule) else { throw ValidationError("--quorum must be f+1 or unique") }
         }
 
-        func run() throws {
+        /// Reads the ConfigSet, checks its digest and writes DIR/don.json for `scheme`.
+        func run(scheme: ReportScheme) throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
             let ocr2: OCR2Config
             do { ocr2 = try OCR2Config(configSetJSON: data) } catch let e as DONError { throw ValidationError("\(file): \(e.message)") }
             let config = try DONConfig(id: id, ocr2: ocr2, quorum: QuorumRule(text: quorum)!,
-                                       thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap))
+                                       thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap), layout: scheme.evmLayout!)
             try DONDirectory.write(config, at: out)
             printSummary(config, path: DONDirectory(path: out).configPath, json: json)
         }
+    }
+
+    static let importDiscussion = """
+        FILE holds the event's fields as JSON: chainId (number or decimal string),
+        contractAddress, configCount, signers and transmitters (0x addresses, checksummed
+        or lower case), f, onchainConfig and offchainConfig (0x hex),
+        offchainConfigVersion, and optionally configDigest. The config digest is computed
+        as the contracts do (keccak256 of their ABI encoding, EVM prefix 0x0001); a
+        configDigest in the file that differs is refused, with both. Writes DIR/don.json
+        (no keys: they stay on the DON's nodes).
+        """
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a DON config from an OCR contract's ConfigSet event (--family ocr2 or ocr3).",
+            discussion: DONCommand.importDiscussion + """
+
+
+                ocr2: OCR2Base/OCR2Aggregator, reports are transmit calldata. ocr3: an OCR3 EVM
+                contract (the same ConfigSet shape and digest), reports are commit calldata whose
+                seq is the OCR3 seqNr.
+                """)
+
+        @Option(help: "ocr2 or ocr3.") var family: String
+        @OptionGroup var options: ImportOptions
+
+        func validate() throws {
+            guard ["ocr2", "ocr3"].contains(family) else { throw ValidationError("--family must be ocr2 or ocr3 (datastreams and keystone are not built yet)") }
+        }
+
+        func run() throws { try options.run(scheme: family == "ocr3" ? .ocr3EVM : .ocr2EVM) }
+    }
+
+    struct ImportOCR2: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-ocr2",
+            abstract: "Make a DON config from an OCR2 contract's ConfigSet event (as `import --family ocr2`).",
+            discussion: DONCommand.importDiscussion)
+
+        @OptionGroup var options: ImportOptions
+
+        func run() throws { try options.run(scheme: .ocr2EVM) }
     }
 
     struct Show: ParsableCommand {

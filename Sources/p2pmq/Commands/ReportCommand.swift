@@ -16,8 +16,8 @@ struct ReportCommand: ParsableCommand {
             discussion: """
                 ed25519 DONs: a SignedReport protobuf. ocr2-evm DONs: transmit calldata (with the
                 selector) whose epoch and round give --seq under the DON's config (seq = (configCount
-                - 1) << 40 | epoch << 8 | round) and whose report bytes are --payload. Prints base64,
-                or writes the raw bytes with --out.
+                - 1) << 40 | epoch << 8 | round); ocr3-evm DONs: commit calldata with seqNr --seq.
+                The report bytes are --payload. Prints base64, or writes the raw bytes with --out.
                 """)
 
         @Option(name: .customLong("don"), help: "The DON folder.") var donDir: String
@@ -34,8 +34,8 @@ struct ReportCommand: ParsableCommand {
             let dir = DONDirectory(path: donDir)
             let config = try dir.config()
             let indexes = signers?.indexes ?? Array(0..<config.requiredSignatures)
-            if let ocr2 = config.ocr2 {
-                let calldata = try ocr2.transmit(seq: seq, report: Array(payload.utf8), keys: try dir.keys(indexes)).encode()
+            if config.ocr2 != nil {
+                let calldata = try config.transmit(seq: seq, report: Array(payload.utf8), keys: try dir.keys(indexes)).encode()
                 return try emit(Data(calldata))
             }
             var report = P2pmq_Don_Report()

@@ -111,7 +111,7 @@ struct DevnetLayout {
         var dons: [DON] = []
         for i in 0..<donCount {
             let id = "don-" + String(UnicodeScalar(UInt8(97 + i)))
-            let (config, keys) = try DONDirectory.create(at: "\(dir)/dons/\(id)", id: id, nodes: perDON, quorum: scheme == .ocr2EVM ? .fPlusOne : .default,
+            let (config, keys) = try DONDirectory.create(at: "\(dir)/dons/\(id)", id: id, nodes: perDON, quorum: scheme.evmLayout != nil ? .fPlusOne : .default,
                                                          thresholds: thresholds, scheme: scheme)
             dons.append(DON(config: config, keys: keys))
         }
