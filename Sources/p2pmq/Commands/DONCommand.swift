@@ -77,12 +77,12 @@ struct DONCommand: ParsableCommand {
     }
 
     static let importDiscussion = """
-        FILE holds the event's fields as JSON: chainId (number or decimal string),
-        contractAddress, configCount, signers and transmitters (0x addresses, checksummed
-        or lower case), f, onchainConfig and offchainConfig (0x hex),
-        offchainConfigVersion, and optionally configDigest. The config digest is computed
-        as the contracts do (keccak256 of their ABI encoding, EVM prefix 0x0001); a
-        configDigest in the file that differs is refused, with both. Writes DIR/don.json
+        FILE holds the event's fields as JSON: chainId (number or decimal string), \
+        contractAddress, configCount, signers and transmitters (0x addresses, checksummed \
+        or lower case), f, onchainConfig and offchainConfig (0x hex), \
+        offchainConfigVersion, and optionally configDigest. The config digest is computed \
+        as the contracts do (keccak256 of their ABI encoding, EVM prefix 0x0001); a \
+        configDigest in the file that differs is refused, with both. Writes DIR/don.json \
         (no keys: they stay on the DON's nodes).
         """
 
@@ -92,8 +92,8 @@ struct DONCommand: ParsableCommand {
             discussion: DONCommand.importDiscussion + """
 
 
-                ocr2: OCR2Base/OCR2Aggregator, reports are transmit calldata. ocr3: an OCR3 EVM
-                contract (the same ConfigSet shape and digest), reports are commit calldata whose
+                ocr2: OCR2Base/OCR2Aggregator, reports are transmit calldata. ocr3: an OCR3 EVM \
+                contract (the same ConfigSet shape and digest), reports are commit calldata whose \
                 seq is the OCR3 seqNr.
                 """)
 

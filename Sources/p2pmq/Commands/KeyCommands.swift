@@ -29,8 +29,8 @@ struct KeygenCommand: ParsableCommand {
         commandName: "keygen",
         abstract: "Make a new Ed25519 node identity (libp2p protobuf private key, base64).",
         discussion: """
-            The key is usable as `privateKey` in the agent config, ours or the Go agent's: it is
-            written as the Go p2pmq's keygen writes it (base64 without padding); both agents read
+            The key is usable as `privateKey` in the agent config, ours or the Go agent's: it is \
+            written as the Go p2pmq's keygen writes it (base64 without padding); both agents read \
             either form. Without --out it is printed.
             """)
 

@@ -14,9 +14,9 @@ struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign a report with signers of a DON folder (from `p2pmq don init`).",
             discussion: """
-                ed25519 DONs: a SignedReport protobuf. ocr2-evm DONs: transmit calldata (with the
-                selector) whose epoch and round give --seq under the DON's config (seq = (configCount
-                - 1) << 40 | epoch << 8 | round); ocr3-evm DONs: commit calldata with seqNr --seq.
+                ed25519 DONs: a SignedReport protobuf. ocr2-evm DONs: transmit calldata (with the \
+                selector) whose epoch and round give --seq under the DON's config (seq = (configCount \
+                - 1) << 40 | epoch << 8 | round); ocr3-evm DONs: commit calldata with seqNr --seq. \
                 The report bytes are --payload. Prints base64, or writes the raw bytes with --out.
                 """)
 
@@ -64,9 +64,9 @@ struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give the verdict the agent would give a report.",
             discussion: """
-                Either scheme: a SignedReport protobuf, or OCR2 transmit calldata (with or without
-                the selector; its DON is the one whose config digest it names). Checks the DON,
-                config digest and quorum of signatures; with --data-dir also the sequence rules
+                Any scheme: a SignedReport protobuf, or EVM calldata (OCR2 transmit, OCR3 commit; \
+                with or without the selector; its DON is the one whose config digest it names). Checks the DON, \
+                config digest and quorum of signatures; with --data-dir also the sequence rules \
                 against that dir's heads. Exit status: 0 ACCEPT, 2 IGNORE, 3 REJECT (1 for errors).
                 """)
 
