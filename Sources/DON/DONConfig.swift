@@ -52,14 +52,16 @@ public struct DONConfig: Sendable, Equatable {
 
     /// A transmission of this EVM DON for report `seq` with `report` bytes, signed by `keys`.
     public func transmit(seq: UInt64, report: [UInt8], keys: [SignerKey]) throws -> EVMTransmit {
-        guard let ocr2 else { throw DONError(.invalidConfig, "DON \(id) is an ed25519 DON: it signs SignedReports, not EVM transmissions") }
-        if evmLayout == .ocr2 { return try ocr2.transmit(seq: seq, report: report, keys: keys) }
-        var t = EVMTransmit(configDigest: ocr2.digest, seqNr: seq, report: report)
-        try t.sign(with: try keys.map { key in
-            guard let secret = key.secp256k1Secret else { throw DONError(.invalidKey, "signer \(key.index) is not a secp256k1 key") }
-            return secret
-        })
+        var t = try transmission(seq: seq, report: report)
+        try t.sign(with: keys)
         return t
+    }
+
+    /// The unsigned transmission of report `seq` in this EVM DON's layout.
+    func transmission(seq: UInt64, report: [UInt8]) throws -> EVMTransmit {
+        guard let ocr2 else { throw DONError(.invalidConfig, "DON \(id) is an ed25519 DON: it signs SignedReports, not EVM transmissions") }
+        guard evmLayout == .ocr2 else { return EVMTransmit(configDigest: ocr2.digest, seqNr: seq, report: report) }
+        return try ocr2.transmission(seq: seq, report: report)
     }
 
     public var requiredSignatures: Int { quorum.required(signers: signers.count, f: ocr2.map { Int($0.f) }) }

@@ -33,9 +33,7 @@ public struct DONDirectory {
         case .ed25519:
             config = try DONConfig(id: id, signers: keys.map(\.publicKey), quorum: quorum, thresholds: thresholds)
         case .ocr2EVM, .ocr3EVM:
-            let ocr2 = OCR2Config(chainID: chainID, contractAddress: contract ?? OCR2Config.randomAddress(), configCount: configCount,
-                                  signers: keys.compactMap(\.address), transmitters: keys.map { _ in OCR2Config.randomAddress() },
-                                  f: UInt8(clamping: max(1, (nodes - 1) / 3)), offchainConfigVersion: 2)
+            let ocr2 = OCR2Config.fresh(for: keys, chainID: chainID, contract: contract, configCount: configCount)
             config = try DONConfig(id: id, ocr2: ocr2, quorum: quorum, thresholds: thresholds, layout: scheme.evmLayout!)
         }
         for key in keys {

@@ -39,9 +39,9 @@ public enum ReportMaker {
     public static func wrongDigest(_ config: DONConfig, seq: UInt64, payload: String, keys: [SignerKey], topic: String) throws -> [UInt8] {
         let digest: [UInt8] = [0x00, 0x01] + (0..<30).map { _ in UInt8.random(in: 0...255) }
         if config.ocr2 != nil {
-            var t = try config.transmit(seq: seq, report: ABIValue.uint(WallClock.nanoseconds()) + Array(payload.utf8), keys: keys)
+            var t = try config.transmission(seq: seq, report: ABIValue.uint(WallClock.nanoseconds()) + Array(payload.utf8))
             t.reportContext[0] = digest
-            try t.sign(with: keys.compactMap(\.secp256k1Secret))
+            try t.sign(with: keys)
             return t.encode()
         }
         var report = P2pmq_Don_Report.make(config: config, seq: seq, payload: payload, timestamp: WallClock.nanoseconds())
@@ -52,7 +52,7 @@ public enum ReportMaker {
     /// The send time a report of `make` carries (nil when it carries none).
     public static func timestamp(of data: [UInt8]) -> UInt64? {
         if EVMTransmit.looksLikeCalldata(data) {
-            guard let t = (try? EVMTransmit.decode(data, layout: .ocr2)) ?? (try? EVMTransmit.decode(data, layout: .ocr3)), t.report.count >= 32 else { return nil }
+            guard let t = EVMTransmit.decodeAnyLayout(data), t.report.count >= 32 else { return nil }
             return t.report[24..<32].reduce(0) { $0 << 8 | UInt64($1) }
         }
         return (try? P2pmq_Don_SignedReport(serializedBytes: data))?.report.timestamp

@@ -185,7 +185,7 @@ public struct DecodedReport: Sendable {
     /// The report's digest alone (no registry needed): for a record whose DON and seq are known.
     public static func digest(of data: [UInt8], topic: String) -> [UInt8]? {
         if EVMTransmit.looksLikeCalldata(data) {
-            return ((try? EVMTransmit.decode(data, layout: .ocr2)) ?? (try? EVMTransmit.decode(data, layout: .ocr3)))?.signedHash
+            return EVMTransmit.decodeAnyLayout(data)?.signedHash
         }
         guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
         return ReportDigest.of(signed.report, topic: topic)

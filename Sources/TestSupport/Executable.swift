@@ -28,8 +28,17 @@ public enum Executable {
     public static func run(
         _ arguments: [String], product: String = "p2pmq", stdin: String? = nil, cwd: String? = nil, timeout: TimeInterval = 120
     ) throws -> Result {
+        try run(program: path(product), arguments, stdin: stdin, cwd: cwd, timeout: timeout)
+    }
+
+    /// Any program (a reference implementation's interpreter, a build script, a client of ours in
+    /// another language) run to completion the same way.
+    @discardableResult
+    public static func run(
+        program: String, _ arguments: [String], stdin: String? = nil, cwd: String? = nil, timeout: TimeInterval = 120
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path(product))
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe(), input = Pipe()

@@ -31,8 +31,7 @@ struct DevnetBench: AsyncParsableCommand {
         let keys = (0..<nodes).map { SignerKey.generate(index: $0, scheme: reportScheme) }
         let config: DONConfig
         if reportScheme.evmLayout != nil {
-            let ocr2 = OCR2Config(chainID: 1337, contractAddress: OCR2Config.randomAddress(), configCount: 1, signers: keys.compactMap(\.address),
-                                  transmitters: keys.map { _ in OCR2Config.randomAddress() }, f: UInt8(max(1, (nodes - 1) / 3)))
+            let ocr2 = OCR2Config.fresh(for: keys)
             config = try DONConfig(id: "don-a", ocr2: ocr2, quorum: .fPlusOne, layout: reportScheme.evmLayout!)
         } else {
             config = try DONConfig(id: "don-a", signers: keys.map(\.publicKey))

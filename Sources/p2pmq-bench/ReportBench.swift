@@ -31,8 +31,7 @@ struct ReportBench: ParsableCommand {
         /// Reports of an EVM DON of `n` signers in `layout`, f+1 of them signing each.
         func evm(_ layout: EVMLayout, signers n: Int) throws -> (DONConfig, [[UInt8]]) {
             let keys = (0..<n).map { SignerKey.generate(index: $0, scheme: .ocr2EVM) }
-            let ocr2 = OCR2Config(chainID: 1, contractAddress: OCR2Config.randomAddress(), configCount: 1, signers: keys.compactMap(\.address),
-                                  transmitters: keys.map { _ in OCR2Config.randomAddress() }, f: UInt8(max(1, (n - 1) / 3)))
+            let ocr2 = OCR2Config.fresh(for: keys)
             let config = try DONConfig(id: "don-o", ocr2: ocr2, quorum: .fPlusOne, layout: layout)
             let quorum = Array(keys.prefix(config.requiredSignatures))
             return (config, try (0..<reports).map { try ReportMaker.make(config, seq: UInt64($0 + 1), payload: payload, keys: quorum, topic: topic) })

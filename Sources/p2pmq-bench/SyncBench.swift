@@ -38,8 +38,7 @@ struct SyncBench: AsyncParsableCommand {
         let thresholds = SequenceThresholds(skip: 100, validity: 1000, maxSeqGap: 10_000)
         let config: DONConfig
         if reportScheme.evmLayout != nil {
-            let ocr2 = OCR2Config(chainID: 1, contractAddress: OCR2Config.randomAddress(), configCount: 1, signers: keys.compactMap(\.address),
-                                  transmitters: keys.map { _ in OCR2Config.randomAddress() }, f: UInt8(max(1, (signers - 1) / 3)))
+            let ocr2 = OCR2Config.fresh(for: keys)
             config = try DONConfig(id: "don-bench", ocr2: ocr2, quorum: .fPlusOne, thresholds: thresholds, layout: reportScheme.evmLayout!)
         } else {
             config = try DONConfig(id: "don-bench", signers: keys.map(\.publicKey), quorum: .default, thresholds: thresholds)

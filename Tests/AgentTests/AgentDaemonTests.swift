@@ -108,18 +108,8 @@ final class PythonGRPCClientTests: XCTestCase {
         defer { _ = a.terminate(); _ = b.terminate() }
         try await Task.sleep(for: .seconds(2))
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python/grpc_scenario.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python)
-        process.arguments = [script, a.first["grpc"] as! String, b.first["grpc"] as! String, "prices"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let deadline = Date().addingTimeInterval(90)
-        while process.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-        if process.isRunning { process.terminate() }
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let run = try Executable.run(program: Self.python, [script, a.first["grpc"] as! String, b.first["grpc"] as! String, "prices"], timeout: 90)
+        let (text, errors) = (run.stdout, run.stderr)
         let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "stdout: \(text)\nstderr: \(errors)")
         XCTAssertEqual((result["judged"] as? [String])?.count, 12, "every message from B went to the Python validator")
         XCTAssertEqual(Set(result["listened"] as? [String] ?? []), Set((0..<10).map { "good \($0)" }), "only accepted messages are listened")

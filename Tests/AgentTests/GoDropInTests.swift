@@ -114,14 +114,7 @@ final class GoDropInTests: XCTestCase {
             """
         try script.write(toFile: dir.sub("keys.py"), atomically: true, encoding: .utf8)
         func python(_ args: [String]) throws -> String {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.goPython)
-            p.arguments = [dir.sub("keys.py")] + args
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            p.waitUntilExit()
-            return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            try Executable.run(program: Self.goPython, [dir.sub("keys.py")] + args).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let made = try python([]).split(separator: " ").map(String.init)
         XCTAssertEqual(made.count, 2, "\(made)")
@@ -197,14 +190,7 @@ final class GoDropInTests: XCTestCase {
         XCTAssertEqual(a.terminate(), 0)  // the trace file is flushed and closed
 
         let reader = Self.root.appendingPathComponent("Tests/AgentTests/python/read_trace.py").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.grpcPython)
-        p.arguments = [reader, trace, Self.root.appendingPathComponent("proto").path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try Executable.run(program: Self.grpcPython, [reader, trace, Self.root.appendingPathComponent("proto").path]).stdout
         let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
         XCTAssertTrue(result["error"] is NSNull, "\(result["error"] ?? "")")
         let counts = result["counts"] as? [String: Int] ?? [:]
@@ -228,16 +214,8 @@ final class GoDropInTests: XCTestCase {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let binary = dir.sub("p2pmqclient")
-        let built = Process()
-        built.executableURL = URL(fileURLWithPath: "/bin/bash")
-        built.arguments = [build, binary]
-        let buildErr = Pipe()
-        built.standardError = buildErr
-        built.standardOutput = FileHandle.nullDevice
-        try built.run()
-        let buildLog = String(decoding: buildErr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        built.waitUntilExit()
-        XCTAssertEqual(built.terminationStatus, 0, buildLog)
+        let built = try Executable.run(program: "/bin/bash", [build, binary], timeout: 600)
+        XCTAssertEqual(built.status, 0, built.stderr)
 
         try "listenAddrs: [/ip4/127.0.0.1/tcp/0]\npubsub: {topics: [{name: prices}]}\ngrpc: 127.0.0.1:0\nvalidation: {timeout: 5s}\n"
             .write(toFile: dir.sub("a.yaml"), atomically: true, encoding: .utf8)
@@ -256,16 +234,9 @@ final class GoDropInTests: XCTestCase {
         XCTAssertEqual(peersOfA, 1)
         try await Task.sleep(for: .seconds(1))  // the mesh forms
 
-        let client = Process()
-        client.executableURL = URL(fileURLWithPath: binary)
-        client.arguments = ["-a", a.first["grpc"] as! String, "-b", b.first["grpc"] as! String, "-topic", "prices", "-good", "5", "-bad", "2", "-timeout", "60s"]
-        let out = Pipe(), err = Pipe()
-        client.standardOutput = out
-        client.standardError = err
-        try client.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        client.waitUntilExit()
+        let client = try Executable.run(program: binary, ["-a", a.first["grpc"] as! String, "-b", b.first["grpc"] as! String, "-topic", "prices",
+                                                          "-good", "5", "-bad", "2", "-timeout", "60s"], timeout: 90)
+        let (text, errors) = (client.stdout, client.stderr)
         let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "stdout: \(text)\nstderr: \(errors)")
         XCTAssertEqual(result["errors"] as? [String], [], "\(result)")
         XCTAssertEqual((result["judged"] as? [String])?.count, 7, "every message went to the Go validator: \(result)")

@@ -28,8 +28,7 @@ final class OCR2Tests: XCTestCase {
 
         init(configCount: UInt64 = 1, quorum: QuorumRule = .fPlusOne) throws {
             keys = (0..<4).map { SignerKey.generate(index: $0, scheme: .ocr2EVM) }
-            let ocr2 = OCR2Config(chainID: 1, contractAddress: try EVMAddress(hex: "0x" + String(repeating: "11", count: 20)), configCount: configCount,
-                                  signers: keys.compactMap(\.address), transmitters: keys.map { _ in OCR2Config.randomAddress() }, f: 1)
+            let ocr2 = OCR2Config.fresh(for: keys, chainID: 1, contract: try EVMAddress(hex: "0x" + String(repeating: "11", count: 20)), configCount: configCount)
             config = try DONConfig(id: "don-o", ocr2: ocr2, quorum: quorum)
         }
 
@@ -168,17 +167,8 @@ final class OCR2OracleTests: XCTestCase {
             if ReferencePeer.required { XCTFail("the eth venv is not set up (scripts/test.sh makes it)") }
             throw XCTSkip("the eth venv is not set up (scripts/test.sh makes it)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.python)
-        p.arguments = [Self.script] + args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any], errors)
+        let run = try Executable.run(program: Self.python, [Self.script] + args)
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stderr)
     }
 
     /// ConfigSet fields and keys made by eth-keys; the digest eth-abi and eth-hash computed.

@@ -78,6 +78,19 @@ public struct EVMTransmit: Sendable, Equatable {
         }
     }
 
+    /// Signs the signed hash with each signer key, in order; each must be a secp256k1 key.
+    public mutating func sign(with keys: [SignerKey]) throws {
+        try sign(with: keys.map { key in
+            guard let secret = key.secp256k1Secret else { throw DONError(.invalidKey, "signer \(key.index) is not a secp256k1 key") }
+            return secret
+        })
+    }
+
+    /// Calldata of either layout, decoded without knowing which (nil: neither).
+    public static func decodeAnyLayout(_ data: [UInt8]) -> EVMTransmit? {
+        (try? decode(data, layout: .ocr2)) ?? (try? decode(data, layout: .ocr3))
+    }
+
     /// The calldata (`withSelector`: as a transaction carries it).
     public func encode(withSelector: Bool = true) -> [UInt8] {
         var rawVs = [UInt8](repeating: 0, count: 32)

@@ -150,16 +150,26 @@ extension OCR2Config {
     }
 
     /// Transmit calldata for report `seq` with `report` bytes, signed by `keys` (OCR2 signers).
-    public func transmit(seq: UInt64, report: [UInt8], keys: [SignerKey], extraHash: [UInt8] = [UInt8](repeating: 0, count: 32)) throws -> EVMTransmit {
+    public func transmit(seq: UInt64, report: [UInt8], keys: [SignerKey]) throws -> EVMTransmit {
+        var t = try transmission(seq: seq, report: report)
+        try t.sign(with: keys)
+        return t
+    }
+
+    /// The unsigned transmission of report `seq` under this config.
+    func transmission(seq: UInt64, report: [UInt8]) throws -> EVMTransmit {
         guard let (epoch, round) = epochAndRound(seq: seq) else {
             throw DONError(.invalidReport, "seq \(seq) is not a seq of config \(configCount) (from \(firstSeq))")
         }
-        var t = EVMTransmit(configDigest: digest, epoch: epoch, round: round, extraHash: extraHash, report: report)
-        try t.sign(with: try keys.map { key in
-            guard let secret = key.secp256k1Secret else { throw DONError(.invalidKey, "signer \(key.index) is not a secp256k1 key") }
-            return secret
-        })
-        return t
+        return EVMTransmit(configDigest: digest, epoch: epoch, round: round, report: report)
+    }
+
+    /// A ConfigSet for freshly made signer keys (devnets, benchmarks, tests): f = (n-1)/3 (at
+    /// least 1), random transmitters, `contract` or a random one.
+    public static func fresh(for keys: [SignerKey], chainID: UInt64 = 1337, contract: EVMAddress? = nil, configCount: UInt64 = 1) -> OCR2Config {
+        OCR2Config(chainID: chainID, contractAddress: contract ?? randomAddress(), configCount: configCount,
+                   signers: keys.compactMap(\.address), transmitters: keys.map { _ in randomAddress() },
+                   f: UInt8(clamping: max(1, (keys.count - 1) / 3)), offchainConfigVersion: 2)
     }
 
     /// A random address (a devnet's contract or transmitters).

@@ -24,18 +24,12 @@ struct AgentDaemon {
         return split
     }
 
-    static func logger(_ label: String, _ level: Logger.Level) -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = level
-        return logger
-    }
-
     func run() async throws {
         var config = try AgentConfig.load(path: configPath, strict: strictConfig)
         if let dataDir { config.dataDir = dataDir }
         if let grpc { config.grpcAddress = grpc }
         if let metrics { config.metricsAddress = metrics }
-        let logger = Self.logger("p2pmq.agent", logLevel), libp2pLogger = Self.logger("p2pmq.libp2p", libp2pLogLevel)
+        let logger = LogOptions.logger("p2pmq.agent", level: logLevel), libp2pLogger = LogOptions.logger("p2pmq.libp2p", level: libp2pLogLevel)
         for warning in config.warnings { logger.warning("\(warning)") }
         let identity: PrivateKey
         if let key = config.privateKey {
