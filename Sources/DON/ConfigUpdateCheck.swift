@@ -76,8 +76,8 @@ public enum ConfigUpdateCheck {
         guard let chain = registry.chains[u.donID], let last = chain.last else {
             return .ahead("DON '\(u.donID)' is not in the genesis")
         }
-        guard last.config.ocr2 == nil || last.config.evmLayout == .ocr2 else {
-            return .invalid("config_update_unsupported: \(u.donID) is an ocr3-evm DON; its seqNrs restart with each config, so an update cannot take effect at a seq")
+        guard last.config.evm == nil || last.config.evmLayout == .ocr2 else {
+            return .invalid("config_update_unsupported: \(u.donID) is a \(last.config.scheme.rawValue) DON; its seqNrs restart with each config, so an update cannot take effect at a seq")
         }
         // A DON keeps its scheme: an ocr2-evm DON's next config is its contract's next ConfigSet.
         guard (last.config.ocr2 != nil) == u.hasOcr2 else {
@@ -124,7 +124,7 @@ public enum ConfigUpdateCheck {
         // Signed by a quorum of the config it replaces: the same rule as a report of that config.
         var signed = P2pmq_Don_SignedReport()
         signed.signatures = u.signatures
-        let scheme: any SignatureScheme = last.config.ocr2 == nil ? Ed25519Scheme() : Secp256k1AddressScheme()
+        let scheme: any SignatureScheme = last.config.evm == nil ? Ed25519Scheme() : Secp256k1AddressScheme()
         if let (reason, detail) = QuorumVerifier.check(signed, digest: ConfigUpdateDigest.of(u), config: last.config, scheme: scheme) {
             return .invalid("config_update_\(reason.rawValue): \(detail) (v\(last.version)'s signers must sign v\(u.version))")
         }

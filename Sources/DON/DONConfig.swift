@@ -3,22 +3,24 @@ import Foundation
 import Wire
 
 /// One DON's signing configuration: who may sign its reports and how many must, plus the local
-/// sequence thresholds this node applies to its reports. Two schemes: `ed25519` (our envelope;
-/// signers are Ed25519 keys) and `ocr2-evm` (an OCR2 contract's ConfigSet; signers are EVM
-/// addresses, the digest is the contract's config digest).
+/// sequence thresholds this node applies to its reports. Two kinds: `ed25519` (our envelope;
+/// signers are Ed25519 keys) and EVM DONs (`ocr2-evm`, `ocr3-evm`, `datastreams`, `keystone`:
+/// a contract's config; signers are EVM addresses, the digest is the contract's config digest).
 public struct DONConfig: Sendable, Equatable {
     public var id: String
-    /// Ed25519 public keys (32 raw bytes each), or for OCR2 the signer addresses (20 bytes),
+    /// Ed25519 public keys (32 raw bytes each), or for EVM DONs the signer addresses (20 bytes),
     /// indexed by signer index.
     public var signers: [[UInt8]]
     public var quorum: QuorumRule
     public var thresholds: SequenceThresholds
-    /// The ConfigSet of an EVM DON (`ocr2-evm` or `ocr3-evm`; nil: `ed25519`). OCR3 contracts
-    /// state their configs in the same ConfigSet shape, with the same digest.
-    public var ocr2: OCR2Config?
-    /// How an EVM DON's reports are laid out and sequenced (OCR2: transmit, seq from configCount,
-    /// epoch and round; OCR3: commit, seq = seqNr).
-    public var evmLayout: EVMLayout = .ocr2
+    /// The contract config of an EVM DON (nil: `ed25519`).
+    public var evm: EVMContract?
+    /// Reports older than this many seconds (by the time they state) are IGNOREd as `expired`;
+    /// nil: the scheme's default (`defaultMaxAge`), 0: no limit.
+    public var maxAge: UInt64?
+
+    /// Chainlink's DON-to-DON layer drops reports older than 5 minutes.
+    public static let defaultMaxAge: UInt64 = 300
 
     public init(id: String, signers: [[UInt8]], quorum: QuorumRule = .default, thresholds: SequenceThresholds = .init()) throws {
         self.id = id
@@ -28,26 +30,70 @@ public struct DONConfig: Sendable, Equatable {
         try validate()
     }
 
-    /// An `ocr2-evm` DON: signers, f and digest are the ConfigSet's; quorum f+1 (OCR2Aggregator)
-    /// or `unique`, (n+f)/2+1 (OCR2Base).
-    public init(id: String, ocr2: OCR2Config, quorum: QuorumRule = .fPlusOne, thresholds: SequenceThresholds = .init(),
-                layout: EVMLayout = .ocr2) throws {
+    /// An EVM DON: signers, f and digest are the contract config's; quorum f+1 (OCR2Aggregator,
+    /// Data Streams, Keystone) or, for OCR2/OCR3, `unique` ((n+f)/2+1, OCR2Base).
+    public init(id: String, evm: EVMContract, quorum: QuorumRule = .fPlusOne, thresholds: SequenceThresholds = .init(),
+                maxAge: UInt64? = nil) throws {
         self.id = id
-        self.signers = ocr2.signers.map(\.bytes)
+        self.signers = evm.signers.map(\.bytes)
         self.quorum = quorum
         self.thresholds = thresholds
-        self.ocr2 = ocr2
-        self.evmLayout = layout
+        self.evm = evm
+        self.maxAge = maxAge
         try validate()
     }
 
-    public var scheme: ReportScheme { ocr2 == nil ? .ed25519 : (evmLayout == .ocr2 ? .ocr2EVM : .ocr3EVM) }
+    /// An `ocr2-evm` (or with `layout` .ocr3, `ocr3-evm`) DON of a ConfigSet.
+    public init(id: String, ocr2: OCR2Config, quorum: QuorumRule = .fPlusOne, thresholds: SequenceThresholds = .init(),
+                layout: EVMLayout = .ocr2) throws {
+        try self.init(id: id, evm: .ocr(ocr2, layout), quorum: quorum, thresholds: thresholds)
+    }
+
+    /// A DON of freshly made signer `keys` in `scheme` (devnets, benchmarks, tests, `don init`):
+    /// for EVM schemes a contract config the contract would accept (f = (n-1)/3, at least 1;
+    /// OCR: ConfigSet of `configCount` for `chainID` and `contract`, random when nil).
+    public static func fresh(id: String, scheme: ReportScheme, keys: [SignerKey], quorum: QuorumRule? = nil, thresholds: SequenceThresholds = .init(),
+                             chainID: UInt64 = 1337, contract: EVMAddress? = nil, configCount: UInt64 = 1) throws -> DONConfig {
+        let evm: EVMContract
+        switch scheme {
+        case .ed25519:
+            return try DONConfig(id: id, signers: keys.map(\.publicKey), quorum: quorum ?? .default, thresholds: thresholds)
+        case .ocr2EVM, .ocr3EVM:
+            evm = .ocr(OCR2Config.fresh(for: keys, chainID: chainID, contract: contract, configCount: configCount), scheme.evmLayout!)
+        case .dataStreams:
+            evm = .dataStreams(DataStreamsConfig.fresh(for: keys))
+        case .keystone:
+            evm = .keystone(KeystoneConfig.fresh(for: keys))
+        }
+        return try DONConfig(id: id, evm: evm, quorum: quorum ?? .fPlusOne, thresholds: thresholds)
+    }
+
+    /// The ConfigSet of an `ocr2-evm` or `ocr3-evm` DON.
+    public var ocr2: OCR2Config? {
+        if case .ocr(let c, _) = evm { return c }
+        return nil
+    }
+
+    /// How an EVM DON's calldata is laid out (nil: ed25519 or keystone).
+    public var evmLayout: EVMLayout? { evm?.layout }
+
+    public var scheme: ReportScheme { evm?.scheme ?? .ed25519 }
+
+    /// The age limit in force: `maxAge`, else 5 minutes for the schemes whose reports state
+    /// their time (Data Streams, Keystone); nil: none.
+    public var effectiveMaxAge: UInt64? {
+        let age = maxAge ?? ([.dataStreams, .keystone].contains(scheme) ? Self.defaultMaxAge : nil)
+        return age == 0 ? nil : age
+    }
 
     /// The seq of an EVM transmission under this config: OCR2 (configCount - 1) << 40 | epoch << 8
-    /// | round; OCR3 its seqNr.
+    /// | round; OCR3 its seqNr; Data Streams epoch << 8 | round (the seqNr LLO derived them from).
     public func seq(of t: EVMTransmit) -> UInt64 {
-        guard let ocr2, evmLayout == .ocr2 else { return t.seqNr }
-        return ocr2.seq(epochAndRound: t.epochAndRound)
+        switch evm {
+        case .ocr(let c, .ocr2): c.seq(epochAndRound: t.epochAndRound)
+        case .dataStreams: t.epochAndRound
+        default: t.seqNr
+        }
     }
 
     /// A transmission of this EVM DON for report `seq` with `report` bytes, signed by `keys`.
@@ -59,18 +105,22 @@ public struct DONConfig: Sendable, Equatable {
 
     /// The unsigned transmission of report `seq` in this EVM DON's layout.
     func transmission(seq: UInt64, report: [UInt8]) throws -> EVMTransmit {
-        guard let ocr2 else { throw DONError(.invalidConfig, "DON \(id) is an ed25519 DON: it signs SignedReports, not EVM transmissions") }
-        guard evmLayout == .ocr2 else { return EVMTransmit(configDigest: ocr2.digest, seqNr: seq, report: report) }
-        return try ocr2.transmission(seq: seq, report: report)
+        switch evm {
+        case .ocr(let c, .ocr2): return try c.transmission(seq: seq, report: report)
+        case .ocr(let c, _): return EVMTransmit(configDigest: c.digest, seqNr: seq, report: report)
+        case .dataStreams(let c): return try c.transmission(seqNr: seq, report: report)
+        case .keystone: throw DONError(.invalidConfig, "DON \(id) is a keystone DON: it signs forwarder reports (KeystoneReport), not OCR transmissions")
+        case nil: throw DONError(.invalidConfig, "DON \(id) is an ed25519 DON: it signs SignedReports, not EVM transmissions")
+        }
     }
 
-    public var requiredSignatures: Int { quorum.required(signers: signers.count, f: ocr2.map { Int($0.f) }) }
+    public var requiredSignatures: Int { quorum.required(signers: signers.count, f: evm.map { Int($0.f) }) }
 
-    /// For OCR2 the contract's config digest; for ed25519 sha256 over the domain tag, the DON
+    /// For EVM DONs the contract's config digest; for ed25519 sha256 over the domain tag, the DON
     /// id, the quorum rule and the signer keys in order. Thresholds are local policy, not part of
     /// what the DON agreed on, so they are left out.
     public var digest: [UInt8] {
-        if let ocr2 { return ocr2.digest }
+        if let evm { return evm.digest }
         var w = BinaryWriter(capacity: 64 + 32 * signers.count)
         w.short("p2pmq/don-config/v1".utf8)
         w.short(id.utf8)
@@ -87,11 +137,17 @@ public struct DONConfig: Sendable, Equatable {
         guard !signers.isEmpty, signers.count <= 1024 else {
             throw DONError(.invalidConfig, "DON \(id): needs 1 to 1024 signers, has \(signers.count)")
         }
-        if let ocr2 {
-            try ocr2.validate(don: id)
-            guard signers == ocr2.signers.map(\.bytes) else { throw DONError(.invalidConfig, "DON \(id): signers differ from the OCR2 config's") }
-            guard [.fPlusOne, .unique].contains(quorum) else {
-                throw DONError(.invalidConfig, "DON \(id): an \(scheme.rawValue) DON's quorum is f+1 or unique ((n+f)/2+1), not \(quorum.rawValue)")
+        if let evm {
+            try evm.validate(don: id)
+            guard signers == evm.signers.map(\.bytes) else { throw DONError(.invalidConfig, "DON \(id): signers differ from the contract config's") }
+            if evm.exactlyFPlusOne {
+                guard quorum == .fPlusOne else {
+                    throw DONError(.invalidConfig, "DON \(id): a \(scheme.rawValue) DON's reports carry exactly f+1 signatures; its quorum is f+1, not \(quorum.rawValue)")
+                }
+            } else {
+                guard [.fPlusOne, .unique].contains(quorum) else {
+                    throw DONError(.invalidConfig, "DON \(id): an \(scheme.rawValue) DON's quorum is f+1 or unique ((n+f)/2+1), not \(quorum.rawValue)")
+                }
             }
         } else {
             for (i, key) in signers.enumerated() where key.count != 32 {
@@ -119,6 +175,62 @@ extension DONConfig {
         var maxSeqGap: UInt64
         /// The rest of an OCR2 ConfigSet (signers are above).
         var ocr2: OCR2File?
+        /// Seconds after which a report is `expired` (absent: the scheme's default).
+        var maxAgeSeconds: UInt64?
+        /// The rest of a Data Streams Verifier config or a KeystoneForwarder config (the fields
+        /// `don import` reads; signers are above).
+        var datastreams: DataStreamsFile?
+        var keystone: KeystoneFile?
+    }
+
+    struct DataStreamsFile: Codable {
+        var configDigest: String
+        var f: UInt8
+        var donId: UInt32?
+        var feedId: String?
+        var chainId: String?
+        var contractAddress: String?
+        var configCount: UInt64?
+        var offchainTransmitters: [String]?
+        var onchainConfig: String?
+        var offchainConfigVersion: UInt64?
+        var offchainConfig: String?
+
+        var fields: [String: Any] {
+            var o: [String: Any] = ["configDigest": configDigest, "f": Int(f)]
+            if let donId { o["donId"] = Int(donId) }
+            if let feedId { o["feedId"] = feedId }
+            if let chainId { o["chainId"] = chainId }
+            if let contractAddress { o["contractAddress"] = contractAddress }
+            if let configCount { o["configCount"] = configCount }
+            if let offchainTransmitters { o["offchainTransmitters"] = offchainTransmitters }
+            if let onchainConfig { o["onchainConfig"] = onchainConfig }
+            if let offchainConfigVersion { o["offchainConfigVersion"] = offchainConfigVersion }
+            if let offchainConfig { o["offchainConfig"] = offchainConfig }
+            return o
+        }
+
+        init(_ c: DataStreamsConfig) {
+            configDigest = "0x" + Hex.encode(c.digest)
+            f = c.f
+            donId = c.donID == 0 ? nil : c.donID
+            if let s = c.source {
+                feedId = "0x" + Hex.encode(s.feedID)
+                chainId = "\(s.chainID)"
+                contractAddress = s.verifier.description
+                configCount = s.configCount
+                offchainTransmitters = s.offchainTransmitters.map { "0x" + Hex.encode($0) }
+                onchainConfig = "0x" + Hex.encode(s.onchainConfig)
+                offchainConfigVersion = s.offchainConfigVersion
+                offchainConfig = "0x" + Hex.encode(s.offchainConfig)
+            }
+        }
+    }
+
+    struct KeystoneFile: Codable {
+        var donId: UInt32
+        var configVersion: UInt32
+        var f: UInt8
     }
 
     struct OCR2File: Codable {
@@ -164,13 +276,29 @@ extension DONConfig {
             ]
             if let d = o.configDigest { fields["configDigest"] = d }
             do {
-                try self.init(id: file.id, ocr2: try OCR2Config(configSet: fields), quorum: rule, thresholds: thresholds, layout: layout)
+                try self.init(id: file.id, evm: .ocr(try OCR2Config(configSet: fields), layout), quorum: rule, thresholds: thresholds,
+                              maxAge: file.maxAgeSeconds)
+            } catch let e as DONError {
+                throw DONError(e.code, e.message.hasPrefix("DON ") ? e.message : "DON \(file.id): \(e.message)")
+            }
+            return
+        case ReportScheme.dataStreams.rawValue, ReportScheme.keystone.rawValue:
+            let scheme = ReportScheme(rawValue: file.scheme!)!
+            guard var fields = scheme == .keystone ? file.keystone.map({ ["donId": Int($0.donId), "configVersion": Int($0.configVersion), "f": Int($0.f)] })
+                                                   : file.datastreams?.fields else {
+                throw DONError(.invalidConfig, "DON \(file.id): scheme \(scheme.rawValue) needs a '\(scheme.rawValue)' section (the contract's config)")
+            }
+            fields["signers"] = file.signers
+            do {
+                let evm: EVMContract = scheme == .keystone ? .keystone(try KeystoneConfig(configSet: fields))
+                                                           : .dataStreams(try DataStreamsConfig(configSet: fields))
+                try self.init(id: file.id, evm: evm, quorum: rule, thresholds: thresholds, maxAge: file.maxAgeSeconds)
             } catch let e as DONError {
                 throw DONError(e.code, e.message.hasPrefix("DON ") ? e.message : "DON \(file.id): \(e.message)")
             }
             return
         case let other:
-            throw DONError(.invalidConfig, "DON \(file.id): unknown scheme '\(other)' (\(ReportScheme.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw DONError(.invalidConfig, "DON \(file.id): unknown scheme '\(other)' (\(ReportScheme.names))")
         }
         let keys = try file.signers.enumerated().map { i, text in
             guard let key = Data(base64Encoded: text) else {
@@ -179,6 +307,7 @@ extension DONConfig {
             return Array(key)
         }
         try self.init(id: file.id, signers: keys, quorum: rule, thresholds: thresholds)
+        maxAge = file.maxAgeSeconds
     }
 
     public static func load(path: String) throws -> DONConfig {
@@ -191,16 +320,24 @@ extension DONConfig {
     }
 
     var file: File {
-        guard let o = ocr2 else {
-            return File(id: id, signers: signers.map { Data($0).base64EncodedString() }, quorum: quorum.rawValue,
-                        skipThreshold: thresholds.skip, validityThreshold: thresholds.validity, maxSeqGap: thresholds.maxSeqGap)
+        var f = File(id: id, signers: signers.map { Data($0).base64EncodedString() }, quorum: quorum.rawValue,
+                     skipThreshold: thresholds.skip, validityThreshold: thresholds.validity, maxSeqGap: thresholds.maxSeqGap,
+                     maxAgeSeconds: maxAge)
+        guard let evm else { return f }
+        f.scheme = scheme.rawValue
+        f.signers = evm.signers.map(\.description)
+        switch evm {
+        case .dataStreams(let c): f.datastreams = DataStreamsFile(c)
+        case .keystone(let c): f.keystone = KeystoneFile(donId: c.donID, configVersion: c.configVersion, f: c.f)
+        default: break
         }
-        return File(id: id, scheme: scheme.rawValue, signers: o.signers.map(\.description), quorum: quorum.rawValue,
-                    skipThreshold: thresholds.skip, validityThreshold: thresholds.validity, maxSeqGap: thresholds.maxSeqGap,
-                    ocr2: OCR2File(chainId: "\(o.chainID)", contractAddress: o.contractAddress.description, configCount: o.configCount,
-                                   transmitters: o.transmitters.map(\.description), f: o.f, onchainConfig: "0x" + Hex.encode(o.onchainConfig),
-                                   offchainConfigVersion: o.offchainConfigVersion, offchainConfig: "0x" + Hex.encode(o.offchainConfig),
-                                   configDigest: "0x" + Hex.encode(o.digest)))
+        if let o = ocr2 {
+            f.ocr2 = OCR2File(chainId: "\(o.chainID)", contractAddress: o.contractAddress.description, configCount: o.configCount,
+                              transmitters: o.transmitters.map(\.description), f: o.f, onchainConfig: "0x" + Hex.encode(o.onchainConfig),
+                              offchainConfigVersion: o.offchainConfigVersion, offchainConfig: "0x" + Hex.encode(o.offchainConfig),
+                              configDigest: "0x" + Hex.encode(o.digest))
+        }
+        return f
     }
 
     public func json() -> Data {

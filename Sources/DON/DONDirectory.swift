@@ -20,22 +20,15 @@ public struct DONDirectory {
     public func keyPath(_ index: Int) -> String { path + "/signer-\(index).key" }
 
     /// Creates a new DON of `nodes` signers with fresh keys. Refuses to overwrite an existing DON.
-    /// `ocr2-evm`: secp256k1 keys and a ConfigSet-shaped config (configCount 1, f = (n-1)/3,
-    /// random transmitters) for `chainID` and `contract` (random when nil).
+    /// EVM schemes: secp256k1 keys and the contract config of `DONConfig.fresh`.
     public static func create(at path: String, id: String, nodes: Int, quorum: QuorumRule, thresholds: SequenceThresholds,
                               scheme: ReportScheme = .ed25519, chainID: UInt64 = 1337, contract: EVMAddress? = nil,
                               configCount: UInt64 = 1) throws -> (DONConfig, [SignerKey]) {
         let dir = try prepare(path)
         let fm = FileManager.default
         let keys = (0..<nodes).map { SignerKey.generate(index: $0, scheme: scheme) }
-        let config: DONConfig
-        switch scheme {
-        case .ed25519:
-            config = try DONConfig(id: id, signers: keys.map(\.publicKey), quorum: quorum, thresholds: thresholds)
-        case .ocr2EVM, .ocr3EVM:
-            let ocr2 = OCR2Config.fresh(for: keys, chainID: chainID, contract: contract, configCount: configCount)
-            config = try DONConfig(id: id, ocr2: ocr2, quorum: quorum, thresholds: thresholds, layout: scheme.evmLayout!)
-        }
+        let config = try DONConfig.fresh(id: id, scheme: scheme, keys: keys, quorum: quorum, thresholds: thresholds, chainID: chainID,
+                                         contract: contract, configCount: configCount)
         for key in keys {
             let file = dir.keyPath(key.index)
             guard fm.createFile(atPath: file, contents: Data((key.seedBase64 + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
@@ -78,9 +71,9 @@ public struct DONDirectory {
         let current = try config()
         let keys = try keys(signers ?? Array(0..<current.requiredSignatures))
         let next: DONConfig
-        if let ocr2 = current.ocr2 {
-            guard current.evmLayout == .ocr2 else {
-                throw DONError(.invalidConfig, "\(current.id) is an ocr3-evm DON: its seqNrs restart with each config, so a next config cannot take effect at a seq; put the new ConfigSet in the genesis")
+        if current.evm != nil {
+            guard let ocr2 = current.ocr2, current.evmLayout == .ocr2 else {
+                throw DONError(.invalidConfig, "\(current.id) is a \(current.scheme.rawValue) DON: its seqNrs restart with each config, so a next config cannot take effect at a seq; put the new config in the genesis")
             }
             if let configSet {
                 next = try DONConfig(id: current.id, ocr2: configSet, quorum: quorum, thresholds: current.thresholds)

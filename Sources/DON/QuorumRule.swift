@@ -36,13 +36,24 @@ public enum ReportScheme: String, Sendable, CaseIterable {
     case ocr2EVM = "ocr2-evm"
     /// OCR3 `commit` calldata (CCIP's MultiOCR3Base), signed as libocr's EVM keyring `Sign3`.
     case ocr3EVM = "ocr3-evm"
+    /// Data Streams signed reports, as the llo-feeds Verifier's `verify` takes them.
+    case dataStreams = "datastreams"
+    /// CRE/Keystone reports, as KeystoneForwarder's `report` takes them.
+    case keystone
 
-    /// The EVM transmission layout (nil for ed25519).
+    /// The `(reportContext, report, rs, ss, rawVs)` layout (nil for ed25519 and keystone).
     public var evmLayout: EVMLayout? {
         switch self {
-        case .ed25519: nil
+        case .ed25519, .keystone: nil
         case .ocr2EVM: .ocr2
         case .ocr3EVM: .ocr3
+        case .dataStreams: .dataStreams
         }
     }
+
+    /// Signed with secp256k1 keys whose EVM addresses are the signers.
+    public var isEVM: Bool { self != .ed25519 }
+
+    /// The names `--scheme` takes, for messages.
+    public static let names = allCases.map(\.rawValue).joined(separator: ", ")
 }

@@ -12,6 +12,8 @@ public enum ReportReason: String, Sendable, CaseIterable {
     case duplicate
     case equivocation
     case tooLate = "too_late"
+    /// Older than the DON's maxAge or past its own expiry (see `Freshness`).
+    case expired
     // REJECT
     case malformed = "malformed_report"
     case unknownDON = "unknown_don"
@@ -26,7 +28,7 @@ public enum ReportReason: String, Sendable, CaseIterable {
     public var verdict: Verdict {
         switch self {
         case .newHead, .firstReport, .lateFill, .synced: .accept
-        case .duplicate, .equivocation, .tooLate: .ignore
+        case .duplicate, .equivocation, .tooLate, .expired: .ignore
         default: .reject
         }
     }

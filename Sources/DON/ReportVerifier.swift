@@ -30,19 +30,22 @@ public struct ReportVerifier: Sendable {
     }
 
     /// - Parameter bestKnownHead: a head higher than the local one learned from peers, if any.
+    /// - Parameter now: Unix seconds to judge freshness at (the DON's `maxAge`, a report's own
+    ///   expiry); nil: not judged.
     public func verify(
-        data: [UInt8], topic: String, state: SequenceState?, bestKnownHead: UInt64? = nil
+        data: [UInt8], topic: String, state: SequenceState?, bestKnownHead: UInt64? = nil, now: UInt64? = nil
     ) throws -> ReportDecision {
-        try verify(data: data, topic: topic, state: state, knownHead: { _ in bestKnownHead })
+        try verify(data: data, topic: topic, state: state, knownHead: { _ in bestKnownHead }, now: now)
     }
 
     /// - Parameter knownHead: the highest head peers reported for a DON (by id), if any.
     /// - Parameter decoded: `data` already decoded (`DecodedReport.decode`), so it is not again.
     public func verify(
-        data: [UInt8], topic: String, state: SequenceState?, knownHead: (String) -> UInt64?, decoded: DecodedReport? = nil
+        data: [UInt8], topic: String, state: SequenceState?, knownHead: (String) -> UInt64?, decoded: DecodedReport? = nil,
+        now: UInt64? = nil
     ) throws -> ReportDecision {
         let checked: Checked
-        switch checkQuorum(data: data, topic: topic, decoded: decoded, live: true) {
+        switch checkQuorum(data: data, topic: topic, decoded: decoded, live: true, now: now) {
         case .failure(let failed): return failed.decision
         case .success(let ok): checked = ok
         }
@@ -76,13 +79,14 @@ public struct ReportVerifier: Sendable {
         var config: DONConfig
     }
 
-    /// Decodes the report (unless given decoded) and checks DON, config digest and quorum
-    /// signatures, by the scheme its bytes show (`EVMTransmit.looksLikeCalldata`).
-    private func checkQuorum(data: [UInt8], topic: String, decoded: DecodedReport? = nil, live: Bool) -> Result<Checked, Failed> {
+    /// Decodes the report (unless given decoded) and checks DON, config digest, freshness (live,
+    /// with `now`) and quorum signatures, by the scheme its bytes show
+    /// (`EVMTransmit.looksLikeCalldata`).
+    private func checkQuorum(data: [UInt8], topic: String, decoded: DecodedReport? = nil, live: Bool, now: UInt64? = nil) -> Result<Checked, Failed> {
         guard data.count <= maxReportBytes else {
             return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "report is \(data.count) bytes, over the \(maxReportBytes)-byte limit", don: "", seq: 0)))
         }
-        if EVMTransmit.looksLikeCalldata(data) { return checkOCR2(data: data, decoded: decoded, live: live) }
+        if EVMTransmit.looksLikeCalldata(data) { return checkEVM(data: data, decoded: decoded, live: live, now: now) }
         let signed: P2pmq_Don_SignedReport
         let digest: [UInt8]
         if let decoded, case .signed(let s) = decoded.envelope {
@@ -106,8 +110,8 @@ public struct ReportVerifier: Sendable {
             return failed((.unknownDON, "DON '\(report.donID)' is not in the registry"))
         }
         let config = entry.config
-        guard config.ocr2 == nil else {
-            return failed((.malformed, "DON \(config.id) is an ocr2-evm DON: its reports are transmit calldata, not SignedReport protobufs"))
+        guard config.evm == nil else {
+            return failed((.malformed, "DON \(config.id) is a \(config.scheme.rawValue) DON: its reports are EVM calldata, not SignedReport protobufs"))
         }
         guard Array(report.configDigest) == config.digest else {
             let named = Hex.encode(report.configDigest.prefix(8))
@@ -115,6 +119,9 @@ public struct ReportVerifier: Sendable {
                 return failed((.wrongConfigDigest, "report seq \(report.seq) is signed under \(config.id) v\(other.version) (\(named), from seq \(other.effectiveSeq)); seq \(report.seq) falls under v\(entry.version) (from seq \(entry.effectiveSeq))"))
             }
             return failed((.wrongConfigDigest, "report names config \(named), DON \(config.id) v\(entry.version) has \(Hex.encode(config.digest.prefix(8)))"))
+        }
+        if let now, report.timestamp > 0, let r = Freshness.judge(stated: report.timestamp / 1_000_000_000, expiresAt: nil, now: now, config: config) {
+            return failed(r)
         }
         let checked = Checked(don: report.donID, seq: report.seq, digest: digest, config: config)
         let key = verified == nil ? nil : VerifiedReports.key(data: data, configDigest: config.digest)
@@ -126,41 +133,46 @@ public struct ReportVerifier: Sendable {
         return .success(checked)
     }
 
-    /// EVM calldata (OCR2 transmit, OCR3 commit): the DON is the one whose config digest it names
-    /// (its current config for live gossip, any of its configs for history), which also says the
-    /// layout; signatures recover to distinct signer addresses, a quorum of them (`OCR2Quorum`).
-    private func checkOCR2(data: [UInt8], decoded: DecodedReport?, live: Bool) -> Result<Checked, Failed> {
+    /// EVM calldata: the DON is the one whose config digest it names (Keystone: whose forwarder
+    /// config id its metadata names), its current config for live gossip, any of its configs for
+    /// history; that DON's family says the layout. Signatures recover to distinct signer
+    /// addresses, a quorum of them (`EVMQuorum`).
+    private func checkEVM(data: [UInt8], decoded: DecodedReport?, live: Bool, now: UInt64?) -> Result<Checked, Failed> {
         func malformed(_ error: Error) -> Result<Checked, Failed> {
             let detail = (error as? DONError)?.message ?? "\(error)"
             return .failure(Failed(decision: ReportDecision(reason: .malformed, detail: "EVM calldata: \(detail)", don: "", seq: 0)))
         }
-        guard let digest = EVMTransmit.configDigest(of: data), let found = registry.entry(digest: digest), found.entry.config.ocr2 != nil else {
-            // No DON has this digest: well-formed calldata of either layout names an unknown DON.
-            do { _ = try EVMTransmit.decode(data, layout: .ocr2) } catch let ocr2Error {
-                guard (try? EVMTransmit.decode(data, layout: .ocr3)) != nil else { return malformed(ocr2Error) }
+        let report: EVMReport
+        let found: (don: String, entry: DONRegistry.Entry, isCurrent: Bool)
+        if let decoded, let r = decoded.evmReport, let f = registry.entry(digest: r.registryKey) {
+            (report, found) = (r, f)
+        } else {
+            switch EVMReport.locate(data, in: registry) {
+            case .malformed(let error): return malformed(error)
+            case .unknown(let named):
+                return .failure(Failed(decision: ReportDecision(reason: .unknownDON, detail: "no DON in the registry has \(named)", don: "", seq: 0)))
+            case .found(let r, let f): (report, found) = (r, f)
             }
-            let named = EVMTransmit.configDigest(of: data).map { "0x" + Hex.encode($0) } ?? "?"
-            return .failure(Failed(decision: ReportDecision(reason: .unknownDON, detail: "no DON in the registry has config digest \(named)", don: "", seq: 0)))
         }
         let config = found.entry.config
-        let transmit: EVMTransmit
-        if let decoded, case .ocr2(let t) = decoded.envelope, t.layout == config.evmLayout {
-            transmit = t
-        } else {
-            do { transmit = try EVMTransmit.decode(data, layout: config.evmLayout) } catch { return malformed(error) }
-        }
-        let hash = decoded?.digest ?? transmit.signedHash
-        let seq = config.seq(of: transmit)
+        // The decoded report's digest is this hash, computed once already.
+        let hash = decoded?.digest ?? report.signedHash
+        let seq = report.seq(under: config)
         func failed(_ r: (ReportReason, String)) -> Result<Checked, Failed> {
             .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: found.don, seq: seq, reportDigest: hash)))
         }
-        if live, !found.isCurrent, let current = registry[found.don], let now = current.ocr2, let then = config.ocr2 {
-            return failed((.wrongConfigDigest, "signed under \(found.don)'s config \(then.configCount) (0x\(Hex.encode(digest.prefix(8)))); the contract's current config is \(now.configCount) (0x\(Hex.encode(current.digest.prefix(8))))"))
+        if live, !found.isCurrent, let current = registry[found.don] {
+            let then = config.ocr2.map { "config \($0.configCount) " } ?? ""
+            let latest = current.ocr2.map { "config \($0.configCount) " } ?? ""
+            return failed((.wrongConfigDigest, "signed under \(found.don)'s \(then)(0x\(Hex.encode(config.digest.prefix(8)))); the contract's current config is \(latest)(0x\(Hex.encode(current.digest.prefix(8))))"))
+        }
+        if live, let now, let time = report.time, let r = Freshness.judge(stated: time.stated, expiresAt: time.expiresAt, now: now, config: config) {
+            return failed(r)
         }
         let checked = Checked(don: found.don, seq: seq, digest: hash, config: config)
         let key = verified == nil ? nil : VerifiedReports.key(data: data, configDigest: config.digest)
         if let verified, let key, verified.contains(key) { return .success(checked) }
-        if let failure = OCR2Quorum.check(transmit, hash: hash, config: config) { return failed(failure) }
+        if let failure = EVMQuorum.check(report.signatures, hash: hash, config: config) { return failed(failure) }
         if let verified, let key { verified.insert(key) }
         return .success(checked)
     }
@@ -172,8 +184,11 @@ public struct ReportVerifier: Sendable {
 public struct DecodedReport: Sendable {
     public enum Envelope: Sendable {
         case signed(P2pmq_Don_SignedReport)
-        /// EVM calldata (OCR2 transmit or OCR3 commit: `layout` says which).
+        /// EVM calldata (OCR2 transmit, OCR3 commit or a Data Streams signed report: `layout`
+        /// says which).
         case ocr2(EVMTransmit)
+        /// KeystoneForwarder `report` calldata.
+        case keystone(KeystoneReport)
     }
 
     public let envelope: Envelope
@@ -182,10 +197,19 @@ public struct DecodedReport: Sendable {
     /// Ed25519 envelope: `ReportDigest` under the topic; EVM: the hash every oracle signed.
     public let digest: [UInt8]
 
+    /// The EVM report this envelope holds, if it is one.
+    var evmReport: EVMReport? {
+        switch envelope {
+        case .signed: nil
+        case .ocr2(let t): .transmit(t)
+        case .keystone(let k): .keystone(k)
+        }
+    }
+
     /// The report's digest alone (no registry needed): for a record whose DON and seq are known.
     public static func digest(of data: [UInt8], topic: String) -> [UInt8]? {
         if EVMTransmit.looksLikeCalldata(data) {
-            return EVMTransmit.decodeAnyLayout(data)?.signedHash
+            return EVMReport.decodeAny(data)?.signedHash
         }
         guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
         return ReportDigest.of(signed.report, topic: topic)
@@ -195,9 +219,12 @@ public struct DecodedReport: Sendable {
     /// digest `registry` knows (the verifier then says why).
     public static func decode(_ data: [UInt8], topic: String, registry: DONRegistry? = nil) -> DecodedReport? {
         if EVMTransmit.looksLikeCalldata(data) {
-            guard let registry, let digest = EVMTransmit.configDigest(of: data), let found = registry.entry(digest: digest),
-                  found.entry.config.ocr2 != nil, let t = try? EVMTransmit.decode(data, layout: found.entry.config.evmLayout) else { return nil }
-            return DecodedReport(envelope: .ocr2(t), don: found.don, seq: found.entry.config.seq(of: t), digest: t.signedHash)
+            guard let registry, case .found(let report, let found) = EVMReport.locate(data, in: registry) else { return nil }
+            let envelope: Envelope = switch report {
+            case .transmit(let t): .ocr2(t)
+            case .keystone(let k): .keystone(k)
+            }
+            return DecodedReport(envelope: envelope, don: found.don, seq: report.seq(under: found.entry.config), digest: report.signedHash)
         }
         guard let signed = try? P2pmq_Don_SignedReport(serializedBytes: data), signed.hasReport else { return nil }
         return DecodedReport(envelope: .signed(signed), don: signed.report.donID, seq: signed.report.seq,

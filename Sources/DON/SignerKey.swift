@@ -39,7 +39,7 @@ public struct SignerKey: Sendable {
     }
 
     public static func generate(index: Int, scheme: ReportScheme) -> SignerKey {
-        guard scheme.evmLayout != nil else { return generate(index: index) }
+        guard scheme.isEVM else { return generate(index: index) }
         while true {
             let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
             if let key = try? SignerKey(index: index, secp256k1: secret) { return key }

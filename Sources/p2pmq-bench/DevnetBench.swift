@@ -30,7 +30,7 @@ struct DevnetBench: AsyncParsableCommand {
         guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm, ocr3-evm or ed25519") }
         let keys = (0..<nodes).map { SignerKey.generate(index: $0, scheme: reportScheme) }
         let config: DONConfig
-        if reportScheme.evmLayout != nil {
+        if reportScheme.isEVM {
             let ocr2 = OCR2Config.fresh(for: keys)
             config = try DONConfig(id: "don-a", ocr2: ocr2, quorum: .fPlusOne, layout: reportScheme.evmLayout!)
         } else {

@@ -37,7 +37,7 @@ struct SyncBench: AsyncParsableCommand {
         let keys = (0..<signers).map { SignerKey.generate(index: $0, scheme: reportScheme) }
         let thresholds = SequenceThresholds(skip: 100, validity: 1000, maxSeqGap: 10_000)
         let config: DONConfig
-        if reportScheme.evmLayout != nil {
+        if reportScheme.isEVM {
             let ocr2 = OCR2Config.fresh(for: keys)
             config = try DONConfig(id: "don-bench", ocr2: ocr2, quorum: .fPlusOne, thresholds: thresholds, layout: reportScheme.evmLayout!)
         } else {

@@ -159,17 +159,7 @@ final class OCR2Tests: XCTestCase {
 /// The Swift side against an OCR2 implementation nobody here wrote (Python eth-keys, eth-abi,
 /// eth-hash): their configs, digests and calldata judged here; our calldata recovered there.
 final class OCR2OracleTests: XCTestCase {
-    static var python: String { (ProcessInfo.processInfo.environment["P2PMQ_INTEROP_DIR"] ?? "/tmp/p2pmq-interop") + "/eth/bin/python" }
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python/ocr2_oracle.py").path
-
-    func oracle(_ args: [String]) throws -> [String: Any] {
-        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
-            if ReferencePeer.required { XCTFail("the eth venv is not set up (scripts/test.sh makes it)") }
-            throw XCTSkip("the eth venv is not set up (scripts/test.sh makes it)")
-        }
-        let run = try Executable.run(program: Self.python, [Self.script] + args)
-        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stderr)
-    }
+    func oracle(_ args: [String]) throws -> [String: Any] { try EthOracle.run("ocr2_oracle.py", args) }
 
     /// ConfigSet fields and keys made by eth-keys; the digest eth-abi and eth-hash computed.
     func config() throws -> (fields: [String: Any], keys: [SignerKey], config: DONConfig) {

@@ -4,6 +4,7 @@ import DON
 import Foundation
 import Gossip
 import Store
+import Wire
 
 /// The node as the pubsub service's `PubsubNode`: how a message is judged (the registry's own
 /// updates, a connected validator with the node's context, or the `whenNoValidator` policy) and
@@ -22,12 +23,15 @@ extension AgentNode: PubsubNode {
         let state = ArrivalSequenceState(store: store, history: headHistory, arrivedAt: request.arrivedAt)
         let sync = self.sync
         let knownHead: @Sendable (String) -> UInt64? = { sync.bestKnownHead(topic: request.topic, don: $0) }
+        // Freshness is judged at this wall-clock time (and a validator at `received_ns`).
+        let wallNow = WallClock.nanoseconds()
         if await validators.count > 0 {
             var m = Proto_Message()
             m.messageID = request.idText
             m.topic = request.topic
             m.data = Data(request.data)
             m.from = request.from
+            m.receivedNs = Int64(clamping: wallNow)
             m.context = ValidationContextBuilder.live(report: key, topic: request.topic, state: state, knownHead: knownHead,
                                                       registryVersion: registry?.current.appliedUpdates ?? 0)
             if var answer = await validators.validate(m) {
@@ -40,7 +44,7 @@ extension AgentNode: PubsubNode {
         case .ignore: return .init(.ignore, report: key)
         case .don:
             guard let verifier = verifier(), let decision = try? verifier.verify(
-                data: request.data, topic: request.topic, state: state, knownHead: knownHead, decoded: decoded)
+                data: request.data, topic: request.topic, state: state, knownHead: knownHead, decoded: decoded, now: wallNow / 1_000_000_000)
             else {
                 return .ignore
             }

@@ -1,5 +1,6 @@
-/// The parts of the Solidity ABI that OCR2 needs: 32-byte words, dynamic `bytes` and dynamic
-/// arrays of words, encoded head then tail as `abi.encode` does.
+/// The parts of the Solidity ABI that OCR reports need: 32-byte words, dynamic `bytes`, dynamic
+/// arrays of words and of `bytes` (KeystoneForwarder's signatures), encoded head then tail as
+/// `abi.encode` does.
 public enum ABIValue: Sendable {
     /// A static 32-byte value (uint, address, bytes32: already padded).
     case word([UInt8])
@@ -7,6 +8,9 @@ public enum ABIValue: Sendable {
     case bytes([UInt8])
     /// `T[]` of static words: length word, then the words.
     case words([[UInt8]])
+    /// `bytes[]`: length word, one offset per element (from after the length word), then each
+    /// element as `bytes`.
+    case bytesArray([[UInt8]])
 
     /// `abi.encode(values...)`.
     public static func encode(_ values: [ABIValue]) -> [UInt8] {
@@ -23,6 +27,15 @@ public enum ABIValue: Sendable {
                 head += uint(UInt64(headSize + tail.count))
                 tail += uint(UInt64(ws.count))
                 for w in ws { tail += w }
+            case .bytesArray(let items):
+                head += uint(UInt64(headSize + tail.count))
+                tail += uint(UInt64(items.count))
+                var at = 32 * items.count
+                for item in items {
+                    tail += uint(UInt64(at))
+                    at += 32 + item.count + padding(item.count)
+                }
+                for item in items { tail += uint(UInt64(item.count)) + item + [UInt8](repeating: 0, count: padding(item.count)) }
             }
         }
         return head + tail

@@ -1,28 +1,35 @@
 import Wire
 
-/// The two transmission layouts OCR DONs send to EVM contracts, which is what an EVM DON's topic
-/// carries (with or without the 4-byte selector):
+/// The three `(reportContext, report, rs, ss, rawVs)` layouts OCR DONs send to EVM contracts,
+/// which is what an EVM DON's topic carries:
 /// - OCR2 `transmit(bytes32[3] reportContext, bytes report, bytes32[] rs, bytes32[] ss, bytes32 rawVs)`
-///   (OCR2Base/OCR2Aggregator): context = [config digest, 27 zero bytes || epoch (u32) || round (u8),
-///   extra hash].
+///   (OCR2Base/OCR2Aggregator), with or without the selector: context = [config digest, 27 zero
+///   bytes || epoch (u32) || round (u8), extra hash].
 /// - OCR3 `commit(bytes32[2] reportContext, bytes report, bytes32[] rs, bytes32[] ss, bytes32 rawVs)`
-///   (CCIP's MultiOCR3Base): context = [config digest, 24 zero bytes || seqNr (u64)].
+///   (CCIP's MultiOCR3Base), with or without the selector: context = [config digest, 24 zero bytes
+///   || seqNr (u64)].
+/// - Data Streams: the `signedReport` its Verifier's `verify` takes (llo-feeds Verifier), which is
+///   OCR2's argument encoding with no selector; LLO derives epoch = seqNr / 256 and round =
+///   seqNr % 256 (chainlink-data-streams `LegacyReportContext`) and puts donId << 32 | 1 in the
+///   extra hash.
 ///
-/// Both sign `keccak256(keccak256(report) || reportContext...)` (OCR3: libocr's EVM keyring
+/// All sign `keccak256(keccak256(report) || reportContext...)` (OCR3: libocr's EVM keyring
 /// `ReportToSigData3`). Decoding is strict, as the contracts' own length check is: the canonical
 /// ABI layout only (offsets where `abi.encode` puts them, zero padding, the exact total length),
 /// at most 32 signatures (`rawVs` has one byte each, zeros after the last), rs and ss of the same
 /// length, nothing trailing: what decodes encodes back to the same bytes.
 public enum EVMLayout: Sendable, Equatable {
-    case ocr2, ocr3
+    case ocr2, ocr3, dataStreams
 
     /// Words of the report context.
-    public var contextWords: Int { self == .ocr2 ? 3 : 2 }
+    public var contextWords: Int { self == .ocr3 ? 2 : 3 }
 
-    public var selector: [UInt8] {
+    /// The function selector calldata may start with (nil: the layout is an argument, not a call).
+    public var selector: [UInt8]? {
         switch self {
         case .ocr2: [0xb1, 0xdc, 0x65, 0xa4]
         case .ocr3: Self.commitSelector
+        case .dataStreams: nil
         }
     }
 
@@ -30,7 +37,16 @@ public enum EVMLayout: Sendable, Equatable {
     static let commitSelector = Array(Keccak256.hash(Array("commit(bytes32[2],bytes,bytes32[],bytes32[],bytes32)".utf8)).prefix(4))
 
     /// Zero bytes that lead reportContext[1] (before the epoch and round, or the seqNr).
-    var contextPadding: Int { self == .ocr2 ? 27 : 24 }
+    var contextPadding: Int { self == .ocr3 ? 24 : 27 }
+
+    /// The scheme name of DONs that send this layout.
+    public var scheme: ReportScheme {
+        switch self {
+        case .ocr2: .ocr2EVM
+        case .ocr3: .ocr3EVM
+        case .dataStreams: .dataStreams
+        }
+    }
 }
 
 public struct EVMTransmit: Sendable, Equatable {
@@ -41,10 +57,10 @@ public struct EVMTransmit: Sendable, Equatable {
     public var report: [UInt8]
     public var signatures: [Secp256k1.Signature]
 
-    /// An OCR2 transmission.
+    /// An OCR2 transmission (or a Data Streams signed report: `layout` .dataStreams).
     public init(configDigest: [UInt8], epoch: UInt32, round: UInt8, extraHash: [UInt8] = [UInt8](repeating: 0, count: 32),
-                report: [UInt8], signatures: [Secp256k1.Signature] = []) {
-        layout = .ocr2
+                report: [UInt8], signatures: [Secp256k1.Signature] = [], layout: EVMLayout = .ocr2) {
+        self.layout = layout
         reportContext = [configDigest, [UInt8](repeating: 0, count: 27) + withUnsafeBytes(of: epoch.bigEndian, Array.init) + [round], extraHash]
         self.report = report
         self.signatures = signatures
@@ -79,26 +95,22 @@ public struct EVMTransmit: Sendable, Equatable {
     }
 
     /// Signs the signed hash with each signer key, in order; each must be a secp256k1 key.
-    public mutating func sign(with keys: [SignerKey]) throws {
-        try sign(with: keys.map { key in
-            guard let secret = key.secp256k1Secret else { throw DONError(.invalidKey, "signer \(key.index) is not a secp256k1 key") }
-            return secret
-        })
-    }
+    public mutating func sign(with keys: [SignerKey]) throws { signatures = try Secp256k1.sign(hash: signedHash, keys: keys) }
 
-    /// Calldata of either layout, decoded without knowing which (nil: neither).
+    /// Calldata of any layout, decoded without knowing which (nil: none). Without a selector the
+    /// OCR2 and Data Streams layouts are the same bytes; it then says `.ocr2`.
     public static func decodeAnyLayout(_ data: [UInt8]) -> EVMTransmit? {
         (try? decode(data, layout: .ocr2)) ?? (try? decode(data, layout: .ocr3))
     }
 
-    /// The calldata (`withSelector`: as a transaction carries it).
+    /// The calldata (`withSelector`: as a transaction carries it, for layouts that are calls).
     public func encode(withSelector: Bool = true) -> [UInt8] {
         var rawVs = [UInt8](repeating: 0, count: 32)
         for (i, s) in signatures.enumerated() where i < 32 { rawVs[i] = s.v }
         let args = ABIValue.encode(reportContext.map(ABIValue.word) + [
             .bytes(report), .words(signatures.map(\.r)), .words(signatures.map(\.s)), .word(rawVs),
         ])
-        return (withSelector ? layout.selector : []) + args
+        return (withSelector ? layout.selector ?? [] : []) + args
     }
 
     /// The config digest calldata of either layout names (its first argument word), if it is
@@ -114,8 +126,11 @@ public struct EVMTransmit: Sendable, Equatable {
     public static func decode(_ data: [UInt8], layout: EVMLayout = .ocr2) throws -> EVMTransmit {
         var body = data[...]
         if data.count % 32 == 4 {
-            guard Array(data.prefix(4)) == layout.selector else {
-                throw DONError(.invalidReport, "calldata starts with selector \(Hex.encode(data.prefix(4))), not \(Hex.encode(layout.selector))")
+            guard let selector = layout.selector else {
+                throw DONError(.invalidReport, "a Data Streams signed report is whole 32-byte words, this is \(data.count) bytes")
+            }
+            guard Array(data.prefix(4)) == selector else {
+                throw DONError(.invalidReport, "calldata starts with selector \(Hex.encode(data.prefix(4))), not \(Hex.encode(selector))")
             }
             body = data.dropFirst(4)
         }
@@ -133,8 +148,8 @@ public struct EVMTransmit: Sendable, Equatable {
         }
         let context = (0..<layout.contextWords).map { Array(word($0 * 32)) }
         guard context[1].prefix(layout.contextPadding).allSatisfy({ $0 == 0 }) else {
-            throw DONError(.invalidReport, layout == .ocr2 ? "reportContext[1] must be 27 zero bytes, the epoch and the round"
-                                                           : "reportContext[1] must be 24 zero bytes and the sequence number")
+            throw DONError(.invalidReport, layout == .ocr3 ? "reportContext[1] must be 24 zero bytes and the sequence number"
+                                                           : "reportContext[1] must be 27 zero bytes, the epoch and the round")
         }
         // Offsets where abi.encode puts them: report, then rs, then ss.
         let c = layout.contextWords * 32
@@ -161,9 +176,9 @@ public struct EVMTransmit: Sendable, Equatable {
         guard rawVs.dropFirst(count).allSatisfy({ $0 == 0 }) else {
             throw DONError(.invalidReport, "rawVs has non-zero bytes past its \(count) signatures")
         }
-        var t = layout == .ocr2
-            ? EVMTransmit(configDigest: context[0], epoch: 0, round: 0, report: [])
-            : EVMTransmit(configDigest: context[0], seqNr: 0, report: [])
+        var t = layout == .ocr3
+            ? EVMTransmit(configDigest: context[0], seqNr: 0, report: [])
+            : EVMTransmit(configDigest: context[0], epoch: 0, round: 0, report: [], layout: layout)
         t.reportContext = context
         t.report = Array(args[(reportAt + 32)..<reportEnd])
         t.signatures = (0..<count).map { i in

@@ -65,54 +65,20 @@ public struct OCR2Config: Sendable, Equatable {
 /// `configDigest`, checked against the computed one.
 extension OCR2Config {
     public init(configSetJSON data: Data) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw DONError(.invalidConfig, "not a JSON object of ConfigSet fields")
-        }
-        try self.init(configSet: object)
+        try self.init(configSet: try JSONFields.object(data, what: "ConfigSet"))
     }
 
     /// From the fields; `configDigest`, when present, must be the one these fields give.
     public init(configSet o: [String: Any]) throws {
-        func field<T>(_ key: String, _ read: (Any) throws -> T?) throws -> T {
-            guard let raw = o[key] else { throw DONError(.invalidConfig, "'\(key)' is missing") }
-            guard let value = try read(raw) else { throw DONError(.invalidConfig, "'\(key)' has the wrong type: \(raw)") }
-            return value
-        }
-        func number(_ key: String) throws -> UInt64 {
-            try field(key) { raw in
-                if let n = raw as? NSNumber {
-                    guard n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded(), let v = UInt64(exactly: n.doubleValue) else {
-                        throw DONError(.invalidConfig, "'\(key)' must be a whole number >= 0, got \(n)")
-                    }
-                    return v
-                }
-                if let s = raw as? String {
-                    guard let v = UInt64(s) else { throw DONError(.invalidConfig, "'\(key)' must be a decimal number below 2^64, got '\(s)'") }
-                    return v
-                }
-                return nil
-            }
-        }
-        func address(_ key: String, _ text: String) throws -> EVMAddress {
-            do { return try EVMAddress(hex: text) } catch let e as DONError { throw DONError(.invalidConfig, "'\(key)': \(e.message)") }
-        }
-        func addresses(_ key: String) throws -> [EVMAddress] {
-            try field(key) { $0 as? [String] }.map { try address(key, $0) }
-        }
-        func hex(_ key: String) throws -> [UInt8] {
-            let text = try field(key) { $0 as? String }
-            let body = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
-            guard let bytes = Hex.decode(body.lowercased()) else { throw DONError(.invalidConfig, "'\(key)' is not 0x hex: '\(text.prefix(40))'") }
-            return bytes
-        }
-        let f = try number("f")
+        let fields = JSONFields(o)
+        let f = try fields.number("f")
         guard f <= 255 else { throw DONError(.invalidConfig, "'f' must fit a uint8, got \(f)") }
-        self.init(chainID: try number("chainId"), contractAddress: try address("contractAddress", try field("contractAddress") { $0 as? String }),
-                  configCount: try number("configCount"), signers: try addresses("signers"), transmitters: try addresses("transmitters"),
-                  f: UInt8(f), onchainConfig: try hex("onchainConfig"), offchainConfigVersion: try number("offchainConfigVersion"),
-                  offchainConfig: try hex("offchainConfig"))
+        self.init(chainID: try fields.number("chainId"), contractAddress: try fields.address("contractAddress"),
+                  configCount: try fields.number("configCount"), signers: try fields.addresses("signers"), transmitters: try fields.addresses("transmitters"),
+                  f: UInt8(f), onchainConfig: try fields.hex("onchainConfig"), offchainConfigVersion: try fields.number("offchainConfigVersion"),
+                  offchainConfig: try fields.hex("offchainConfig"))
         if o["configDigest"] != nil {
-            let given = try hex("configDigest")
+            let given = try fields.hex("configDigest")
             guard given == digest else {
                 throw DONError(.invalidConfig, "'configDigest' is 0x\(Hex.encode(given)) but the fields give 0x\(Hex.encode(digest)) (OCR2Base's digest of chainId, contractAddress, configCount, signers, transmitters, f, onchainConfig, offchainConfigVersion, offchainConfig)")
             }

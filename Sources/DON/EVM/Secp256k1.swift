@@ -64,3 +64,14 @@ public enum Secp256k1 {
         return Array(out[1..<65])
     }
 }
+
+extension Secp256k1 {
+    /// `hash` signed by each signer key, in order; each must be a secp256k1 key.
+    static func sign(hash: [UInt8], keys: [SignerKey]) throws -> [Signature] {
+        try keys.map { key in
+            guard let secret = key.secp256k1Secret else { throw DONError(.invalidKey, "signer \(key.index) is not a secp256k1 key") }
+            guard let s = sign(hash: hash, secretKey: secret) else { throw DONError(.invalidKey, "signer \(key.index): not a secp256k1 secret key") }
+            return s
+        }
+    }
+}

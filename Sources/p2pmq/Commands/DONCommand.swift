@@ -18,9 +18,9 @@ struct DONCommand: ParsableCommand {
         @Option(help: "The DON id.") var id: String
         @Option(help: "Number of signers.") var nodes: Int
         @Option(help: "Folder to write into.") var out: String
-        @Option(help: "ed25519 (our signed envelope), ocr2-evm (OCR2 transmit calldata, secp256k1 keys, a ConfigSet-shaped config) or ocr3-evm (OCR3 commit calldata, seq = seqNr).")
+        @Option(help: "ed25519 (our signed envelope), ocr2-evm (OCR2 transmit calldata, secp256k1 keys, a ConfigSet-shaped config), ocr3-evm (OCR3 commit calldata, seq = seqNr), datastreams (Data Streams signed reports, a v0.3 Verifier config) or keystone (KeystoneForwarder report calldata, donId 1 config version 1).")
         var scheme = "ed25519"
-        @Option(help: "Quorum rule: n-f (ed25519 default), f+1 (ocr2-evm default), 2f+1 or unique ((n+f)/2+1).") var quorum: String?
+        @Option(help: "Quorum rule: n-f (ed25519 default), f+1 (EVM default; datastreams and keystone take only f+1), 2f+1 or unique ((n+f)/2+1).") var quorum: String?
         @Option(name: .customLong("chain-id"), help: "ocr2-evm: the chain id of the config.") var chainID: UInt64 = 1337
         @Option(help: "ocr2-evm: the OCR2 contract's address (default: a random one).") var contract: String?
         @Option(help: "Sequence skip threshold.") var skip: UInt64 = 10
@@ -31,16 +31,16 @@ struct DONCommand: ParsableCommand {
         var reportScheme: ReportScheme? { ReportScheme(rawValue: scheme) }
 
         func validate() throws {
-            guard let reportScheme else { throw ValidationError("--scheme must be ed25519, ocr2-evm or ocr3-evm") }
+            guard let reportScheme else { throw ValidationError("--scheme must be one of \(ReportScheme.names)") }
             guard (1...1024).contains(nodes) else { throw ValidationError("--nodes must be 1 to 1024") }
-            if reportScheme.evmLayout != nil, !(4...31).contains(nodes) { throw ValidationError("--nodes must be 4 to 31 for \(scheme) (f >= 1, 3f < n, at most 31 oracles)") }
+            if reportScheme.isEVM, !(4...31).contains(nodes) { throw ValidationError("--nodes must be 4 to 31 for \(scheme) (f >= 1, 3f < n, at most 31 oracles)") }
             if let quorum, QuorumRule(text: quorum) == nil { throw ValidationError("--quorum must be one of \(QuorumRule.names)") }
             if let contract { do { _ = try EVMAddress(hex: contract) } catch let e as DONError { throw ValidationError("--contract: \(e.message)") } }
         }
 
         func run() throws {
             let scheme = reportScheme!
-            let rule = quorum.flatMap(QuorumRule.init(text:)) ?? (scheme.evmLayout != nil ? .fPlusOne : .default)
+            let rule = quorum.flatMap(QuorumRule.init(text:)) ?? (scheme.isEVM ? .fPlusOne : .default)
             let (config, _) = try DONDirectory.create(
                 at: out, id: id, nodes: nodes, quorum: rule,
                 thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap),
@@ -54,7 +54,9 @@ struct DONCommand: ParsableCommand {
         @Argument(help: "The config event's fields (JSON).") var file: String
         @Option(help: "The DON id (names it in the registry, heads and history).") var id: String
         @Option(help: "Folder to write into.") var out: String
-        @Option(help: "f+1 (default) or unique ((n+f)/2+1).") var quorum = "f+1"
+        @Option(help: "f+1 (default) or, for ocr2/ocr3, unique ((n+f)/2+1).") var quorum = "f+1"
+        @Option(name: .customLong("max-age"), help: "Seconds after which a report is IGNOREd as expired (default: 300 for datastreams and keystone, none for ocr2/ocr3; 0: none).")
+        var maxAge: UInt64?
         @Option(help: "Sequence skip threshold.") var skip: UInt64 = 10
         @Option(help: "Sequence validity threshold (greater than --skip).") var validity: UInt64 = 100
         @Option(name: .customLong("max-seq-gap"), help: "Largest realistic jump ahead of the head.") var maxSeqGap: UInt64 = 1000
@@ -64,13 +66,14 @@ struct DONCommand: ParsableCommand {
             guard let rule = QuorumRule(text: quorum), [.fPlusOne, .unique].contains(rule) else { throw ValidationError("--quorum must be f+1 or unique") }
         }
 
-        /// Reads the ConfigSet, checks its digest and writes DIR/don.json for `scheme`.
+        /// Reads the config event, checks its digest and writes DIR/don.json for `scheme`.
         func run(scheme: ReportScheme) throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-            let ocr2: OCR2Config
-            do { ocr2 = try OCR2Config(configSetJSON: data) } catch let e as DONError { throw ValidationError("\(file): \(e.message)") }
-            let config = try DONConfig(id: id, ocr2: ocr2, quorum: QuorumRule(text: quorum)!,
-                                       thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap), layout: scheme.evmLayout!)
+            let config: DONConfig
+            do {
+                config = try DONConfig(id: id, evm: try EVMContract(scheme: scheme, configSetJSON: data), quorum: QuorumRule(text: quorum)!,
+                                       thresholds: SequenceThresholds(skip: skip, validity: validity, maxSeqGap: maxSeqGap), maxAge: maxAge)
+            } catch let e as DONError { throw ValidationError("\(file): \(e.message)") }
             try DONDirectory.write(config, at: out)
             printSummary(config, path: DONDirectory(path: out).configPath, json: json)
         }
@@ -86,25 +89,46 @@ struct DONCommand: ParsableCommand {
         (no keys: they stay on the DON's nodes).
         """
 
+    static let otherFamilies = """
+        datastreams: the llo-feeds Verifier's ConfigSet. v0.5: configDigest, signers, f (the \
+        digest is taken as given; its prefix must be 0x0006 or 0x0009), optionally donId (LLO). \
+        v0.3: also feedId, chainId, contractAddress (the Verifier), configCount, \
+        offchainTransmitters (bytes32 values), onchainConfig, offchainConfigVersion, \
+        offchainConfig: the digest is recomputed as the v0.3 Verifier does (prefix 0x0006) \
+        and a differing configDigest is refused with both. Reports carry exactly f+1 \
+        signatures; seq = the OCR3 seqNr (epoch << 8 | round).
+
+        keystone: the KeystoneForwarder's ConfigSet: donId, configVersion, f, signers. \
+        Reports name it by config id donId << 32 | configVersion in their metadata and carry \
+        exactly f+1 signatures; seq = the OCR3 capability's seqNr (uint32).
+        """
+
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Make a DON config from an OCR contract's ConfigSet event (--family ocr2 or ocr3).",
-            discussion: DONCommand.importDiscussion + """
+            abstract: "Make a DON config from a contract's config event (--family ocr2, ocr3, datastreams or keystone).",
+            discussion: "ocr2 and ocr3: " + DONCommand.importDiscussion + """
 
 
                 ocr2: OCR2Base/OCR2Aggregator, reports are transmit calldata. ocr3: an OCR3 EVM \
                 contract (the same ConfigSet shape and digest), reports are commit calldata whose \
                 seq is the OCR3 seqNr.
-                """)
 
-        @Option(help: "ocr2 or ocr3.") var family: String
+
+                """ + DONCommand.otherFamilies)
+
+        static let families: [String: ReportScheme] = ["ocr2": .ocr2EVM, "ocr3": .ocr3EVM, "datastreams": .dataStreams, "keystone": .keystone]
+
+        @Option(help: "ocr2, ocr3, datastreams or keystone.") var family: String
         @OptionGroup var options: ImportOptions
 
         func validate() throws {
-            guard ["ocr2", "ocr3"].contains(family) else { throw ValidationError("--family must be ocr2 or ocr3 (datastreams and keystone are not built yet)") }
+            guard Self.families[family] != nil else { throw ValidationError("--family must be ocr2, ocr3, datastreams or keystone") }
+            if family == "datastreams" || family == "keystone", options.quorum != "f+1" {
+                throw ValidationError("--quorum: \(family) reports carry exactly f+1 signatures; the quorum is f+1")
+            }
         }
 
-        func run() throws { try options.run(scheme: family == "ocr3" ? .ocr3EVM : .ocr2EVM) }
+        func run() throws { try options.run(scheme: Self.families[family]!) }
     }
 
     struct ImportOCR2: ParsableCommand {
@@ -132,7 +156,7 @@ struct DONCommand: ParsableCommand {
 
 private func printSummary(_ c: DONConfig, path: String, json: Bool) {
     let digest = Hex.encode(c.digest)
-    let signers = c.ocr2.map { $0.signers.map(\.description) } ?? c.signers.map { Data($0).base64EncodedString() }
+    let signers = c.evm.map { $0.signers.map(\.description) } ?? c.signers.map { Data($0).base64EncodedString() }
     if json {
         var line = JSONLine()
         line.add("id", c.id)
@@ -142,21 +166,35 @@ private func printSummary(_ c: DONConfig, path: String, json: Bool) {
         line.add("required", c.requiredSignatures)
         line.add("digest", digest)
         line.add("config_digest", digest)
+        if let evm = c.evm { line.add("f", Int(evm.f)) }
         if let o = c.ocr2 {
-            line.add("f", Int(o.f))
             line.add("configCount", o.configCount)
             line.add("chainId", "\(o.chainID)")
             line.add("contractAddress", o.contractAddress.description)
         }
+        if case .dataStreams(let d) = c.evm {
+            line.add("donId", Int(d.donID))
+            if let s = d.source { line.add("feedId", "0x" + Hex.encode(s.feedID)) }
+        }
+        if case .keystone(let k) = c.evm {
+            line.add("donId", Int(k.donID))
+            line.add("configVersion", Int(k.configVersion))
+            line.add("configId", k.configID)
+        }
+        if let age = c.effectiveMaxAge { line.add("maxAge", age) }
         line.add("path", path)
         print(line.text)
     } else {
         print("DON \(c.id) (\(c.scheme.rawValue)): \(c.signers.count) signers, quorum \(c.requiredSignatures) (\(c.quorum.rawValue))")
         print("config digest \(digest)")
-        if let o = c.ocr2 {
-            print("OCR2 contract \(o.contractAddress) on chain \(o.chainID), config \(o.configCount), f \(o.f)")
-            print("signers \(signers.joined(separator: " "))")
+        switch c.evm {
+        case .ocr(let o, _): print("OCR contract \(o.contractAddress) on chain \(o.chainID), config \(o.configCount), f \(o.f)")
+        case .dataStreams(let d): print("Data Streams Verifier config, f \(d.f)" + (d.source.map { ", feed 0x\(Hex.encode($0.feedID))" } ?? "") + (d.donID == 0 ? "" : ", LLO DON \(d.donID)"))
+        case .keystone(let k): print("KeystoneForwarder config id \(k.configID) (donId \(k.donID), configVersion \(k.configVersion)), f \(k.f)")
+        case nil: break
         }
+        if c.evm != nil { print("signers \(signers.joined(separator: " "))") }
+        if let age = c.effectiveMaxAge { print("reports older than \(age) s are expired") }
         print("thresholds: skip \(c.thresholds.skip), validity \(c.thresholds.validity), max seq gap \(c.thresholds.maxSeqGap)")
         print("files: \(path)")
     }

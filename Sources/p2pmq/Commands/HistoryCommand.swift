@@ -2,6 +2,7 @@ import Wire
 import ArgumentParser
 import Foundation
 import Store
+import DON
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +11,9 @@ struct HistoryCommand: ParsableCommand {
         discussion: """
             Filters combine with AND. Times are RFC 3339 (2026-11-26T10:00:00Z), nanoseconds since \
             the epoch, or an age such as 15m, 2h, 7d. --json prints each record in the export format \
-            (with data_b64); the table shows the data size instead.
+            (with data_b64); the table shows the data size instead. Reports whose bodies the agent \
+            can read (Data Streams: feedId, timestamps, fees, prices; Keystone: the metadata) carry \
+            them as "report" in --json, and under their row with --decode.
             """)
 
     @OptionGroup var store: DataDirOptions
@@ -24,6 +27,7 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "Only this verdict (ACCEPT, IGNORE, REJECT).") var verdict: Verdict?
     @Option(help: "Only records forwarded by this peer.") var from: String?
     @Option(help: "Show the newest N matches (0: all).") var limit = 100
+    @Flag(help: "Table: print the fields of reports whose bodies the agent can read under their row.") var decode = false
 
     func run() throws {
         let (store, index) = try StoreAccess.openForQuery(self.store.dataDir)
@@ -43,8 +47,9 @@ struct HistoryCommand: ParsableCommand {
         if format.format == .json {
             for r in records {
                 var line = RecordJSON.encode(r)
-                _ = line.popLast()  // the export format plus the record's size
-                print(line + ",\"size\":\(r.data.count)}")
+                _ = line.popLast()  // the export format plus the record's size (and the report's fields)
+                let fields = ReportBodyFields.describe(r.data)
+                print(line + ",\"size\":\(r.data.count)" + (fields.isEmpty ? "" : ",\"report\":" + ReportBodyJSON.object(fields)) + "}")
             }
             return
         }
@@ -55,7 +60,17 @@ struct HistoryCommand: ParsableCommand {
                 .text(r.verdict.name), .text(r.reason), .text(r.from), .text(r.messageID), .number(UInt64(r.data.count)),
             ])
         }
-        print(table.render(format.format), terminator: "")
+        if decode, format.format == .table {
+            // The header, then each record's row followed by its readable fields.
+            let lines = table.render(.table).split(separator: "\n", omittingEmptySubsequences: false)
+            if let header = lines.first { print(header) }
+            for (i, r) in records.enumerated() where i + 1 < lines.count {
+                print(lines[i + 1])
+                for (name, value) in ReportBodyFields.describe(r.data) { print("    \(name) \(value)") }
+            }
+        } else {
+            print(table.render(format.format), terminator: "")
+        }
         if format.format == .table {
             if records.isEmpty { note("no records match") }
             else if let limit = query.limit, records.count == limit { note("showing the newest \(limit); --limit 0 shows all") }

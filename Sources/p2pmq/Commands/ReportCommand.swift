@@ -16,8 +16,12 @@ struct ReportCommand: ParsableCommand {
             discussion: """
                 ed25519 DONs: a SignedReport protobuf. ocr2-evm DONs: transmit calldata (with the \
                 selector) whose epoch and round give --seq under the DON's config (seq = (configCount \
-                - 1) << 40 | epoch << 8 | round); ocr3-evm DONs: commit calldata with seqNr --seq. \
-                The report bytes are --payload. Prints base64, or writes the raw bytes with --out.
+                - 1) << 40 | epoch << 8 | round); ocr3-evm DONs: commit calldata with seqNr --seq; \
+                the report bytes are --payload. datastreams DONs: a signed v3 report (seqNr --seq, \
+                observed at --timestamp, expiring an hour later). keystone DONs: forwarder calldata \
+                whose metadata is stamped --timestamp and whose workflow report is that time and \
+                --payload (OCR3 capability seqNr --seq). Prints base64, or writes the raw bytes \
+                with --out.
                 """)
 
         @Option(name: .customLong("don"), help: "The DON folder.") var donDir: String
@@ -34,9 +38,16 @@ struct ReportCommand: ParsableCommand {
             let dir = DONDirectory(path: donDir)
             let config = try dir.config()
             let indexes = signers?.indexes ?? Array(0..<config.requiredSignatures)
-            if config.ocr2 != nil {
+            switch config.scheme {
+            case .ocr2EVM, .ocr3EVM:
                 let calldata = try config.transmit(seq: seq, report: Array(payload.utf8), keys: try dir.keys(indexes)).encode()
                 return try emit(Data(calldata))
+            case .dataStreams, .keystone:
+                let data = try ReportMaker.make(config, seq: seq, payload: payload, timestamp: timestamp ?? WallClock.nanoseconds(),
+                                                keys: try dir.keys(indexes), topic: topic)
+                return try emit(Data(data))
+            case .ed25519:
+                break
             }
             var report = P2pmq_Don_Report()
             report.donID = config.id
@@ -64,10 +75,13 @@ struct ReportCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give the verdict the agent would give a report.",
             discussion: """
-                Any scheme: a SignedReport protobuf, or EVM calldata (OCR2 transmit, OCR3 commit; \
-                with or without the selector; its DON is the one whose config digest it names). Checks the DON, \
-                config digest and quorum of signatures; with --data-dir also the sequence rules \
-                against that dir's heads. Exit status: 0 ACCEPT, 2 IGNORE, 3 REJECT (1 for errors).
+                Any scheme: a SignedReport protobuf, or EVM calldata (OCR2 transmit, OCR3 commit, \
+                with or without the selector; a Data Streams signed report; KeystoneForwarder \
+                report calldata). Its DON is the one whose config digest (Keystone: config id) it \
+                names. Checks the DON, config digest, freshness (expired: older than the DON's \
+                max age or past its own expiresAt) and quorum of signatures; with --data-dir also \
+                the sequence rules against that dir's heads. Exit status: 0 ACCEPT, 2 IGNORE, \
+                3 REJECT (1 for errors).
                 """)
 
         @Option(name: .customLong("don"), help: "A DON folder or don.json; repeat for several DONs.")
@@ -98,7 +112,8 @@ struct ReportCommand: ParsableCommand {
             }
             let store = try dataDir.map(StoreAccess.openReadOnly)
             defer { store?.close() }
-            let decision = try ReportVerifier(registry: DONRegistry(configs)).verify(data: data, topic: topic, state: store)
+            let decision = try ReportVerifier(registry: DONRegistry(configs)).verify(data: data, topic: topic, state: store,
+                                                                                          now: WallClock.nanoseconds() / 1_000_000_000)
             if json {
                 var line = JSONLine()
                 line.add("verdict", decision.verdict.name)
@@ -107,9 +122,12 @@ struct ReportCommand: ParsableCommand {
                 line.add("don", decision.don)
                 line.add("seq", decision.seq)
                 if let digest = decision.reportDigest { line.add("digest", Hex.encode(digest)) }
+                let fields = ReportBodyFields.describe(data)
+                if !fields.isEmpty { line.addRaw("report", ReportBodyJSON.object(fields)) }
                 print(line.text)
             } else {
                 print("\(decision.verdict.name) \(decision.reason.rawValue): \(decision.detail)")
+                for (name, value) in ReportBodyFields.describe(data) { print("  \(name) \(value)") }
             }
             switch decision.verdict {
             case .accept: return

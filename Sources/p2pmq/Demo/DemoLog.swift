@@ -38,7 +38,7 @@ struct DemoLog {
             clock += 1_000_000 + rng.next() % 400_000_000
             let id = MessageIDFunction.contentHash(of: data)
             guard seen.insert(topic + id).inserted else { return }  // gossip drops duplicate ids unseen
-            let d = try verifier.verify(data: data, topic: topic, state: state)
+            let d = try verifier.verify(data: data, topic: topic, state: state, now: clock / 1_000_000_000)
             state.record(d, topic: topic)
             records.append(LogRecord(
                 topic: topic, messageID: id, receivedAt: clock, from: from, don: d.don, seq: d.seq,

@@ -24,7 +24,7 @@ final class ByzantineSender: Sendable {
             case .unrealisticSeq: "seq_gap_too_large"
             case .staleSeq: "stale_seq"
             case .equivocation: "equivocation"
-            case .wrongDigest: scheme.evmLayout != nil ? "unknown_don" : "wrong_config_digest"
+            case .wrongDigest: scheme.isEVM ? "unknown_don" : "wrong_config_digest"
             }
         }
 

@@ -20,7 +20,7 @@ final class Devnet: @unchecked Sendable {
         var hostileAttacks = "all"
         var hostileIntervalMs = 200
         /// How the DONs sign their reports.
-        var scheme = ReportScheme.ocr2EVM
+        var schemes = DevnetSchemes.one(.ocr2EVM)
 
         var dons: Int { scenario.dons }
         var nodes: Int { scenario.nodes }
@@ -103,7 +103,7 @@ final class Devnet: @unchecked Sendable {
         self.progress = progress
         layout = try DevnetLayout.create(dir: options.dir, dons: options.dons, nodes: options.nodes,
                                          byzantine: options.byzantine, lateJoiner: options.lateJoiner, rate: options.rate, cluster: options.cluster,
-                                         hostile: options.hostile, scheme: options.scheme)
+                                         hostile: options.hostile, schemes: options.schemes)
         // Killed agents must not lose what they acknowledged.
         if options.churn != nil { layout.durability = "sync" }
     }

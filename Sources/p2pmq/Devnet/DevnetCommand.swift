@@ -27,7 +27,7 @@ struct DevnetCommand: AsyncParsableCommand {
             stops everything and summarizes what ran.
             """)
 
-    @Option(help: "How DONs sign: ocr2-evm (OCR2 transmit calldata, secp256k1, configs as ConfigSet events; 4 to 31 nodes), ocr3-evm (OCR3 commit calldata, seq = seqNr; 4 to 31 nodes) or ed25519 (our envelope).")
+    @Option(help: "How DONs sign: ocr2-evm (OCR2 transmit calldata, secp256k1, configs as ConfigSet events), ocr3-evm (OCR3 commit calldata, seq = seqNr), datastreams (Data Streams v3 signed reports), keystone (KeystoneForwarder reports), ed25519 (our envelope; the only one for DONs under 4 nodes) or mixed (one family per DON in turn). EVM DONs have 4 to 31 nodes.")
     var scheme = "ocr2-evm"
     @Option(help: "Number of DONs.") var dons = 3
     @Option(help: "Nodes (agents, signers) per DON.") var nodes = 4
@@ -56,8 +56,8 @@ struct DevnetCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard let reportScheme = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be ocr2-evm, ocr3-evm or ed25519") }
-        if reportScheme.evmLayout != nil, scenario == nil, !(4...31).contains(nodes) {
+        guard let schemes = DevnetSchemes(scheme) else { throw ValidationError("--scheme must be one of \(DevnetSchemes.names)") }
+        if schemes.anyEVM(dons: dons), scenario == nil, !(4...31).contains(nodes) {
             throw ValidationError("--nodes \(nodes): \(scheme) DONs have 4 to 31 nodes (f >= 1, 3f < n, as OCR2 contracts require); use --scheme ed25519 for smaller DONs")
         }
         guard (1...26).contains(dons) else { throw ValidationError("--dons must be 1 to 26") }
@@ -105,9 +105,9 @@ struct DevnetCommand: AsyncParsableCommand {
             print(try YAMLEncoder().encode(options.scenario), terminator: "")
             return
         }
-        options.scheme = ReportScheme(rawValue: scheme)!
-        if options.scheme.evmLayout != nil, !(4...31).contains(options.nodes) {
-            throw ValidationError("the scenario's \(options.nodes) nodes per DON: ocr2-evm DONs have 4 to 31 (use --scheme ed25519)")
+        options.schemes = DevnetSchemes(scheme)!
+        if options.schemes.anyEVM(dons: options.scenario.dons), !(4...31).contains(options.nodes) {
+            throw ValidationError("the scenario's \(options.nodes) nodes per DON: EVM DONs have 4 to 31 (use --scheme ed25519)")
         }
         options.dir = dir
         options.cluster = cluster.map { URL(fileURLWithPath: $0).standardizedFileURL.path }

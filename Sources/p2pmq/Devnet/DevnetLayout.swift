@@ -93,10 +93,10 @@ struct DevnetLayout {
         return SequenceThresholds(skip: max(10, 2 * perSecond), validity: max(100, 10 * perSecond), maxSeqGap: max(1000, 100 * perSecond))
     }
 
-    /// `scheme`: how the DONs sign (ocr2-evm: OCR2 configs with secp256k1 keys, quorum f+1 as
-    /// OCR2Aggregator; ed25519: our envelope, quorum n-f).
+    /// `schemes`: how the DONs sign (EVM families: contract configs with secp256k1 keys, quorum
+    /// f+1; ed25519: our envelope, quorum n-f).
     static func create(dir: String, dons donCount: Int, nodes perDON: Int, byzantine: Int, lateJoiner: Bool, rate: Double, cluster: String? = nil, hostile: Int = 0,
-                       scheme: ReportScheme = .ocr2EVM) throws -> DevnetLayout {
+                       schemes: DevnetSchemes = .one(.ocr2EVM)) throws -> DevnetLayout {
         let fm = FileManager.default
         let dir = URL(fileURLWithPath: dir).standardizedFileURL.path
         if fm.fileExists(atPath: dir) {
@@ -111,7 +111,8 @@ struct DevnetLayout {
         var dons: [DON] = []
         for i in 0..<donCount {
             let id = "don-" + String(UnicodeScalar(UInt8(97 + i)))
-            let (config, keys) = try DONDirectory.create(at: "\(dir)/dons/\(id)", id: id, nodes: perDON, quorum: scheme.evmLayout != nil ? .fPlusOne : .default,
+            let scheme = schemes.scheme(ofDON: i)
+            let (config, keys) = try DONDirectory.create(at: "\(dir)/dons/\(id)", id: id, nodes: perDON, quorum: scheme.isEVM ? .fPlusOne : .default,
                                                          thresholds: thresholds, scheme: scheme)
             dons.append(DON(config: config, keys: keys))
         }

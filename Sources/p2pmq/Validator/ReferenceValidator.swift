@@ -5,6 +5,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import NIOConcurrencyHelpers
+import Wire
 
 /// The reference validator as a gRPC client of an agent: judges every message the agent streams
 /// on `ValidationRouter.Handle` with the quorum rule of the DON's config for that seq and the
@@ -147,15 +148,18 @@ final class ReferenceValidator: Sendable {
         }
         let verifier = ReportVerifier(registry: registry)
         let data = Array(m.data)
+        // Freshness is judged at the message's arrival (replays send the recorded one: the same
+        // log gets the same verdicts), else now.
+        let now = UInt64(m.receivedNs > 0 ? m.receivedNs : Int64(clamping: WallClock.nanoseconds())) / 1_000_000_000
         let decision: ReportDecision
         if m.context.historical {
             decision = verifier.verifyHistorical(data: data, topic: m.topic)
         } else if m.hasContext {
             let given = GivenSequenceState(head: m.context.hasHeadSeq ? m.context.headSeq : nil, storedDigests: m.context.storedDigests.map(Array.init))
-            decision = (try? verifier.verify(data: data, topic: m.topic, state: given)) ?? ReportDecision(reason: .malformed, detail: "unreadable", don: "", seq: 0)
+            decision = (try? verifier.verify(data: data, topic: m.topic, state: given, now: now)) ?? ReportDecision(reason: .malformed, detail: "unreadable", don: "", seq: 0)
         } else {
             decision = ownState.withLockedValue { state in
-                let d = (try? verifier.verify(data: data, topic: m.topic, state: state)) ?? ReportDecision(reason: .malformed, detail: "unreadable", don: "", seq: 0)
+                let d = (try? verifier.verify(data: data, topic: m.topic, state: state, now: now)) ?? ReportDecision(reason: .malformed, detail: "unreadable", don: "", seq: 0)
                 state.record(d, topic: m.topic)
                 return d
             }
