@@ -182,6 +182,15 @@ final class AgentConfigTests: XCTestCase {
         XCTAssertNil(try AgentConfig.parse(yaml: "store: {nonAcceptedQuota: unlimited}").store.nonAcceptedQuota)
     }
 
+    func testInboundRateLimits() throws {
+        XCTAssertEqual(try AgentConfig.parse(yaml: "").rateLimits, InboundRateLimit.Limits())
+        let c = try AgentConfig.parse(yaml: "validation:\n  rateLimit: {peerRate: 10, peerBurst: 50, globalRate: 800, globalBurst: 1000, penaltyEvery: 25}\n")
+        XCTAssertEqual(c.rateLimits, InboundRateLimit.Limits(peerRate: 10, peerBurst: 50, globalRate: 800, globalBurst: 1000, penaltyEvery: 25))
+        XCTAssertEqual(try AgentConfig.parse(yaml: "validation: {rateLimit: {peerRate: 0}}").rateLimits.peerRate, 0, "0: no per-peer limit")
+        XCTAssertThrowsError(try AgentConfig.parse(yaml: "validation: {rateLimit: {peerRate: -1}}")) { XCTAssertTrue("\($0)".contains("peerRate"), "\($0)") }
+        XCTAssertThrowsError(try AgentConfig.parse(yaml: "validation: {rateLimit: {perPeer: 5}}", strict: true)) { XCTAssertTrue("\($0)".contains("perPeer"), "\($0)") }
+    }
+
     func testSyncSection() throws {
         let c = try AgentConfig.parse(yaml: "sync:\n  enabled: false\n  serveRate: 500\n  serveBurst: 64\n  maxConcurrentServes: 1\n  stallTimeout: 2s\n  parallelRequests: 2\n  statusPeers: 3\n  gapFillDelay: 100ms\n")
         var expected = SyncOptions()

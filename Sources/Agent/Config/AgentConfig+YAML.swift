@@ -68,11 +68,27 @@ extension AgentConfig {
         if let n = f["msgRouterWorkers"] { c.msgRouterWorkers = try n.int(in: 1...4096) }
         if let n = f["store"] { try storeSection(n, &c) }
         if let n = f["validation"] {
-            let v = try n.fields(["timeout", "concurrency", "queueSize", "whenNoValidator"])
+            let v = try n.fields(["timeout", "concurrency", "queueSize", "whenNoValidator", "rateLimit"])
             if let t = v["timeout"] { c.validationTimeout = try positive(t) }
             if let t = v["concurrency"] { c.validationConcurrency = try t.int(in: 1...65536) }
             if let t = v["queueSize"] { c.validationQueueSize = try t.int(in: 0...1 << 24) }
             if let t = v["whenNoValidator"] { c.whenNoValidator = WhenNoValidator(rawValue: try t.choice(["don", "ignore", "accept"]))! }
+            if let r = v["rateLimit"] {
+                let l = try r.fields(["peerRate", "peerBurst", "globalRate", "globalBurst", "penaltyEvery"])
+                func rate(_ key: String) throws -> Double? {
+                    guard let node = l[key] else { return nil }
+                    let value = try node.double()
+                    guard value >= 0, value.isFinite else { throw node.fail("\(key) must be a number >= 0 (0: no limit)") }
+                    return value
+                }
+                var limits = c.rateLimits
+                if let x = try rate("peerRate") { limits.peerRate = x }
+                if let x = try rate("peerBurst") { limits.peerBurst = x }
+                if let x = try rate("globalRate") { limits.globalRate = x }
+                if let x = try rate("globalBurst") { limits.globalBurst = x }
+                if let x = l["penaltyEvery"] { limits.penaltyEvery = try x.int(in: 1...1 << 30) }
+                c.rateLimits = limits
+            }
         }
         if let n = f["dons"] {
             c.dons = try n.strings().map { $0.hasPrefix("/") ? $0 : (baseDirectory as NSString).appendingPathComponent($0) }

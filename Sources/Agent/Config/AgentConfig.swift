@@ -48,6 +48,8 @@ public struct AgentConfig: Sendable {
     public var validationTimeout: Duration = .seconds(5)
     public var validationConcurrency = 64
     public var validationQueueSize = 1024
+    /// Inbound validation work per forwarding peer and in all (`validation.rateLimit`).
+    public var rateLimits = InboundRateLimit.Limits()
     /// nil: `don` when DONs are configured, else `ignore`.
     public var whenNoValidator: WhenNoValidator?
     /// Genesis files or DON config files (don.json), relative to the config file (docs/DON.md).

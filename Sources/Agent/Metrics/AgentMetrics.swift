@@ -11,6 +11,7 @@ public final class AgentMetrics: Sendable {
     let peers: Gauge
     let validators: Gauge
     let droppedQueueFull: Gauge
+    let droppedRateLimited: Gauge
     let droppedTimeout: Gauge
     let storeHealthy: Gauge
 
@@ -32,6 +33,7 @@ public final class AgentMetrics: Sendable {
         peers = registry.makeGauge(name: "p2pmq_peers", help: "Connected peers")
         validators = registry.makeGauge(name: "p2pmq_validators", help: "Validators connected over ValidationRouter.Handle")
         droppedQueueFull = registry.makeGauge(name: "p2pmq_validation_dropped_queue_full", help: "Messages given IGNORE because the validation queue was full (since start)")
+        droppedRateLimited = registry.makeGauge(name: "p2pmq_validation_dropped_rate_limited", help: "Messages given IGNORE unjudged for being over a peer's or the node's inbound rate (since start)")
         droppedTimeout = registry.makeGauge(name: "p2pmq_validation_dropped_timeout", help: "Messages given IGNORE because no verdict came in time (since start)")
         storeHealthy = registry.makeGauge(name: "p2pmq_store_healthy", help: "1 while the store takes writes, 0 after a write failed")
         storeHealthy.set(to: 1.0)

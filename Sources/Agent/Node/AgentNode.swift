@@ -64,7 +64,7 @@ public actor AgentNode {
         pubsub = PubsubService(
             host: host, config: config.gossip, scoreParams: config.scoring, maxRPCSize: config.maxMessageSize,
             validationTimeout: config.validationTimeout, maxConcurrentValidations: config.validationConcurrency,
-            validationQueueSize: config.validationQueueSize, validates: true, keepsLog: true,
+            validationQueueSize: config.validationQueueSize, rateLimits: config.rateLimits, validates: true, keepsLog: true,
             tracer: try Self.tracer(config.trace, peer: identity.peerID, logger: libp2pLogger ?? logger))
     }
 
@@ -213,6 +213,7 @@ public actor AgentNode {
         metrics.queueDepth.set(to: Double(await pubsub.validationQueueDepth()))
         let stats = await pubsub.stats
         metrics.droppedQueueFull.set(to: Double(stats.droppedQueueFull))
+        metrics.droppedRateLimited.set(to: Double(stats.droppedRateLimited))
         metrics.droppedTimeout.set(to: Double(stats.droppedTimeout))
         for (topic, members) in await pubsub.meshPeers() { metrics.mesh(topic: topic, size: members.count) }
         for peer in peers { metrics.score(peer: peer.description, await pubsub.score(peer.description)) }

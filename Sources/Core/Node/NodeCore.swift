@@ -23,6 +23,8 @@ public struct NodeCore: Sendable {
         public var keepsLog = true
         /// Hand out go-libp2p-pubsub's trace events as `.trace` actions.
         public var tracing = false
+        /// Inbound validation work per forwarding peer and in all (see `InboundRateLimit`).
+        public var rateLimits = InboundRateLimit.Limits()
 
         public init() {}
     }
@@ -34,6 +36,10 @@ public struct NodeCore: Sendable {
         public var droppedQueueFull = 0
         /// Messages given IGNORE because the validator did not answer in time.
         public var droppedTimeout = 0
+        /// Messages given IGNORE unjudged for being over a peer's or the node's inbound rate,
+        /// and the behaviour penalties sustained excess cost their senders.
+        public var droppedRateLimited = 0
+        public var rateLimitPenalties = 0
         /// RPCs that were not a pubsub protobuf, or whose frame was over the size limit.
         public var malformedRPCs = 0
         public var oversizeRPCs = 0
@@ -46,6 +52,7 @@ public struct NodeCore: Sendable {
     public let options: Options
     public private(set) var router: GossipsubRouter
     public private(set) var queue: ValidationQueue
+    private var rateLimit: InboundRateLimit
     public private(set) var stats = Stats()
     /// Messages with the validator or waiting for it.
     private var judging: [[UInt8]: InboundMessage] = [:]
@@ -67,6 +74,7 @@ public struct NodeCore: Sendable {
         router.tracing = options.tracing
         queue = ValidationQueue(concurrency: options.maxConcurrentValidations, capacity: options.validationQueueSize,
                                 timeout: options.validationTimeout)
+        rateLimit = InboundRateLimit(options.rateLimits)
     }
 
     public var localPeer: String { router.localPeer }
@@ -80,6 +88,7 @@ public struct NodeCore: Sendable {
             route(router.addPeer(peer, protocol: proto, outbound: outbound, ip: ip), now: now, into: &out)
         case .peerDown(let peer):
             router.removePeer(peer, now: now)
+            rateLimit.remove(peer: peer)
         case .rpc(let peer, let rpc):
             if options.tracing { trace(TraceEvent(.recvRPC, peer: peer, rpc: .init(rpc, ids: router.config))) }
             route(router.handleRPC(from: peer, rpc, now: now), now: now, into: &out)
@@ -177,6 +186,10 @@ public struct NodeCore: Sendable {
                     route(router.validationResult(id, .accept, now: now), now: now, into: &out)
                     continue
                 }
+                if let limited = rateLimited(inbound, now: now, into: &out) {
+                    judged(JudgedMessage(message: inbound, verdict: .ignore, dropped: limited), now: now, into: &out)
+                    continue
+                }
                 judging[id] = inbound
                 take([queue.admit(id, arrivedAt: now, now: now)], now: now, into: &out)
             case .deliver(let id, let m, let from):
@@ -186,6 +199,28 @@ public struct NodeCore: Sendable {
             case .connect(let peers):
                 out.append(.dial(peers))
             }
+        }
+    }
+
+    /// nil when the message is within the inbound rates; else it is dropped (and its sender
+    /// penalized when its excess is sustained).
+    private mutating func rateLimited(_ m: InboundMessage, now: Instant, into out: inout [NodeAction]) -> ValidationQueue.Drop? {
+        switch rateLimit.admit(peer: m.from, now: now) {
+        case .pass:
+            return nil
+        case .overPeer(let penalize):
+            stats.droppedRateLimited += 1
+            if penalize {
+                stats.rateLimitPenalties += 1
+                router.penalizeBehaviour(m.from)
+                let l = options.rateLimits
+                out.append(.penalize(peer: m.from, topic: m.topic,
+                                     reason: "rate_limited: \(l.penaltyEvery) more messages over \(Int(l.peerRate))/s (burst \(Int(l.peerBurst))) dropped unjudged"))
+            }
+            return .rateLimited
+        case .overGlobal:
+            stats.droppedRateLimited += 1
+            return .rateLimited
         }
     }
 
@@ -207,6 +242,7 @@ public struct NodeCore: Sendable {
                 switch why {
                 case .queueFull: stats.droppedQueueFull += 1
                 case .timeout: stats.droppedTimeout += 1
+                case .rateLimited: stats.droppedRateLimited += 1
                 }
                 judged(JudgedMessage(message: m, verdict: .ignore, dropped: why), now: now, into: &out)
             }

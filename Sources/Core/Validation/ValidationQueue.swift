@@ -20,6 +20,8 @@ public struct ValidationQueue: Sendable {
     public enum Drop: String, Sendable, Equatable {
         case queueFull = "validation_queue_full"
         case timeout = "validation_timeout"
+        /// Over the sender's or the node's inbound rate (`InboundRateLimit`), never queued.
+        case rateLimited = "rate_limited"
     }
 
     /// What an admission or a sweep decided.

@@ -93,9 +93,10 @@ public actor PubsubService {
     /// Nothing starts here: `start(node:)` does.
     public init(host: P2PHost, config: GossipsubConfig = GossipsubConfig(), scoreParams: PeerScoreParams = PeerScoreParams(),
                 maxRPCSize: Int = 1 << 20, validationTimeout: Duration = .seconds(5),
-                maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024,
+                maxConcurrentValidations: Int = 64, validationQueueSize: Int = 1024, rateLimits: InboundRateLimit.Limits = .init(),
                 validates: Bool = false, keepsLog: Bool = false, tracer: PubsubTraceFile? = nil) {
         var options = NodeCore.Options()
+        options.rateLimits = rateLimits
         options.validationTimeout = validationTimeout
         options.maxConcurrentValidations = maxConcurrentValidations
         options.validationQueueSize = validationQueueSize

@@ -22,6 +22,8 @@ enum ConfigSummary {
         let t = g.thresholds
         add("thresholds", "gossip=\(t.gossipThreshold) publish=\(t.publishThreshold) graylist=\(t.graylistThreshold) acceptPx=\(t.acceptPXThreshold) opportunisticGraft=\(t.opportunisticGraftThreshold)")
         add("validation", "timeout=\(c.validationTimeout) concurrency=\(c.validationConcurrency) queue=\(c.validationQueueSize) without validator=\(c.effectiveWhenNoValidator.rawValue)")
+        let l = c.rateLimits
+        add("rate limits", "per peer \(l.peerRate)/s burst \(l.peerBurst), global \(l.globalRate)/s burst \(l.globalBurst) (0: none), penalty every \(l.penaltyEvery) drops")
         add("dons", c.dons.isEmpty ? "none" : c.dons.joined(separator: ", "))
         add("store", "\(c.dataDir) durability=\(c.store.durability.rawValue)")
         add("grpc", c.grpcAddress)
