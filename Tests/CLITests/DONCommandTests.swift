@@ -67,6 +67,59 @@ final class DONCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir.sub("don-o2") + "/update.bin"))
     }
 
+    /// Data Streams and Keystone DONs: init, show, sign, verify (expired too), import of the
+    /// contract's config event with its digest checked, and no rotation through the registry.
+    func testDataStreamsAndKeystoneDONsFromTheCommandLine() throws {
+        for (scheme, family) in [("datastreams", "datastreams"), ("keystone", "keystone")] {
+            let don = dir.sub("don-\(scheme)")
+            var r = try Executable.run(["don", "init", "--scheme", scheme, "--id", "d-\(scheme)", "--nodes", "4", "--out", don])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertNotEqual(try Executable.run(["don", "init", "--scheme", scheme, "--id", "x", "--nodes", "4", "--quorum", "unique", "--out", dir.sub("u-\(scheme)")]).status, 0,
+                              "\(scheme) reports carry exactly f+1")
+            r = try Executable.run(["don", "show", don, "--json"])
+            let shown = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+            XCTAssertEqual(shown["scheme"] as? String, scheme)
+            XCTAssertEqual(shown["maxAge"] as? Int, 300)
+            XCTAssertEqual(shown["required"] as? Int, 2)
+
+            let good = try Executable.run(["report", "sign", "--don", don, "--topic", "t", "--seq", "300", "--payload", "x"]).stdout
+            r = try Executable.run(["report", "verify", "--don", don, "--topic", "t", "--json", "-"], stdin: good)
+            XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+            XCTAssertTrue(r.stdout.contains(#""seq":300"#) && r.stdout.contains(#""report":{"#), r.stdout)
+            let old = "\((UInt64(Date().timeIntervalSince1970) - 3_600) * 1_000_000_000)"
+            let stale = try Executable.run(["report", "sign", "--don", don, "--topic", "t", "--seq", "301", "--timestamp", old]).stdout
+            r = try Executable.run(["report", "verify", "--don", don, "--topic", "t", "--json", "-"], stdin: stale)
+            XCTAssertEqual(r.status, 2, "expired is IGNORE: " + r.stdout + r.stderr)
+            XCTAssertTrue(r.stdout.contains(#""reason":"expired""#), r.stdout)
+            let three = try Executable.run(["report", "sign", "--don", don, "--topic", "t", "--seq", "302", "--signers", "0,1,2"]).stdout
+            r = try Executable.run(["report", "verify", "--don", don, "--topic", "t", "-"], stdin: three)
+            XCTAssertEqual(r.status, 3, "more than f+1 signatures: " + r.stdout)
+
+            // The contract's config event, as don.json keeps it, imported under another id.
+            let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: don + "/don.json"))) as? [String: Any])
+            var fields = try XCTUnwrap(config[scheme] as? [String: Any])
+            fields["signers"] = config["signers"]
+            let path = dir.sub("\(scheme)-event.json")
+            try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: path))
+            r = try Executable.run(["don", "import", "--family", family, path, "--id", "imported-\(scheme)", "--out", dir.sub("imp-\(scheme)"), "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains(shown["digest"] as! String), r.stdout)
+            r = try Executable.run(["don", "rotate", "--don", don, "--out", dir.sub("rot-\(scheme)")])
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains("genesis"), r.stderr)
+        }
+        // A Data Streams event whose digest differs from what its fields give.
+        let config = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.sub("don-datastreams") + "/don.json"))) as? [String: Any])
+        var fields = try XCTUnwrap(config["datastreams"] as? [String: Any])
+        fields["signers"] = config["signers"]
+        fields["configDigest"] = "0x0006" + String(repeating: "77", count: 30)
+        let path = dir.sub("ds-wrong.json")
+        try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: path))
+        let r = try Executable.run(["don", "import", "--family", "datastreams", path, "--id", "w", "--out", dir.sub("w")])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("0x0006" + String(repeating: "77", count: 30)) && r.stderr.contains("the fields give"), r.stderr)
+    }
+
     func testInitSignVerify() throws {
         let don = dir.sub("don-a")
         var r = try Executable.run(["don", "init", "--id", "don-a", "--nodes", "4", "--out", don, "--json"])

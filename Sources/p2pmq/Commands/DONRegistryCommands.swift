@@ -69,7 +69,7 @@ extension DONCommand {
                 guard let data = FileManager.default.contents(atPath: configSet) else { throw ValidationError("cannot read \(configSet)") }
                 do { imported = try OCR2Config(configSetJSON: data) } catch let e as DONError { throw ValidationError("\(configSet): \(e.message)") }
             }
-            guard current.ocr2 != nil || effectiveSeq != nil else { throw ValidationError("--effective-seq is needed for an ed25519 DON") }
+            guard current.evm != nil || effectiveSeq != nil else { throw ValidationError("--effective-seq is needed for an ed25519 DON") }
             let (next, update) = try dir.rotate(to: out, nodes: nodes ?? current.signers.count, quorum: rule, effectiveSeq: effectiveSeq ?? 0,
                                                 signers: indexes, configSet: imported)
             print("DON \(next.id) v\(update.version): \(next.signers.count) signers, quorum \(next.requiredSignatures) (\(rule.rawValue)), from seq \(update.effectiveSeq)")
