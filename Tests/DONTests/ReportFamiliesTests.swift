@@ -136,6 +136,35 @@ final class ReportFamiliesTests: XCTestCase {
         XCTAssertEqual(try judge(oldEd, [try DONConfig(json: strict.json())]).reason, .expired, "maxAgeSeconds from the DON file")
     }
 
+    /// chainlink-data-streams' own vectors (Tests/Fixtures/data-streams/README.md names them).
+    func testTheDataStreamsCodecsOwnVectors() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/data-streams/premium-legacy-v3-report.hex").path
+        let hex = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = try XCTUnwrap(Hex.decode(hex))
+        let report = try XCTUnwrap(DataStreamsReport(body: body))
+        let fields = Dictionary(uniqueKeysWithValues: report.fields)
+        XCTAssertEqual(fields["feedId"], "0x010203" + String(repeating: "00", count: 29))
+        XCTAssertEqual(report.validFromTimestamp, 29)
+        XCTAssertEqual(report.observationsTimestamp, 34)
+        XCTAssertEqual(fields["nativeFee"], "300000000000000000")
+        XCTAssertEqual(fields["linkFee"], "291666666666666667")
+        XCTAssertEqual(report.expiresAt, 94)
+        XCTAssertEqual(fields["benchmarkPrice"], "380")
+        XCTAssertEqual(fields["bid"], "370")
+        XCTAssertEqual(fields["ask"], "390")
+        XCTAssertEqual(report.encoded, body, "re-encodes to their bytes")
+        // Test_LLOExtraHash: donId 8.
+        let c = try DataStreamsConfig(digest: [0, 9] + [UInt8](repeating: 1, count: 30), signers: [], f: 1, donID: 8)
+        XCTAssertEqual(Hex.encode(c.extraHash), String(repeating: "0", count: 48) + "0000000800000001")
+        // A signed report around their body is judged, and expires by its own expiresAt (94).
+        let keys = (0..<4).map { SignerKey.generate(index: $0, scheme: .dataStreams) }
+        let config = try DONConfig(id: "legacy", evm: .dataStreams(DataStreamsConfig(digest: c.digest, signers: keys.map { $0.address! }, f: 1, donID: 8)))
+        let signed = try config.transmit(seq: 32, report: body, keys: [keys[0], keys[1]]).encode()
+        XCTAssertEqual(try judge(signed, [config], now: 90).reason, .firstReport)
+        XCTAssertEqual(try judge(signed, [config], now: 95).reason, .expired)
+    }
+
     func testDecimalsOfWords() {
         XCTAssertEqual(ABIValue.decimal(ABIValue.uint(0), signed: false), "0")
         XCTAssertEqual(ABIValue.decimal(ABIValue.uint(1_000_000_000), signed: false), "1000000000")
