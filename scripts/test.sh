@@ -20,7 +20,8 @@ if ! "$P2PMQ_INTEROP_DIR/grpc/bin/python" -c "import grpc, grpc_tools" 2>/dev/nu
   python3 -m venv "$P2PMQ_INTEROP_DIR/grpc"
   "$P2PMQ_INTEROP_DIR/grpc/bin/pip" install -q grpcio grpcio-tools
 fi
-# eth-keys, eth-abi and eth-hash: the OCR2 oracle the tests check the ocr2-evm scheme against.
+# eth-keys, eth-abi and eth-hash: the oracles the tests check the EVM schemes against (OCR2, OCR3,
+# Data Streams, Keystone; Tests/DONTests/python/).
 if ! "$P2PMQ_INTEROP_DIR/eth/bin/python" -c "import eth_keys, eth_abi, eth_hash.auto" 2>/dev/null; then
   python3 -m venv "$P2PMQ_INTEROP_DIR/eth"
   "$P2PMQ_INTEROP_DIR/eth/bin/pip" install -q eth-keys eth-abi "eth-hash[pycryptodome]"

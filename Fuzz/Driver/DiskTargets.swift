@@ -68,16 +68,31 @@ nonisolated(unsafe) private let ocr2Registry: DONRegistry = {
     return DONRegistry([try! DONConfig(id: "don-o", ocr2: ocr2)])
 }()
 
+/// A Data Streams and a Keystone DON beside it, so every EVM family's path is reached.
+nonisolated(unsafe) private let familiesRegistry: DONRegistry = {
+    let signers = (0..<4).map { SignerKey.generate(index: $0, scheme: .dataStreams).address! }
+    let digest: [UInt8] = [0x00, 0x09] + [UInt8](repeating: 0x5a, count: 30)
+    return DONRegistry([
+        try! DONConfig(id: "don-d", evm: .dataStreams(DataStreamsConfig(digest: digest, signers: signers, f: 1, donID: 3))),
+        try! DONConfig(id: "don-k", evm: .keystone(KeystoneConfig(donID: 7, configVersion: 1, f: 1, signers: signers))),
+    ])
+}()
+
 func fuzzReports(_ bytes: [UInt8]) {
     _ = ReportFields.extract(bytes, topic: "don-a/reports")
     _ = ReportFields.extract(bytes, topic: "don-o/reports", registry: ocr2Registry)
     _ = ReportVerifier(registry: ocr2Registry).verifyHistorical(data: bytes, topic: "don-o/reports")
+    _ = try? ReportVerifier(registry: familiesRegistry).verify(data: bytes, topic: "don-k/reports", state: nil, now: 1_800_000_000)
+    _ = ReportBodyFields.describe(bytes)
     // Strict decoding accepts only the canonical encoding: what decodes encodes back to itself.
-    for layout in [EVMLayout.ocr2, .ocr3] {
+    for layout in [EVMLayout.ocr2, .ocr3, .dataStreams] {
         if let t = try? EVMTransmit.decode(bytes, layout: layout) {
             let again = t.encode(withSelector: bytes.count % 32 == 4)
             precondition(again == bytes, "EVM calldata decoded but does not re-encode to the same bytes")
         }
+    }
+    if let k = try? KeystoneReport.decode(bytes) {
+        precondition(k.encode(withSelector: bytes.count % 32 == 4) == bytes, "forwarder calldata decoded but does not re-encode to the same bytes")
     }
     _ = ReportFields.extract(bytes, topic: "p2pmq/registry", registryTopic: "p2pmq/registry")
     if let update = ConfigUpdateCheck.decode(bytes) { _ = ConfigUpdateCheck.judge(update, against: registry) }

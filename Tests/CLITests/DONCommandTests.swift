@@ -82,7 +82,10 @@ final class DONCommandTests: XCTestCase {
             XCTAssertEqual(shown["maxAge"] as? Int, 300)
             XCTAssertEqual(shown["required"] as? Int, 2)
 
-            let good = try Executable.run(["report", "sign", "--don", don, "--topic", "t", "--seq", "300", "--payload", "x"]).stdout
+            let good = try Executable.run(["report", "sign", "--don", don, "--scheme", scheme, "--topic", "t", "--seq", "300", "--payload", "x"]).stdout
+            r = try Executable.run(["report", "sign", "--don", don, "--scheme", "ocr2-evm", "--topic", "t", "--seq", "300"])
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains("is a \(scheme) DON"), r.stderr)
             r = try Executable.run(["report", "verify", "--don", don, "--topic", "t", "--json", "-"], stdin: good)
             XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
             XCTAssertTrue(r.stdout.contains(#""seq":300"#) && r.stdout.contains(#""report":{"#), r.stdout)

@@ -12,7 +12,10 @@ final class DevnetTests: XCTestCase {
         let dir = TemporaryDirectory("devnet")
         defer { dir.remove() }
         let net = dir.sub("net")
-        let run = try Executable.run(["devnet", "--dons", "2", "--nodes", "4", "--duration", "20s", "--rate", "5", "--dir", net, "--json"], timeout: 240)
+        // Mixed: don-a signs OCR2 transmit calldata, don-b Data Streams reports, don-c Keystone
+        // forwarder calldata; one registry, history and audit over all three.
+        let run = try Executable.run(["devnet", "--scheme", "mixed", "--dons", "3", "--nodes", "4", "--duration", "20s", "--rate", "5", "--dir", net, "--json"],
+                                     timeout: 300)
         let line = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
         guard let summary = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
             return XCTFail("no JSON summary; status \(run.status)\nstdout: \(run.stdout)\nstderr: \(run.stderr.suffix(3000))")
@@ -26,7 +29,7 @@ final class DevnetTests: XCTestCase {
         let first = UInt64(try XCTUnwrap(summary["first_seq"] as? Int))
         let byz = try XCTUnwrap(((summary["byzantine"] as? [String: Any])?["peer_ids"] as? [String])?.first)
         let names = try FileManager.default.contentsOfDirectory(atPath: net + "/nodes").filter { $0 != "byz-0" }.sorted()
-        XCTAssertEqual(names.count, 9, "8 DON nodes and the late joiner: \(names)")
+        XCTAssertEqual(names.count, 13, "12 DON nodes and the late joiner: \(names)")
         var options = StoreOptions()
         options.readOnly = true
         for name in names {
@@ -46,8 +49,7 @@ final class DevnetTests: XCTestCase {
                 return true
             }
             if name != "late-0" {
-                // The devnet's DONs are OCR2 DONs by default: a report under a digest no DON has
-                // cannot name a DON (unknown_don).
+                // EVM DONs all: a report under a config no DON has cannot name a DON (unknown_don).
                 XCTAssertEqual(reasons, ["insufficient_quorum", "bad_signature", "stale_seq", "seq_gap_too_large", "unknown_don"], name)
             }
         }
@@ -61,16 +63,24 @@ final class DevnetTests: XCTestCase {
         XCTAssertGreaterThan(outcomes.count, 8)
         XCTAssertEqual(Set(outcomes), ["confirmed"], audit.stdout)
 
-        // Replaying a node's topic into a new validator gives the verdicts it recorded.
+        // Replaying a node's topic into a new validator gives the verdicts it recorded (the Data
+        // Streams topic too: freshness is judged at each record's recorded arrival).
         let p2pmq = Executable.path()
-        let replay = try Executable.run([
-            "replay", "--data-dir", "\(net)/nodes/don-a-1/data", "--topic", "don-a/reports", "--json",
-            "--validator-cmd", "\(p2pmq) validator --agent $P2PMQ_GRPC --dons \(net)/genesis.json --progress 0",
-        ], timeout: 120)
-        XCTAssertEqual(replay.status, 0, replay.stderr)
-        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any], replay.stdout)
-        XCTAssertEqual((result["differences"] as? [Any])?.count, 0, replay.stdout)
-        XCTAssertGreaterThan(result["replayed"] as? Int ?? 0, produced["don-a"]!)
+        for don in ["don-a", "don-b"] {
+            let replay = try Executable.run([
+                "replay", "--data-dir", "\(net)/nodes/don-a-1/data", "--topic", "\(don)/reports", "--json",
+                "--validator-cmd", "\(p2pmq) validator --agent $P2PMQ_GRPC --dons \(net)/genesis.json --progress 0",
+            ], timeout: 120)
+            XCTAssertEqual(replay.status, 0, replay.stderr)
+            let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(replay.stdout.utf8)) as? [String: Any], replay.stdout)
+            XCTAssertEqual((result["differences"] as? [Any])?.count, 0, replay.stdout)
+            XCTAssertGreaterThan(result["replayed"] as? Int ?? 0, produced[don]!)
+        }
+        // The history shows a Data Streams report's fields and a Keystone report's metadata.
+        let history = try Executable.run(["history", "--data-dir", "\(net)/nodes/don-c-0/data", "--topic", "don-b/reports", "--verdict", "ACCEPT", "--limit", "1", "--json"])
+        XCTAssertTrue(history.stdout.contains(#""benchmarkPrice":"#), history.stdout)
+        let keystone = try Executable.run(["history", "--data-dir", "\(net)/nodes/don-a-0/data", "--topic", "don-c/reports", "--verdict", "ACCEPT", "--limit", "1", "--decode"])
+        XCTAssertTrue(keystone.stdout.contains("workflowExecutionId"), keystone.stdout)
     }
 
     /// A scenario file drives the timeline; a bad one is refused before anything starts.

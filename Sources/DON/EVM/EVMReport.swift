@@ -27,7 +27,7 @@ enum EVMReport: Sendable {
     var registryKey: [UInt8] {
         switch self {
         case .transmit(let t): t.configDigest
-        case .keystone(let k): KeystoneConfig.registryKey(configID: k.metadata.configID)
+        case .keystone(let k): KeystoneConfig.registryKey(configID: k.configID)
         }
     }
 
@@ -49,7 +49,7 @@ enum EVMReport: Sendable {
             guard t.layout == .dataStreams, let body = DataStreamsReport(body: t.report) else { return nil }
             return (UInt64(body.observationsTimestamp), UInt64(body.expiresAt))
         case .keystone(let k):
-            return (UInt64(k.metadata.timestamp), nil)
+            return (UInt64(k.timestamp), nil)
         }
     }
 
@@ -66,8 +66,8 @@ enum EVMReport: Sendable {
         if KeystoneReport.looksLike(data) {
             let k: KeystoneReport
             do { k = try KeystoneReport.decode(data) } catch { return .malformed(error) }
-            let m = k.metadata
-            guard let found = registry.entry(digest: KeystoneConfig.registryKey(configID: m.configID)), case .keystone = found.entry.config.evm else {
+            guard let found = registry.entry(digest: KeystoneConfig.registryKey(configID: k.configID)), case .keystone = found.entry.config.evm else {
+                let m = k.metadata
                 return .unknown("forwarder config id \(m.configID) (donId \(m.donID), configVersion \(m.configVersion))")
             }
             return .found(.keystone(k), found)

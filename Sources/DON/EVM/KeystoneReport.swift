@@ -96,6 +96,11 @@ public struct KeystoneReport: Sendable, Equatable {
 
     public var metadata: Metadata { Metadata(rawReport.prefix(Self.metadataLength)) }
 
+    /// The metadata's config id and timestamp, read without building the whole `Metadata` (the
+    /// verifier needs only these).
+    public var configID: UInt64 { rawReport[37..<45].reduce(0) { $0 << 8 | UInt64($1) } }
+    public var timestamp: UInt32 { rawReport[33..<37].reduce(0) { $0 << 8 | UInt32($1) } }
+
     /// The OCR3 seqNr's low 32 bits (the epoch of the report context).
     public var epoch: UInt32 { reportContext[59..<63].reduce(0) { $0 << 8 | UInt32($1) } }
 
@@ -118,7 +123,9 @@ public struct KeystoneReport: Sendable, Equatable {
         return data.count >= 32 && data.prefix(12).allSatisfy { $0 == 0 } && data.count % 32 == 0
     }
 
-    /// Strictly decodes forwarder calldata; the error says what is wrong.
+    /// Strictly decodes forwarder calldata; the error says what is wrong. Only the canonical
+    /// encoding passes (what `abi.encode` writes: offsets in order, zero padding, nothing
+    /// trailing), so what decodes encodes back to the same bytes.
     public static func decode(_ data: [UInt8]) throws -> KeystoneReport {
         var body = data[...]
         if data.count % 32 == 4 {
@@ -131,40 +138,49 @@ public struct KeystoneReport: Sendable, Equatable {
         guard args.count % 32 == 0, args.count >= 7 * 32 else { throw DONError(.invalidReport, "forwarder calldata is \(data.count) bytes: too short or not whole words") }
         func number(_ at: Int, _ what: String) throws -> Int {
             guard at >= 0, at + 32 <= args.count else { throw DONError(.invalidReport, "\(what) is past the calldata") }
-            let w = args[at..<(at + 32)]
-            guard w.prefix(24).allSatisfy({ $0 == 0 }) else { throw DONError(.invalidReport, "\(what) does not fit: \(Hex.encode(w))") }
-            let value = w.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            guard args[at..<(at + 24)].allSatisfy({ $0 == 0 }) else { throw DONError(.invalidReport, "\(what) does not fit: \(Hex.encode(args[at..<(at + 32)]))") }
+            let value = args[(at + 24)..<(at + 32)].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             guard value <= UInt64(args.count) else { throw DONError(.invalidReport, "\(what) \(value) is past the calldata's \(args.count) bytes") }
             return Int(value)
         }
-        func bytes(at: Int, _ what: String) throws -> [UInt8] {
+        /// A `bytes` value at `at` (its length word); returns it and where the next value starts.
+        func bytes(at: Int, _ what: String) throws -> ([UInt8], next: Int) {
             let length = try number(at, "the length of \(what)")
-            guard at + 32 + length <= args.count else { throw DONError(.invalidReport, "\(what) (\(length) bytes) runs past the calldata") }
-            return Array(args[(at + 32)..<(at + 32 + length)])
+            let end = at + 32 + length, next = end + ABIValue.padding(length)
+            guard next <= args.count else { throw DONError(.invalidReport, "\(what) (\(length) bytes) runs past the calldata") }
+            guard args[end..<next].allSatisfy({ $0 == 0 }) else { throw DONError(.invalidReport, "the padding of \(what) is not zero") }
+            return (Array(args[(at + 32)..<end]), next)
+        }
+        func expect(_ at: Int, _ what: String, _ wanted: Int) throws {
+            guard try number(at, what) == wanted else { throw DONError(.invalidReport, "\(what) is not where abi.encode puts it (\(wanted))") }
         }
         guard args.prefix(12).allSatisfy({ $0 == 0 }) else { throw DONError(.invalidReport, "the receiver word is not an address") }
         let receiver = try EVMAddress(bytes: Array(args[12..<32]))
-        let rawReport = try bytes(at: try number(32, "the rawReport offset"), "rawReport")
-        let context = try bytes(at: try number(64, "the reportContext offset"), "reportContext")
-        let arrayAt = try number(96, "the signatures offset")
-        let count = try number(arrayAt, "the signature count")
+        try expect(32, "the rawReport offset", 128)
+        let (rawReport, contextAt) = try bytes(at: 128, "rawReport")
+        try expect(64, "the reportContext offset", contextAt)
+        let (context, signaturesAt) = try bytes(at: contextAt, "reportContext")
+        try expect(96, "the signatures offset", signaturesAt)
+        let count = try number(signaturesAt, "the signature count")
         guard count <= 31 else { throw DONError(.invalidReport, "\(count) signatures; the forwarder allows at most 31 signers") }
+        let base = signaturesAt + 32
+        var at = base + 32 * count
         var signatures: [Secp256k1.Signature] = []
+        signatures.reserveCapacity(count)
         for i in 0..<count {
-            let sig = try bytes(at: arrayAt + 32 + (try number(arrayAt + 32 + 32 * i, "signature \(i)'s offset")), "signature \(i)")
+            try expect(base + 32 * i, "signature \(i)'s offset", at - base)
+            let (sig, next) = try bytes(at: at, "signature \(i)")
             guard sig.count == signatureLength else { throw DONError(.invalidReport, "signature \(i) is \(sig.count) bytes, the forwarder takes \(signatureLength)") }
             signatures.append(Secp256k1.Signature(r: Array(sig[0..<32]), s: Array(sig[32..<64]), v: sig[64]))
+            at = next
         }
-        let report = KeystoneReport(receiver: receiver, rawReport: rawReport, reportContext: context, signatures: signatures)
-        guard report.encode(withSelector: false) == args else {
-            throw DONError(.invalidReport, "forwarder calldata is not the canonical ABI encoding (offsets, padding or trailing bytes)")
-        }
+        guard at == args.count else { throw DONError(.invalidReport, "\(args.count - at) bytes trail the calldata") }
         guard rawReport.count >= metadataLength else {
             throw DONError(.invalidReport, "rawReport is \(rawReport.count) bytes, shorter than the \(metadataLength)-byte metadata (the forwarder's InvalidReport)")
         }
         guard context.count == contextLength, context[32..<59].allSatisfy({ $0 == 0 }), context[63] == 0 else {
             throw DONError(.invalidReport, "reportContext must be the OCR3 capability's 96 bytes: config digest, 27 zero bytes, uint32 seqNr, round 0, extra hash")
         }
-        return report
+        return KeystoneReport(receiver: receiver, rawReport: rawReport, reportContext: context, signatures: signatures)
     }
 }

@@ -25,6 +25,7 @@ struct ReportCommand: ParsableCommand {
                 """)
 
         @Option(name: .customLong("don"), help: "The DON folder.") var donDir: String
+        @Option(help: "The scheme to sign in: the DON's own (from `don init --scheme`); given, it must match.") var scheme: String?
         @Option(help: "The topic the report is for (part of what is signed).") var topic: String
         @Option(help: "Sequence number.") var seq: UInt64
         @Option(help: "OCR epoch.") var epoch: UInt64 = 1
@@ -37,6 +38,12 @@ struct ReportCommand: ParsableCommand {
         func run() throws {
             let dir = DONDirectory(path: donDir)
             let config = try dir.config()
+            if let scheme {
+                guard let wanted = ReportScheme(rawValue: scheme) else { throw ValidationError("--scheme must be one of \(ReportScheme.names)") }
+                guard wanted == config.scheme else {
+                    throw ValidationError("--scheme \(scheme): \(donDir) is a \(config.scheme.rawValue) DON (make one with `p2pmq don init --scheme \(scheme)`)")
+                }
+            }
             let indexes = signers?.indexes ?? Array(0..<config.requiredSignatures)
             switch config.scheme {
             case .ocr2EVM, .ocr3EVM:
