@@ -58,6 +58,17 @@ public enum EVMContract: Sendable, Equatable {
         return true
     }
 
+    /// The signer-set rules the Data Streams Verifier (`checkConfigValid`, `_setConfig`) and the
+    /// KeystoneForwarder (`setConfig`) share: f > 0, at most 31 signers, more than 3f, no zero
+    /// address, none twice.
+    static func validateSignerSet(_ signers: [EVMAddress], f: UInt8, don: String) throws {
+        guard f > 0 else { throw DONError(.invalidConfig, "DON \(don): f must be positive") }
+        guard signers.count <= 31 else { throw DONError(.invalidConfig, "DON \(don): at most 31 signers, has \(signers.count)") }
+        guard signers.count > 3 * Int(f) else { throw DONError(.invalidConfig, "DON \(don): \(signers.count) signers, f = \(f) needs at least \(3 * Int(f) + 1)") }
+        guard !signers.contains(where: { $0.bytes.allSatisfy { $0 == 0 } }) else { throw DONError(.invalidConfig, "DON \(don): the zero address cannot sign") }
+        guard Set(signers).count == signers.count else { throw DONError(.invalidConfig, "DON \(don): a signer address appears twice") }
+    }
+
     func validate(don: String) throws {
         switch self {
         case .ocr(let c, _): try c.validate(don: don)

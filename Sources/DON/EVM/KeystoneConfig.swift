@@ -35,15 +35,8 @@ public struct KeystoneConfig: Sendable, Equatable {
         keyTag + [UInt8](repeating: 0, count: 32 - keyTag.count - 8) + withUnsafeBytes(of: configID.bigEndian, Array.init)
     }
 
-    /// The forwarder's `setConfig` rules: f > 0, at most 31 signers, more than 3f, no zero
-    /// address, none twice.
-    public func validate(don: String) throws {
-        guard f > 0 else { throw DONError(.invalidConfig, "DON \(don): f must be positive (the forwarder's FaultToleranceMustBePositive)") }
-        guard signers.count <= 31 else { throw DONError(.invalidConfig, "DON \(don): at most 31 signers, has \(signers.count)") }
-        guard signers.count > 3 * Int(f) else { throw DONError(.invalidConfig, "DON \(don): \(signers.count) signers, f = \(f) needs at least \(3 * Int(f) + 1)") }
-        guard !signers.contains(where: { $0.bytes.allSatisfy { $0 == 0 } }) else { throw DONError(.invalidConfig, "DON \(don): the zero address cannot sign") }
-        guard Set(signers).count == signers.count else { throw DONError(.invalidConfig, "DON \(don): a signer address appears twice") }
-    }
+    /// The forwarder's `setConfig` rules (`EVMContract.validateSignerSet`).
+    public func validate(don: String) throws { try EVMContract.validateSignerSet(signers, f: f, don: don) }
 
     /// A config of fresh keys (devnets, benchmarks, tests); a random DON id unless given, so
     /// two fresh DONs do not share a config id.
