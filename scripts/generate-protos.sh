@@ -39,6 +39,10 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/Core/Gossip/Generated --swift_opt=Visibility=Public \
   libp2p/pubsub.proto
+# Kademlia DHT messages -> Sources/Core/Discovery/Generated
+protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
+  --proto_path=proto --swift_out=Sources/Core/Discovery/Generated --swift_opt=Visibility=Public \
+  libp2p/kad.proto
 # the agent's gRPC API (package `proto`, the Go p2pmq's services) -> Sources/AgentAPI/Generated
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --plugin=protoc-gen-grpc-swift-2="$plugin_dir/protoc-gen-grpc-swift-2" \
@@ -49,5 +53,5 @@ protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
 protoc --plugin=protoc-gen-swift="$plugin_dir/protoc-gen-swift" \
   --proto_path=proto --swift_out=Sources/Core/Sync/Generated --swift_opt=Visibility=Public \
   p2pmq/sync/sync.proto
-echo "generated:"; find Sources/Core/Gossip/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated Sources/Core/Sync/Generated -name '*.swift'
+echo "generated:"; find Sources/Core/Gossip/Generated Sources/Core/Discovery/Generated Sources/DON/Generated Sources/Wire/Generated Sources/AgentAPI/Generated Sources/Core/Sync/Generated -name '*.swift'
 
