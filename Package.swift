@@ -91,6 +91,18 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Peer discovery over the host's streams: the Kademlia DHT driving Core's routing table,
+        // lookups and provider store.
+        .target(
+            name: "Discovery",
+            dependencies: [
+                "Core",
+                "Host",
+                "Wire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // Gossipsub over the host's streams: drives Core's NodeCore with RPCs, peers, timers and
         // validator answers, and carries out its actions.
         .target(
@@ -153,6 +165,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 "DON",
                 "Core",
+                "Discovery",
                 "Gossip",
                 "Host",
                 "Store",

@@ -46,6 +46,7 @@ extension AgentConfig {
         }
         if let n = f["connManager"] { try connManager(n, &c) }
         if let n = f["discovery"] {
+            c.dhtEnabled = true
             let d = try n.fields(["mode", "bootstrappers", "protocolPrefix"])
             if let m = d["mode"] {
                 c.discoveryMode = try m.choice(["boot", "server", "client"], unknownMeans: "DHT auto mode").flatMap(DiscoveryMode.init) ?? .auto

@@ -23,6 +23,9 @@ public struct AgentConfig: Sendable {
     public var userAgent = "p2pmq-swift/0.1.0"
     public var connectionManager = ConnectionManagerPolicy(lowWater: 5, highWater: 25, gracePeriodSeconds: 60)
     public var discoveryMode = DiscoveryMode.server
+    /// A `discovery` section was given: the agent runs the Kademlia DHT (as the Go agent does
+    /// whenever it has one), in server mode for `boot` and `server`, client mode otherwise.
+    public var dhtEnabled = false
     public var bootstrappers: [Multiaddr] = []
     public var protocolPrefix = "p2pmq"
     public var mdnsTag: String?

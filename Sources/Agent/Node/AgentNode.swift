@@ -1,5 +1,6 @@
 import AgentAPI
 import Core
+import Discovery
 import DON
 import Foundation
 import Gossip
@@ -25,6 +26,8 @@ public actor AgentNode {
     nonisolated let verifiedReports = VerifiedReports()
     /// Catch-up from peers and serving them (`/p2pmq/sync/1.0.0`).
     nonisolated let sync: SyncService
+    /// The Kademlia DHT (with a `discovery` section), nil otherwise.
+    public nonisolated let dht: KadDHT?
     /// The DON registry (genesis + applied config updates); nil without DON configs.
     nonisolated let registry: RegistryState?
     /// Application-specific score (P5) per peer: the sync penalties it earned, kept across
@@ -52,6 +55,10 @@ public actor AgentNode {
         self.store = store
         let host = P2PHost(config: config.hostConfig(identity: identity), logger: libp2pLogger ?? logger)
         self.host = host
+        dht = config.dhtEnabled
+            ? KadDHT(host: host, mode: [.boot, .server].contains(config.discoveryMode) ? .server : .client,
+                     protocolPrefix: config.protocolPrefix, logger: libp2pLogger ?? logger)
+            : nil
         let pool = ValidatorPool()
         self.validators = pool
         let genesis = try Genesis.load(paths: config.dons)
@@ -102,12 +109,16 @@ public actor AgentNode {
         // The node's own loops run as one structured group: redialing bootstrappers, sampling
         // gauges, and taking the pubsub service's deliveries, penalties and notices.
         let dialer = BootstrapDialer(host: host, bootstrappers: config.bootstrappers, logger: logger)
+        // The bootstrappers the dialer reaches join the DHT's table through identify.
+        await dht?.start(bootstrap: [])
+        let rendezvous = dht.map { TopicDiscovery(dht: $0, pubsub: pubsub, host: host, dLow: config.gossip.dLow, interval: .seconds(10), logger: self.logger) }
         let gauges = GaugeSampler(node: self)
         let deliveries = pubsub.deliveries, penalties = pubsub.penalties, notices = pubsub.notices, logger = self.logger
         loops = Task { [weak self] in
             await withDiscardingTaskGroup { group in
                 group.addTask { try? await dialer.run() }
                 group.addTask { try? await gauges.run() }
+                if let rendezvous { group.addTask { try? await rendezvous.run() } }
                 group.addTask { for await d in deliveries { await self?.deliver(d) } }
                 group.addTask { for await p in penalties { await self?.recordPenalty(peer: p.peer, topic: p.topic, reason: p.reason) } }
                 group.addTask { for await line in notices { logger.notice("\(line)") } }
@@ -127,6 +138,7 @@ public actor AgentNode {
 
     /// Stops networking, then flushes and closes the store (nothing acknowledged is lost).
     public func stop() async {
+        await dht?.stop()
         await sync.stop()
         loops?.cancel()
         await endStreams()

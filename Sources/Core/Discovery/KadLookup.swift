@@ -73,8 +73,10 @@ public struct KadLookup: Sendable {
         candidates[i].phase = .failed
     }
 
-    /// Ends the lookup early (a provider lookup that found enough).
+    /// Ends the lookup early (a provider lookup that found enough, or its deadline passed).
     public mutating func stop() { stopped = true }
+
+    public var isStopped: Bool { stopped }
 
     /// Nothing in flight and nothing more to ask.
     public var isFinished: Bool {

@@ -1,13 +1,14 @@
 import NIOConcurrencyHelpers
 
-struct TimeoutError: Error, CustomStringConvertible {
-    var description: String { "timed out" }
+public struct TimeoutError: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "timed out" }
 }
 
 /// Runs `operation`, throwing `TimeoutError` when it has not finished within `limit`. The
 /// operation is cancelled then but may keep running until whatever it waits on ends (stream
 /// reads end when the caller resets the stream), so callers clean up after a timeout.
-func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+public func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     let race = Race<T>()
     return try await withCheckedThrowingContinuation { continuation in
         race.start(continuation, work: Task {
@@ -60,12 +61,12 @@ private final class Race<T: Sendable>: Sendable {
 
 /// Watches a response for silence: when no progress is reported for `limit`, it runs `onStall`
 /// once (which resets the stream, so the blocked read ends with an error).
-final class StallWatchdog: Sendable {
+public final class StallWatchdog: Sendable {
     private let last = NIOLockedValueBox(ContinuousClock.now)
     private let fired = NIOLockedValueBox(false)
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
-    init(limit: Duration, onStall: @escaping @Sendable () async -> Void) {
+    public init(limit: Duration, onStall: @escaping @Sendable () async -> Void) {
         let tick = min(limit, .milliseconds(250))
         task.withLockedValue {
             $0 = Task { [last, fired] in
@@ -82,7 +83,7 @@ final class StallWatchdog: Sendable {
         }
     }
 
-    func progress() { last.withLockedValue { $0 = .now } }
-    var didFire: Bool { fired.withLockedValue { $0 } }
-    func cancel() { task.withLockedValue { $0?.cancel() } }
+    public func progress() { last.withLockedValue { $0 = .now } }
+    public var didFire: Bool { fired.withLockedValue { $0 } }
+    public func cancel() { task.withLockedValue { $0?.cancel() } }
 }
