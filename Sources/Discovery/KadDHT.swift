@@ -329,7 +329,10 @@ public actor KadDHT {
         let message = m
         return await withTaskGroup(of: Bool.self) { group in
             for (peer, addrs) in closest {
-                group.addTask { [self] in (try? await self.request(peer, addresses: addrs, message)) != nil }
+                group.addTask { [self] in
+                    // ADD_PROVIDER has no reply: success is the request going out.
+                    do { _ = try await self.request(peer, addresses: addrs, message); return true } catch { return false }
+                }
             }
             var stored = 0
             for await ok in group where ok { stored += 1 }

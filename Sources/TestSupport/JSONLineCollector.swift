@@ -44,13 +44,20 @@ public final class JSONLineCollector: @unchecked Sendable {
         }
     }
 
-    /// The first line matching `match` (lines stay: a later call finds it again), waiting up to
-    /// `timeout` seconds.
-    public func waitFor(timeout: TimeInterval = 20, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
+    /// Lines read so far.
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines.count
+    }
+
+    /// The first line matching `match` (lines stay: a later call finds it again), among the lines
+    /// from index `after` on, waiting up to `timeout` seconds.
+    public func waitFor(timeout: TimeInterval = 20, after: Int = 0, _ match: ([String: Any]) -> Bool) -> [String: Any]? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             lock.lock()
-            let found = lines.first(where: match)
+            let found = lines.dropFirst(after).first(where: match)
             lock.unlock()
             if let found { return found }
             Thread.sleep(forTimeInterval: 0.05)
