@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Host
 import Logging
+import NIOConcurrencyHelpers
 import SwiftProtobuf
 import Wire
 
@@ -45,6 +46,9 @@ public actor KadDHT {
     }
 
     public nonisolated let protocolID: String
+    /// Peers this DHT dialed (to query them, or as a topic's providers): how operators see that
+    /// a connection came from discovery.
+    private nonisolated let dialedPeers = NIOLockedValueBox<Set<PeerID>>([])
     public nonisolated let mode: Mode
     public nonisolated let options: Options
     nonisolated let host: P2PHost
@@ -214,8 +218,8 @@ public actor KadDHT {
     /// ADD_PROVIDER, which has none).
     nonisolated func request(_ peer: PeerID, addresses: [Multiaddr], _ m: Dht_Pb_Message) async throws -> Dht_Pb_Message? {
         let protocolID = protocolID
-        return try await withTimeout(options.queryTimeout) { [host] () async throws -> Dht_Pb_Message? in
-            let connection = try await Self.connection(host, to: peer, addresses: addresses)
+        return try await withTimeout(options.queryTimeout) { [self] () async throws -> Dht_Pb_Message? in
+            let connection = try await self.connection(to: peer, addresses: addresses)
             let stream = try await connection.openStream([protocolID])
             do {
                 try await stream.writeMessage(try m.serializedBytes())
@@ -235,15 +239,24 @@ public actor KadDHT {
         }
     }
 
-    static func connection(_ host: P2PHost, to peer: PeerID, addresses: [Multiaddr]) async throws -> Connection {
+    /// A connection to `peer`: an open one, or one dialed on `addresses` (recorded as found by
+    /// the DHT).
+    public nonisolated func connection(to peer: PeerID, addresses: [Multiaddr]) async throws -> Connection {
         if let c = host.connections(to: peer).first { return c }
         var last: Error = HostError(.noAddress, "no address known for \(peer)")
         for addr in addresses where addr.hostAndPort != nil {
             let full = addr.peerID == nil ? Multiaddr(addr.components + [.p2p(peer)]) : addr
-            do { return try await host.dial(full) } catch { last = error }
+            do {
+                let c = try await host.dial(full)
+                dialedPeers.withLockedValue { _ = $0.insert(peer) }
+                return c
+            } catch { last = error }
         }
         throw last
     }
+
+    /// Whether this DHT dialed `peer`.
+    public nonisolated func dialed(_ peer: PeerID) -> Bool { dialedPeers.withLockedValue { $0.contains(peer) } }
 
     /// An iterative FIND_NODE lookup toward `target`: the k closest peers that answered.
     public func lookup(_ target: [UInt8]) async -> [(PeerID, [Multiaddr])] {

@@ -23,7 +23,7 @@ struct P2PMQ: AsyncParsableCommand {
         subcommands: [
             ImportCommand.self, ExportCommand.self, HistoryCommand.self, HeadsCommand.self,
             AuditCommand.self, IndexCommand.self, DONCommand.self, ReportCommand.self,
-            ReplayCommand.self, ValidatorCommand.self, DevnetCommand.self, PublishCommand.self, KeygenCommand.self, IDCommand.self, PingCommand.self, AgentCommand.self, DebugCommand.self,
+            ReplayCommand.self, ValidatorCommand.self, DevnetCommand.self, PublishCommand.self, PeersCommand.self, DHTCommand.self, KeygenCommand.self, IDCommand.self, PingCommand.self, AgentCommand.self, DebugCommand.self,
         ]
     )
 }

@@ -1,4 +1,6 @@
 import AgentAPI
+import Core
+import Discovery
 import GRPCCore
 import Host
 import Store
@@ -33,6 +35,7 @@ struct AdminService: Proto_Admin.SimpleServiceProtocol {
                 }
                 $0.connected = connection != nil
                 $0.refusedForSeconds = host.refusedFor(peer)
+                $0.foundBy = node.foundBy(peer, outbound: connection?.isInitiator ?? false)
             }
         }
         for connection in host.connections {
@@ -80,5 +83,47 @@ struct AdminService: Proto_Admin.SimpleServiceProtocol {
             $0.droppedQueueFull = UInt64(stats.droppedQueueFull)
             $0.droppedTimeout = UInt64(stats.droppedTimeout)
         }
+    }
+
+    func dht(request: Proto_DhtRequest, context: ServerContext) async throws -> Proto_DhtResponse {
+        guard let dht = node.dht else {
+            return .with { $0.problem = "this agent runs no DHT: give it a `discovery` section (docs/DISCOVERY.md)" }
+        }
+        let stats = await dht.stats
+        var out = Proto_DhtResponse.with {
+            $0.enabled = true
+            $0.protocol = dht.protocolID
+            $0.mode = dht.mode.rawValue
+            $0.lookups = UInt64(stats.lookups)
+            $0.queriesAnswered = UInt64(stats.queriesAnswered)
+            $0.queriesFailed = UInt64(stats.queriesFailed)
+            $0.requestsServed = UInt64(stats.requestsServed)
+            $0.providersRefused = UInt64(stats.providersRefused)
+        }
+        out.providerRecords = UInt64(await dht.providerRecords)
+        switch request.query {
+        case .routingTable, nil:
+            let now = SystemClock().now
+            let local = KadKey(hashing: node.host.peerID.bytes)
+            out.peers = await dht.routingTable.map { e in
+                .with {
+                    $0.peerID = e.peer.description
+                    $0.addresses = e.addresses.map(\.description)
+                    $0.bucket = UInt32(local.commonPrefixLength(with: e.key))
+                    $0.lastSeenSeconds = now.since(e.lastSeen).seconds
+                }
+            }
+        case .findPeer(let text):
+            guard let peer = try? PeerID(text) else { throw RPCError(code: .invalidArgument, message: "'\(text)' is not a peer id") }
+            if let addrs = await dht.findPeer(peer) {
+                out.peers = [.with { $0.peerID = text; $0.addresses = addrs.map(\.description) }]
+            }
+        case .providers(let topic):
+            guard !topic.isEmpty else { throw RPCError(code: .invalidArgument, message: "name a topic") }
+            out.peers = await dht.findProviders(TopicRendezvous.key(topic: topic)).map { p in
+                .with { $0.peerID = p.0.description; $0.addresses = p.1.map(\.description) }
+            }.sorted { $0.peerID < $1.peerID }
+        }
+        return out
     }
 }

@@ -95,6 +95,15 @@ public actor AgentNode {
         return ReportVerifier(registry: registry.current, maxReportBytes: config.maxMessageSize, verified: verifiedReports)
     }
 
+    /// How this node came to know `peer`: a configured bootstrapper or direct peer, found by the
+    /// DHT, else by the direction of its connection (outbound: peer exchange, inbound: it dialed).
+    public nonisolated func foundBy(_ peer: PeerID, outbound: Bool) -> String {
+        if config.bootstrappers.contains(where: { $0.peerID == peer }) { return "bootstrap" }
+        if config.directPeerAddresses.contains(where: { $0.peerID == peer }) { return "direct" }
+        if dht?.dialed(peer) == true { return "dht" }
+        return outbound ? "px" : "inbound"
+    }
+
     /// Listens, subscribes the configured topics, dials bootstrappers and direct peers.
     public func start() async throws -> [Multiaddr] {
         await pubsub.start(node: self)

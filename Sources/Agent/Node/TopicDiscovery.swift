@@ -32,14 +32,11 @@ struct TopicDiscovery {
                 guard (mesh[topic]?.count ?? 0) < dLow else { continue }
                 short = true
                 let found = await dht.findProviders(TopicRendezvous.key(topic: topic), count: 2 * dLow)
-                for (peer, addrs) in found where peer != host.peerID && host.connections(to: peer).isEmpty {
-                    for addr in addrs where addr.hostAndPort != nil {
-                        let full = addr.peerID == nil ? addr.appending(.p2p(peer)) : addr
-                        if (try? await host.dial(full)) != nil {
-                            logger.debug("dialed \(peer), a provider of topic \(topic)")
-                            break
-                        }
-                    }
+                // A few new peers per round (the mesh takes them at its next heartbeat, and PX
+                // brings more); not every provider of a big topic at once.
+                let fresh = found.filter { $0.0 != host.peerID && host.connections(to: $0.0).isEmpty }.shuffled().prefix(dLow)
+                for (peer, addrs) in fresh where (try? await dht.connection(to: peer, addresses: addrs)) != nil {
+                    logger.debug("dialed \(peer), a provider of topic \(topic)")
                 }
             }
             // A topic short of peers is looked up again soon (providers that advertised after

@@ -2090,11 +2090,25 @@ public enum Proto_Admin: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Dht" metadata.
+        public enum Dht: Sendable {
+            /// Request type for "Dht".
+            public typealias Input = Proto_DhtRequest
+            /// Response type for "Dht".
+            public typealias Output = Proto_DhtResponse
+            /// Descriptor for "Dht".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "proto.Admin"),
+                method: "Dht",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "proto.Admin" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Peers.descriptor,
             Topics.descriptor,
-            Health.descriptor
+            Health.descriptor,
+            Dht.descriptor
         ]
     }
 }
@@ -2162,6 +2176,24 @@ extension Proto_Admin {
             request: GRPCCore.StreamingServerRequest<Proto_HealthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Proto_HealthResponse>
+
+        /// Handle the "Dht" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The Kademlia DHT: its routing table, a peer's addresses, a topic's providers.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Proto_DhtRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Proto_DhtResponse` messages.
+        func dht(
+            request: GRPCCore.StreamingServerRequest<Proto_DhtRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Proto_DhtResponse>
     }
 
     /// Service protocol for the "proto.Admin" service.
@@ -2213,6 +2245,24 @@ extension Proto_Admin {
             request: GRPCCore.ServerRequest<Proto_HealthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Proto_HealthResponse>
+
+        /// Handle the "Dht" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The Kademlia DHT: its routing table, a peer's addresses, a topic's providers.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Proto_DhtRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Proto_DhtResponse` message.
+        func dht(
+            request: GRPCCore.ServerRequest<Proto_DhtRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Proto_DhtResponse>
     }
 
     /// Simple service protocol for the "proto.Admin" service.
@@ -2262,6 +2312,24 @@ extension Proto_Admin {
             request: Proto_HealthRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Proto_HealthResponse
+
+        /// Handle the "Dht" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The Kademlia DHT: its routing table, a peer's addresses, a topic's providers.
+        ///
+        /// - Parameters:
+        ///   - request: A `Proto_DhtRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Proto_DhtResponse` to respond with.
+        func dht(
+            request: Proto_DhtRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Proto_DhtResponse
     }
 }
 
@@ -2297,6 +2365,17 @@ extension Proto_Admin.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Proto_HealthResponse>(),
             handler: { request, context in
                 try await self.health(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Proto_Admin.Method.Dht.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Proto_DhtRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Proto_DhtResponse>(),
+            handler: { request, context in
+                try await self.dht(
                     request: request,
                     context: context
                 )
@@ -2340,6 +2419,17 @@ extension Proto_Admin.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func dht(
+        request: GRPCCore.StreamingServerRequest<Proto_DhtRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Proto_DhtResponse> {
+        let response = try await self.dht(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -2377,6 +2467,19 @@ extension Proto_Admin.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Proto_HealthResponse> {
         return GRPCCore.ServerResponse<Proto_HealthResponse>(
             message: try await self.health(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func dht(
+        request: GRPCCore.ServerRequest<Proto_DhtRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Proto_DhtResponse> {
+        return GRPCCore.ServerResponse<Proto_DhtResponse>(
+            message: try await self.dht(
                 request: request.message,
                 context: context
             ),
@@ -2449,6 +2552,29 @@ extension Proto_Admin {
             deserializer: some GRPCCore.MessageDeserializer<Proto_HealthResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Proto_HealthResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Dht" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The Kademlia DHT: its routing table, a peer's addresses, a topic's providers.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Proto_DhtRequest` message.
+        ///   - serializer: A serializer for `Proto_DhtRequest` messages.
+        ///   - deserializer: A deserializer for `Proto_DhtResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func dht<Result>(
+            request: GRPCCore.ClientRequest<Proto_DhtRequest>,
+            serializer: some GRPCCore.MessageSerializer<Proto_DhtRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Proto_DhtResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Proto_DhtResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2557,6 +2683,40 @@ extension Proto_Admin {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Dht" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The Kademlia DHT: its routing table, a peer's addresses, a topic's providers.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Proto_DhtRequest` message.
+        ///   - serializer: A serializer for `Proto_DhtRequest` messages.
+        ///   - deserializer: A deserializer for `Proto_DhtResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func dht<Result>(
+            request: GRPCCore.ClientRequest<Proto_DhtRequest>,
+            serializer: some GRPCCore.MessageSerializer<Proto_DhtRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Proto_DhtResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Proto_DhtResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Proto_Admin.Method.Dht.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2633,6 +2793,35 @@ extension Proto_Admin.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Proto_HealthRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Proto_HealthResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Dht" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The Kademlia DHT: its routing table, a peer's addresses, a topic's providers.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Proto_DhtRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func dht<Result>(
+        request: GRPCCore.ClientRequest<Proto_DhtRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Proto_DhtResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.dht(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Proto_DhtRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Proto_DhtResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2723,6 +2912,39 @@ extension Proto_Admin.ClientProtocol {
             metadata: metadata
         )
         return try await self.health(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Dht" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The Kademlia DHT: its routing table, a peer's addresses, a topic's providers.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func dht<Result>(
+        _ message: Proto_DhtRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Proto_DhtResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Proto_DhtRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.dht(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -490,6 +490,9 @@ public nonisolated struct Proto_PeerInfo: Sendable {
   /// Seconds its connections are still refused (its score fell below graylist); 0: none.
   public var refusedForSeconds: Double = 0
 
+  /// How this node came to know it: bootstrap, dht, mdns, px, direct or inbound.
+  public var foundBy: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -580,6 +583,108 @@ public nonisolated struct Proto_HealthResponse: Sendable {
   public var droppedQueueFull: UInt64 = 0
 
   public var droppedTimeout: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Proto_DhtRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var query: Proto_DhtRequest.OneOf_Query? = nil
+
+  /// The routing table.
+  public var routingTable: Bool {
+    get {
+      if case .routingTable(let v)? = query {return v}
+      return false
+    }
+    set {query = .routingTable(newValue)}
+  }
+
+  /// A peer's addresses (peer id text), through the DHT if not known here.
+  public var findPeer: String {
+    get {
+      if case .findPeer(let v)? = query {return v}
+      return String()
+    }
+    set {query = .findPeer(newValue)}
+  }
+
+  /// Providers of a topic's rendezvous key (the topic's name).
+  public var providers: String {
+    get {
+      if case .providers(let v)? = query {return v}
+      return String()
+    }
+    set {query = .providers(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Query: Equatable, Sendable {
+    /// The routing table.
+    case routingTable(Bool)
+    /// A peer's addresses (peer id text), through the DHT if not known here.
+    case findPeer(String)
+    /// Providers of a topic's rendezvous key (the topic's name).
+    case providers(String)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Proto_DhtPeer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var peerID: String = String()
+
+  public var addresses: [String] = []
+
+  /// Routing table entries: the bucket (common prefix length with this node's key).
+  public var bucket: UInt32 = 0
+
+  /// Seconds since it was last seen answering or identifying.
+  public var lastSeenSeconds: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Proto_DhtResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// False when the agent runs no DHT (no `discovery` section), with the reason in `problem`.
+  public var enabled: Bool = false
+
+  public var problem: String = String()
+
+  public var `protocol`: String = String()
+
+  public var mode: String = String()
+
+  public var peers: [Proto_DhtPeer] = []
+
+  public var providerRecords: UInt64 = 0
+
+  public var lookups: UInt64 = 0
+
+  public var queriesAnswered: UInt64 = 0
+
+  public var queriesFailed: UInt64 = 0
+
+  public var requestsServed: UInt64 = 0
+
+  public var providersRefused: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1333,7 +1438,7 @@ nonisolated extension Proto_ScoreBreakdown: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PeerInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}peer_id\0\u{1}addresses\0\u{3}agent_version\0\u{1}outbound\0\u{3}mesh_topics\0\u{1}score\0\u{1}connected\0\u{3}refused_for_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}peer_id\0\u{1}addresses\0\u{3}agent_version\0\u{1}outbound\0\u{3}mesh_topics\0\u{1}score\0\u{1}connected\0\u{3}refused_for_seconds\0\u{3}found_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1349,6 +1454,7 @@ nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 6: try { try decoder.decodeSingularMessageField(value: &self._score) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.connected) }()
       case 8: try { try decoder.decodeSingularDoubleField(value: &self.refusedForSeconds) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.foundBy) }()
       default: break
       }
     }
@@ -1383,6 +1489,9 @@ nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if self.refusedForSeconds.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.refusedForSeconds, fieldNumber: 8)
     }
+    if !self.foundBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.foundBy, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1395,6 +1504,7 @@ nonisolated extension Proto_PeerInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs._score != rhs._score {return false}
     if lhs.connected != rhs.connected {return false}
     if lhs.refusedForSeconds != rhs.refusedForSeconds {return false}
+    if lhs.foundBy != rhs.foundBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1603,6 +1713,200 @@ nonisolated extension Proto_HealthResponse: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.validationQueue != rhs.validationQueue {return false}
     if lhs.droppedQueueFull != rhs.droppedQueueFull {return false}
     if lhs.droppedTimeout != rhs.droppedTimeout {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Proto_DhtRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DhtRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}routing_table\0\u{3}find_peer\0\u{1}providers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Bool?
+        try decoder.decodeSingularBoolField(value: &v)
+        if let v = v {
+          if self.query != nil {try decoder.handleConflictingOneOf()}
+          self.query = .routingTable(v)
+        }
+      }()
+      case 2: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.query != nil {try decoder.handleConflictingOneOf()}
+          self.query = .findPeer(v)
+        }
+      }()
+      case 3: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.query != nil {try decoder.handleConflictingOneOf()}
+          self.query = .providers(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.query {
+    case .routingTable?: try {
+      guard case .routingTable(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 1)
+    }()
+    case .findPeer?: try {
+      guard case .findPeer(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+    }()
+    case .providers?: try {
+      guard case .providers(let v)? = self.query else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 3)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Proto_DhtRequest, rhs: Proto_DhtRequest) -> Bool {
+    if lhs.query != rhs.query {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Proto_DhtPeer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DhtPeer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}peer_id\0\u{1}addresses\0\u{1}bucket\0\u{3}last_seen_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.peerID) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.addresses) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.bucket) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.lastSeenSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.peerID.isEmpty {
+      try visitor.visitSingularStringField(value: self.peerID, fieldNumber: 1)
+    }
+    if !self.addresses.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.addresses, fieldNumber: 2)
+    }
+    if self.bucket != 0 {
+      try visitor.visitSingularUInt32Field(value: self.bucket, fieldNumber: 3)
+    }
+    if self.lastSeenSeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.lastSeenSeconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Proto_DhtPeer, rhs: Proto_DhtPeer) -> Bool {
+    if lhs.peerID != rhs.peerID {return false}
+    if lhs.addresses != rhs.addresses {return false}
+    if lhs.bucket != rhs.bucket {return false}
+    if lhs.lastSeenSeconds != rhs.lastSeenSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Proto_DhtResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DhtResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}enabled\0\u{1}problem\0\u{1}protocol\0\u{1}mode\0\u{1}peers\0\u{3}provider_records\0\u{1}lookups\0\u{3}queries_answered\0\u{3}queries_failed\0\u{3}requests_served\0\u{3}providers_refused\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.enabled) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.problem) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.`protocol`) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.mode) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.peers) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.providerRecords) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.lookups) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.queriesAnswered) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.queriesFailed) }()
+      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.requestsServed) }()
+      case 11: try { try decoder.decodeSingularUInt64Field(value: &self.providersRefused) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.enabled != false {
+      try visitor.visitSingularBoolField(value: self.enabled, fieldNumber: 1)
+    }
+    if !self.problem.isEmpty {
+      try visitor.visitSingularStringField(value: self.problem, fieldNumber: 2)
+    }
+    if !self.`protocol`.isEmpty {
+      try visitor.visitSingularStringField(value: self.`protocol`, fieldNumber: 3)
+    }
+    if !self.mode.isEmpty {
+      try visitor.visitSingularStringField(value: self.mode, fieldNumber: 4)
+    }
+    if !self.peers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.peers, fieldNumber: 5)
+    }
+    if self.providerRecords != 0 {
+      try visitor.visitSingularUInt64Field(value: self.providerRecords, fieldNumber: 6)
+    }
+    if self.lookups != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lookups, fieldNumber: 7)
+    }
+    if self.queriesAnswered != 0 {
+      try visitor.visitSingularUInt64Field(value: self.queriesAnswered, fieldNumber: 8)
+    }
+    if self.queriesFailed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.queriesFailed, fieldNumber: 9)
+    }
+    if self.requestsServed != 0 {
+      try visitor.visitSingularUInt64Field(value: self.requestsServed, fieldNumber: 10)
+    }
+    if self.providersRefused != 0 {
+      try visitor.visitSingularUInt64Field(value: self.providersRefused, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Proto_DhtResponse, rhs: Proto_DhtResponse) -> Bool {
+    if lhs.enabled != rhs.enabled {return false}
+    if lhs.problem != rhs.problem {return false}
+    if lhs.`protocol` != rhs.`protocol` {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.peers != rhs.peers {return false}
+    if lhs.providerRecords != rhs.providerRecords {return false}
+    if lhs.lookups != rhs.lookups {return false}
+    if lhs.queriesAnswered != rhs.queriesAnswered {return false}
+    if lhs.queriesFailed != rhs.queriesFailed {return false}
+    if lhs.requestsServed != rhs.requestsServed {return false}
+    if lhs.providersRefused != rhs.providersRefused {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
