@@ -16,6 +16,7 @@ let fuzzTargets: [String: @Sendable ([UInt8]) -> Void] = [
     "import": fuzzImportLines,
     "config": fuzzConfig,
     "reports": fuzzReports,
+    "kad": fuzzKad,
 ]
 
 let selectedTarget: @Sendable ([UInt8]) -> Void = {

@@ -41,3 +41,25 @@ func fuzzGossipsubRPC(_ bytes: [UInt8]) {
         if frame.count % 3 == 0 { _ = router.heartbeat(now: now) }
     }
 }
+
+/// The DHT's server and lookup, from request bytes: decode a Kademlia message, answer it as a
+/// server with a filled routing table and a small provider store, and merge its peers into a
+/// lookup. Hostile peers lists must stay bounded (checked).
+nonisolated(unsafe) private var kadServer: KadServer = {
+    let now = Instant(nanoseconds: 1_000_000_000)
+    var table = KadRoutingTable(local: try! PrivateKey(seed: [UInt8](repeating: 1, count: 32)).peerID, now: now)
+    for i in 2..<40 { table.add(try! PrivateKey(seed: [UInt8](repeating: UInt8(i), count: 32)).peerID, addresses: [], now: now) }
+    return KadServer(table: table, providers: ProviderStore(perKey: 8, perPeer: 8, total: 64), k: 20)
+}()
+
+private let kadAsker = try! PrivateKey(seed: [UInt8](repeating: 99, count: 32)).peerID
+
+func fuzzKad(_ bytes: [UInt8]) {
+    guard let m = try? Dht_Pb_Message(serializedBytes: bytes) else { return }
+    let a = kadServer.answer(m, from: kadAsker, address: nil, now: Instant(nanoseconds: 2_000_000_000)) { _ in false }
+    precondition((a.reply?.closerPeers.count ?? 0) <= 20, "a reply names at most k closer peers")
+    precondition(kadServer.providers.count <= 64, "the provider store stays bounded")
+    var lookup = KadLookup(target: Array(m.key), local: kadAsker, seeds: KadProtocol.peers(m.closerPeers))
+    for (peer, _) in lookup.next() { lookup.answered(peer, closer: KadProtocol.peers(m.providerPeers + m.closerPeers)) }
+    precondition(lookup.candidates.count <= lookup.maxCandidates, "a lookup's candidates stay bounded")
+}

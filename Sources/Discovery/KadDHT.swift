@@ -53,8 +53,16 @@ public actor KadDHT {
     public nonisolated let options: Options
     nonisolated let host: P2PHost
     private let logger: Logger
-    private var table: KadRoutingTable
-    private var providers: ProviderStore
+    /// The routing table, the provider store and the answers (Core's state machine).
+    private var server: KadServer
+    private var table: KadRoutingTable {
+        get { server.table }
+        set { server.table = newValue }
+    }
+    private var providers: ProviderStore {
+        get { server.providers }
+        set { server.providers = newValue }
+    }
     public private(set) var stats = Stats()
     /// Keys we provide, and when they were last put.
     private var provided: [[UInt8]: ContinuousClock.Instant] = [:]
@@ -62,7 +70,7 @@ public actor KadDHT {
     private var rng = SystemRandomNumberGenerator()
     /// Called with peers that broke the protocol's limits (a provider flood): the agent
     /// penalizes them like other abuse.
-    private var onAbuse: (@Sendable (PeerID, String) -> Void)?
+    private var onAbuse: (@Sendable (PeerID, _ code: String, _ detail: String) -> Void)?
 
     public init(host: P2PHost, mode: Mode, protocolPrefix: String, options: Options = Options(), logger: Logger) {
         self.host = host
@@ -70,13 +78,13 @@ public actor KadDHT {
         self.options = options
         self.logger = logger
         protocolID = KadProtocol.id(prefix: protocolPrefix)
-        table = KadRoutingTable(local: host.peerID, k: options.k, now: Self.now())
-        providers = ProviderStore(ttl: options.providerTTL)
+        server = KadServer(table: KadRoutingTable(local: host.peerID, k: options.k, now: Self.now()),
+                           providers: ProviderStore(ttl: options.providerTTL), k: options.k)
     }
 
     static func now() -> Instant { SystemClock().now }
 
-    public func setAbuseHandler(_ handler: @escaping @Sendable (PeerID, String) -> Void) { onAbuse = handler }
+    public func setAbuseHandler(_ handler: @escaping @Sendable (PeerID, _ code: String, _ detail: String) -> Void) { onAbuse = handler }
 
     /// Serves (server mode), follows identify to fill the routing table, dials `bootstrap`, looks
     /// itself up, then refreshes buckets and republishes records in the background.
@@ -169,47 +177,14 @@ public actor KadDHT {
     /// The reply to one request (nil: none is sent: ADD_PROVIDER, or PUT_VALUE, unsupported).
     func answer(_ m: Dht_Pb_Message, from peer: PeerID, address: Multiaddr?) -> Dht_Pb_Message? {
         stats.requestsServed += 1
-        let now = Self.now()
-        // A peer that queries us serves the DHT only if it said so in identify; not added here.
-        let key = Array(m.key)
-        var reply = Dht_Pb_Message()
-        reply.type = m.type
-        reply.key = m.key
-        switch m.type {
-        case .findNode:
-            reply.closerPeers = closerPeers(to: key, excluding: peer)
-        case .getProviders:
-            reply.providerPeers = providers.providers(of: key, now: now).map { KadProtocol.peer($0.provider, $0.addresses) }
-            reply.closerPeers = closerPeers(to: key, excluding: peer)
-        case .addProvider:
-            // Only the sender may be put as a provider (as go-libp2p-kad-dht checks).
-            for p in KadProtocol.peers(m.providerPeers) where p.0 == peer {
-                let addrs = p.1.isEmpty ? (address.map { [$0] } ?? []) : p.1
-                if case .refused(let why) = providers.add(key: key, provider: peer, addresses: addrs, now: now) {
-                    stats.providersRefused += 1
-                    onAbuse?(peer, "dht_provider_flood: \(why)")
-                }
-            }
-            return nil
-        case .ping:
-            break
-        case .getValue:
-            // Values are not stored (no record); the closer peers still help the asker.
-            reply.closerPeers = closerPeers(to: key, excluding: peer)
-        case .putValue:
-            return nil
-        case .UNRECOGNIZED:
-            stats.requestsMalformed += 1
-            return nil
+        let host = self.host
+        let a = server.answer(m, from: peer, address: address, now: Self.now()) { !host.connections(to: $0).isEmpty }
+        if a.malformed { stats.requestsMalformed += 1 }
+        if let abuse = a.abuse {
+            stats.providersRefused += 1
+            onAbuse?(peer, abuse.code, abuse.detail)
         }
-        return reply
-    }
-
-    private func closerPeers(to key: [UInt8], excluding asker: PeerID) -> [Dht_Pb_Message.Peer] {
-        table.closest(to: KadKey(hashing: key), count: options.k + 1)
-            .filter { $0.peer != asker }
-            .prefix(options.k)
-            .map { KadProtocol.peer($0.peer, $0.addresses, connected: !host.connections(to: $0.peer).isEmpty) }
+        return a.reply
     }
 
     // MARK: asking

@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import TestSupport
 import Wire
 import XCTest
@@ -144,5 +145,48 @@ final class KademliaTests: XCTestCase {
         XCTAssertEqual(Array(key.prefix(2)), [0x12, 0x20])
         XCTAssertEqual(Array(key.dropFirst(2)), Digests.sha256(Array("floodsub:don-a/reports".utf8)))
         XCTAssertTrue(TopicRendezvous.cid(topic: "x").hasPrefix("bafkrei"), "CIDv1 raw sha2-256 in base32")
+    }
+
+    func testTheServerAnswersAsTheSpecSays() {
+        var clock = ManualClock()
+        var server = KadServer(table: KadRoutingTable(local: Self.peer(0), now: clock.now), providers: ProviderStore(perPeer: 2), k: 20)
+        for i in 1...30 { server.table.add(Self.peer(i), addresses: [Self.addr], now: clock.now) }
+        let asker = Self.peer(1)
+        var find = Dht_Pb_Message()
+        find.type = .findNode
+        find.key = Data(Self.peer(500).bytes)
+        let found = server.answer(find, from: asker, address: nil, now: clock.now) { _ in false }
+        let closer = KadProtocol.peers(found.reply?.closerPeers ?? []).map(\.0)
+        XCTAssertEqual(closer.count, 20)
+        XCTAssertFalse(closer.contains(asker), "the asker is not sent back to itself")
+        let target = KadKey(hashing: Self.peer(500).bytes)
+        XCTAssertEqual(closer, closer.sorted { target.closer(KadKey(hashing: $0.bytes), than: KadKey(hashing: $1.bytes)) }, "closest first")
+
+        // ADD_PROVIDER: only the sender itself is stored; no reply; a flood is reported.
+        var add = Dht_Pb_Message()
+        add.type = .addProvider
+        add.key = Data([7])
+        add.providerPeers = [KadProtocol.peer(asker, [Self.addr]), KadProtocol.peer(Self.peer(2), [Self.addr])]
+        let added = server.answer(add, from: asker, address: nil, now: clock.now) { _ in false }
+        XCTAssertNil(added.reply)
+        XCTAssertNil(added.abuse)
+        var get = Dht_Pb_Message()
+        get.type = .getProviders
+        get.key = Data([7])
+        let providers = server.answer(get, from: Self.peer(3), address: nil, now: clock.now) { _ in false }
+        XCTAssertEqual(KadProtocol.peers(providers.reply?.providerPeers ?? []).map(\.0), [asker], "peer 2 was not the sender: not stored")
+        add.key = Data([8])
+        _ = server.answer(add, from: asker, address: nil, now: clock.now) { _ in false }
+        add.key = Data([9])
+        let flood = server.answer(add, from: asker, address: nil, now: clock.now) { _ in false }
+        XCTAssertEqual(flood.abuse?.code, "dht_provider_flood")
+
+        var put = Dht_Pb_Message()
+        put.type = .putValue
+        XCTAssertNil(server.answer(put, from: asker, address: nil, now: clock.now) { _ in false }.reply, "values are not stored")
+        var ping = Dht_Pb_Message()
+        ping.type = .ping
+        XCTAssertEqual(server.answer(ping, from: asker, address: nil, now: clock.now) { _ in false }.reply?.type, .ping)
+        clock.advance(.seconds(1))
     }
 }

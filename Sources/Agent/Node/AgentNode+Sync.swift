@@ -12,23 +12,28 @@ extension AgentNode {
     static let syncPenaltyValue = -10.0
 
     func syncPenalty(peer: String, topic: String, messageID: String, code: String, detail: String) async {
+        await applicationPenalty(peer: peer, topic: topic, messageID: messageID, code: code, detail: detail)
+    }
+
+    /// A penalty outside gossip (range sync's `sync_*`, the DHT's `dht_*`): P5 and the history.
+    func applicationPenalty(peer: String, topic: String, messageID: String, code: String, detail: String) async {
         let score = addApplicationScore(peer, Self.syncPenaltyValue)
         await pubsub.setApplicationScore(peer, score)
         let penalty = PenaltyRecord(peer: peer, at: WallClock.nanoseconds(), topic: topic, messageID: messageID, reason: "\(code): \(detail)",
                                     verdict: .reject, scoreDelta: Self.syncPenaltyValue * config.scoring.appSpecificWeight)
         logger.warning("penalized \(peer) on \(topic): \(code): \(detail)")
         do { try await store.appendPenalty(penalty) } catch {
-            noteStoreProblem(error, while: "recording a sync penalty for \(peer)")
+            noteStoreProblem(error, while: "recording a \(code) penalty for \(peer)")
         }
     }
 
-    /// Sets every peer's P5 from the sync penalties of the last `retainScore`, so a restart does
+    /// Sets every peer's P5 from the sync and DHT penalties of the last `retainScore`, so a restart does
     /// not whitewash a peer that served forged records.
     func restoreApplicationScores() async {
         let since = WallClock.nanoseconds() &- UInt64(clamping: config.scoring.retainScore.nanosecondsClamped)
         var scores: [String: Double] = [:]
         try? store.penalties { p in
-            if p.at >= since, p.reason.hasPrefix("sync_") { scores[p.peer, default: 0] += Self.syncPenaltyValue }
+            if p.at >= since, p.reason.hasPrefix("sync_") || p.reason.hasPrefix("dht_") { scores[p.peer, default: 0] += Self.syncPenaltyValue }
             return true
         }
         for (peer, score) in scores {
@@ -71,3 +76,4 @@ extension AgentNode {
     /// The application-specific score this node gives `peer`.
     public func applicationScore(_ peer: String) -> Double { addApplicationScore(peer, 0) }
 }
+

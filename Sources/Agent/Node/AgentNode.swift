@@ -118,7 +118,11 @@ public actor AgentNode {
         // The node's own loops run as one structured group: redialing bootstrappers, sampling
         // gauges, and taking the pubsub service's deliveries, penalties and notices.
         let dialer = BootstrapDialer(host: host, bootstrappers: config.bootstrappers, logger: logger)
-        // The bootstrappers the dialer reaches join the DHT's table through identify.
+        // The bootstrappers the dialer reaches join the DHT's table through identify. A peer that
+        // floods the provider store is penalized like a bad sync server (P5, penalty history).
+        await dht?.setAbuseHandler { [weak self] peer, code, detail in
+            Task { await self?.applicationPenalty(peer: peer.description, topic: "", messageID: "", code: code, detail: detail) }
+        }
         await dht?.start(bootstrap: [])
         let rendezvous = dht.map { TopicDiscovery(dht: $0, pubsub: pubsub, host: host, dLow: config.gossip.dLow, interval: .seconds(10), logger: self.logger) }
         let gauges = GaugeSampler(node: self)

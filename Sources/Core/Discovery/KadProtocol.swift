@@ -1,4 +1,3 @@
-import Core
 import Foundation
 import Wire
 
@@ -12,7 +11,7 @@ public enum KadProtocol {
     /// Largest message read (go-libp2p-kad-dht allows 4 MiB; a k-closest answer is a few KiB).
     public static let maxMessageBytes = 1 << 20
 
-    static func peer(_ id: PeerID, _ addresses: [Multiaddr], connected: Bool = false) -> Dht_Pb_Message.Peer {
+    public static func peer(_ id: PeerID, _ addresses: [Multiaddr], connected: Bool = false) -> Dht_Pb_Message.Peer {
         .with {
             $0.id = Data(id.bytes)
             $0.addrs = addresses.map { Data($0.bytes) }
@@ -22,7 +21,7 @@ public enum KadProtocol {
 
     /// The peers of an answer that parse; undecodable ids and addresses are skipped, addresses
     /// capped per peer.
-    static func peers(_ list: [Dht_Pb_Message.Peer]) -> [(PeerID, [Multiaddr])] {
+    public static func peers(_ list: [Dht_Pb_Message.Peer]) -> [(PeerID, [Multiaddr])] {
         list.compactMap { p in
             guard let id = try? PeerID(bytes: Array(p.id)) else { return nil }
             let addrs = p.addrs.prefix(KadRoutingTable.maxAddresses).compactMap { try? Multiaddr(bytes: Array($0)) }
