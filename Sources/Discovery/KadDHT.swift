@@ -350,5 +350,7 @@ public actor KadDHT {
     /// The routing table, closest to us first (for `p2pmq dht routing-table`).
     public var routingTable: [KadRoutingTable.Entry] { table.closest(to: table.local, count: table.size) }
 
+    public var tableSize: Int { table.size }
+
     public var providerRecords: Int { providers.count }
 }

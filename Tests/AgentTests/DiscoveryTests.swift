@@ -19,15 +19,6 @@ final class DiscoveryTests: XCTestCase {
         return config
     }
 
-    /// Polls `condition` until it holds or `seconds` pass.
-    func eventually(_ seconds: Double, _ condition: () async -> Bool) async -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(200))
-        }
-        return await condition()
-    }
 
     func testTwoAgentsThatKnowOnlyABootstrapperMeetOnTheirTopic() async throws {
         let dir = TemporaryDirectory()
@@ -39,9 +30,9 @@ final class DiscoveryTests: XCTestCase {
         _ = try await b.start()
         _ = try await c.start()
         defer { Task { await b.stop(); await c.stop(); await boot.stop() } }
-        let met = await eventually(45) { !b.host.connections(to: c.host.peerID).isEmpty }
+        let met = await holds(within: 45) { !b.host.connections(to: c.host.peerID).isEmpty }
         XCTAssertTrue(met, "b and c found each other through the bootstrapper's provider records")
-        let meshed = await eventually(10) { (await b.pubsub.meshPeers()["t"] ?? []).contains(c.host.peerID.description) }
+        let meshed = await holds(within: 10) { (await b.pubsub.meshPeers()["t"] ?? []).contains(c.host.peerID.description) }
         XCTAssertTrue(meshed, "and share a mesh on their topic")
         // Peer routing: c's addresses through the DHT (b asks as if it had never met c).
         let addrs = await b.dht?.findPeer(c.host.peerID)
@@ -84,18 +75,24 @@ final class DiscoveryTests: XCTestCase {
             _ = try await a.start()
             agents.append(a)
         }
+        let allStarted = Date().timeIntervalSince(started)
         let all = agents
         defer { Task { for a in all { await a.stop() }; await boot.stop() } }
         let dLow = agents[0].config.gossip.dLow
         var lowest = 0
-        let full = await eventually(120) {
+        let full = await holds(within: 120) {
             var sizes: [Int] = []
             for a in agents { sizes.append(await a.pubsub.meshPeers()["t"]?.count ?? 0) }
             lowest = sizes.min() ?? 0
+            if ProcessInfo.processInfo.environment["P2PMQ_TRACE_MESHES"] != nil {
+                var conns: [Int] = []
+                for a in agents { conns.append(Set(a.host.connections.compactMap(\.remotePeer)).count) }
+                print(String(format: "%5.1f s", Date().timeIntervalSince(started)), "mesh", sizes.sorted(), "conns", conns.sorted())
+            }
             return lowest >= dLow
         }
         let seconds = Date().timeIntervalSince(started)
-        print("discovery: 30 agents from one bootstrapper formed meshes of at least \(dLow) in \(String(format: "%.1f", seconds)) s (from the first agent's start)")
+        print("discovery: 30 agents from one bootstrapper formed meshes of at least \(dLow) in \(String(format: "%.1f", seconds)) s from the first agent's start (all 30 were started after \(String(format: "%.1f", allStarted)) s)")
         XCTAssertTrue(full, "the smallest mesh has \(lowest) peers after \(seconds) s")
     }
 }

@@ -32,14 +32,6 @@ final class KadInteropTests: XCTestCase {
         return try AgentNode(config: config, identity: PrivateKey.generate())
     }
 
-    func eventually(_ seconds: Double, _ condition: () async -> Bool) async -> Bool {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(250))
-        }
-        return await condition()
-    }
 
     /// (a) Two agents that know only a py-libp2p DHT node (which runs no gossipsub) find each
     /// other through it and exchange a message on their topic within 60 s.
@@ -54,7 +46,7 @@ final class KadInteropTests: XCTestCase {
         _ = try await c.start()
         defer { Task { await b.stop(); await c.stop() } }
         let started = Date()
-        let meshed = await eventually(60) { (await c.pubsub.meshPeers()["t"] ?? []).contains(b.host.peerID.description) }
+        let meshed = await holds(within: 60) { (await c.pubsub.meshPeers()["t"] ?? []).contains(b.host.peerID.description) }
         XCTAssertTrue(meshed, "b and c meet through the py-libp2p DHT's provider records")
         let (_, messages) = await c.listen(topics: ["t"])
         let got = Task { () -> String? in
@@ -64,7 +56,7 @@ final class KadInteropTests: XCTestCase {
         let box = Received()
         Task { await box.set(await got.value) }
         var n = 0
-        let received = await eventually(max(5, 60 - Date().timeIntervalSince(started))) {
+        let received = await holds(within: max(5, 60 - Date().timeIntervalSince(started))) {
             n += 1
             _ = try? await b.publish(topic: "t", data: Array("through py's DHT \(n)".utf8))
             return await box.value != nil
@@ -87,7 +79,7 @@ final class KadInteropTests: XCTestCase {
         let addrO = try await other.start()
         defer { Task { await a.stop(); await other.stop() } }
         _ = try await other.host.dial(addrA[0])
-        let known = await eventually(10) { await a.dht?.routingTable.contains { $0.peer == other.host.peerID } ?? false }
+        let known = await holds(within: 10) { await a.dht?.routingTable.contains { $0.peer == other.host.peerID } ?? false }
         XCTAssertTrue(known, "a's table holds the other agent (identify said it serves the DHT)")
         let py = try pyPeer(["--mode", "client", "--bootstrap", addrA[0].description])
         defer { py.stop() }
@@ -107,7 +99,7 @@ final class KadInteropTests: XCTestCase {
         let py = try pyPeer(["--bootstrap", addrA[0].description])
         defer { py.stop() }
         let pyID = try PeerID(try XCTUnwrap(py.first["peer_id"] as? String))
-        let inTable = await eventually(10) { await a.dht?.routingTable.contains { $0.peer == pyID } ?? false }
+        let inTable = await holds(within: 10) { await a.dht?.routingTable.contains { $0.peer == pyID } ?? false }
         XCTAssertTrue(inTable)
 
         let theirs = TopicRendezvous.key(topic: "provided-by-py")

@@ -48,6 +48,19 @@ public final class AgentMetrics: Sendable {
         registry.makeGauge(name: "p2pmq_mesh_peers", labels: [("topic", topic)], help: "Mesh members per topic").set(to: Double(size))
     }
 
+    /// The DHT's routing table, provider records, lookups and queries by outcome (set from its
+    /// counters once a second).
+    func dht(tableSize: Int, providerRecords: Int, lookups: Int, answered: Int, failed: Int, served: Int, refused: Int) {
+        registry.makeGauge(name: "p2pmq_dht_routing_table_peers", help: "Peers in the DHT routing table").set(to: Double(tableSize))
+        registry.makeGauge(name: "p2pmq_dht_provider_records", help: "Provider records stored for other peers and ourselves").set(to: Double(providerRecords))
+        registry.makeGauge(name: "p2pmq_dht_lookups", help: "Iterative DHT lookups run (since start)").set(to: Double(lookups))
+        for (outcome, n) in [("answered", answered), ("failed", failed)] {
+            registry.makeGauge(name: "p2pmq_dht_queries", labels: [("outcome", outcome)], help: "DHT queries this node sent, by outcome (since start)").set(to: Double(n))
+        }
+        registry.makeGauge(name: "p2pmq_dht_requests_served", help: "DHT requests this node answered (since start)").set(to: Double(served))
+        registry.makeGauge(name: "p2pmq_dht_providers_refused", help: "ADD_PROVIDER records refused over the store's bounds (since start)").set(to: Double(refused))
+    }
+
     func score(peer: String, _ value: Double) {
         registry.makeGauge(name: "p2pmq_peer_score", labels: [("peer", peer)], help: "Gossipsub score of each connected peer").set(to: value)
     }

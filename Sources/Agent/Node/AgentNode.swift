@@ -242,6 +242,11 @@ public actor AgentNode {
         metrics.droppedTimeout.set(to: Double(stats.droppedTimeout))
         for (topic, members) in await pubsub.meshPeers() { metrics.mesh(topic: topic, size: members.count) }
         for peer in peers { metrics.score(peer: peer.description, await pubsub.score(peer.description)) }
+        if let dht {
+            let s = await dht.stats
+            metrics.dht(tableSize: await dht.tableSize, providerRecords: await dht.providerRecords, lookups: s.lookups,
+                        answered: s.queriesAnswered, failed: s.queriesFailed, served: s.requestsServed, refused: s.providersRefused)
+        }
     }
 
     func addApplicationScore(_ peer: String, _ delta: Double) -> Double {

@@ -31,7 +31,10 @@ struct TopicDiscovery {
                 }
                 guard (mesh[topic]?.count ?? 0) < dLow else { continue }
                 short = true
-                let found = await dht.findProviders(TopicRendezvous.key(topic: topic), count: 2 * dLow)
+                // Many providers, not the first few: records of a busy topic sit at different
+                // peers, and always dialing the first answer's providers makes hubs whose full
+                // meshes prune newcomers (seen with 30 agents: half stuck below D_lo for a minute).
+                let found = await dht.findProviders(TopicRendezvous.key(topic: topic), count: 64)
                 // A few new peers per round (the mesh takes them at its next heartbeat, and PX
                 // brings more); not every provider of a big topic at once.
                 let fresh = found.filter { $0.0 != host.peerID && host.connections(to: $0.0).isEmpty }.shuffled().prefix(dLow)
