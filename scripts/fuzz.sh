@@ -9,6 +9,7 @@
 #   config     agent YAML, genesis and DON config JSON
 #   reports    signed reports and DON config updates
 #   kad        Kademlia DHT messages through the server's answers and a lookup
+#   mdns       mDNS (DNS) packets and the peers read from them
 # Builds Fuzz/Driver with -sanitize=fuzzer,address on the project's own modules (P2PMQ_FUZZ=1),
 # replays every saved crash in Fuzz/regressions/<target>/, then fuzzes each target. The build shares
 # .build with the normal one (dependencies are not instrumented, so only the project's modules are
@@ -23,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-all=(frames noise gossipsub sync records import config reports kad)
+all=(frames noise gossipsub sync records import config reports kad mdns)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 config=${FUZZ_CONFIG:-debug}

@@ -17,6 +17,7 @@ let fuzzTargets: [String: @Sendable ([UInt8]) -> Void] = [
     "config": fuzzConfig,
     "reports": fuzzReports,
     "kad": fuzzKad,
+    "mdns": fuzzMDNS,
 ]
 
 let selectedTarget: @Sendable ([UInt8]) -> Void = {

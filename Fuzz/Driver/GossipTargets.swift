@@ -63,3 +63,13 @@ func fuzzKad(_ bytes: [UInt8]) {
     for (peer, _) in lookup.next() { lookup.answered(peer, closer: KadProtocol.peers(m.providerPeers + m.closerPeers)) }
     precondition(lookup.candidates.count <= lookup.maxCandidates, "a lookup's candidates stay bounded")
 }
+
+/// mDNS packets (any host on the link may send them): the DNS decoder and the peers read from a
+/// response.
+func fuzzMDNS(_ bytes: [UInt8]) {
+    guard let m = try? DNSMessage(bytes: bytes) else { return }
+    let peers = MDNSDiscovery.peers(in: m)
+    precondition(peers.allSatisfy { $0.1.count <= KadRoutingTable.maxAddresses }, "addresses per peer stay bounded")
+    _ = MDNSDiscovery.isQuery(m)
+    _ = try? m.encode()
+}
