@@ -29,7 +29,7 @@ final class DiscoveryTests: XCTestCase {
         let c = try AgentNode(config: try dhtConfig(dir, "c", bootstrap: bootAddr), identity: PrivateKey.generate())
         _ = try await b.start()
         _ = try await c.start()
-        defer { Task { await b.stop(); await c.stop(); await boot.stop() } }
+        addTeardownBlock { await b.stop(); await c.stop(); await boot.stop() }
         let met = await holds(within: 45) { !b.host.connections(to: c.host.peerID).isEmpty }
         XCTAssertTrue(met, "b and c found each other through the bootstrapper's provider records")
         let meshed = await holds(within: 10) { (await b.pubsub.meshPeers()["t"] ?? []).contains(c.host.peerID.description) }
@@ -77,7 +77,7 @@ final class DiscoveryTests: XCTestCase {
         }
         let allStarted = Date().timeIntervalSince(started)
         let all = agents
-        defer { Task { for a in all { await a.stop() }; await boot.stop() } }
+        addTeardownBlock { for a in all { await a.stop() }; await boot.stop() }
         let dLow = agents[0].config.gossip.dLow
         var lowest = 0
         let full = await holds(within: 120) {

@@ -44,7 +44,7 @@ final class KadInteropTests: XCTestCase {
         let b = try agent(dir, "b", bootstrap: [pyAddr]), c = try agent(dir, "c", bootstrap: [pyAddr])
         _ = try await b.start()
         _ = try await c.start()
-        defer { Task { await b.stop(); await c.stop() } }
+        addTeardownBlock { await b.stop(); await c.stop() }
         let started = Date()
         let meshed = await holds(within: 60) { (await c.pubsub.meshPeers()["t"] ?? []).contains(b.host.peerID.description) }
         XCTAssertTrue(meshed, "b and c meet through the py-libp2p DHT's provider records")
@@ -77,7 +77,7 @@ final class KadInteropTests: XCTestCase {
         let a = try agent(dir, "a", bootstrap: []), other = try agent(dir, "o", bootstrap: [])
         let addrA = try await a.start()
         let addrO = try await other.start()
-        defer { Task { await a.stop(); await other.stop() } }
+        addTeardownBlock { await a.stop(); await other.stop() }
         _ = try await other.host.dial(addrA[0])
         let known = await holds(within: 10) { await a.dht?.routingTable.contains { $0.peer == other.host.peerID } ?? false }
         XCTAssertTrue(known, "a's table holds the other agent (identify said it serves the DHT)")
@@ -95,7 +95,7 @@ final class KadInteropTests: XCTestCase {
         defer { dir.remove() }
         let a = try agent(dir, "a", bootstrap: [])
         let addrA = try await a.start()
-        defer { Task { await a.stop() } }
+        addTeardownBlock { await a.stop() }
         let py = try pyPeer(["--bootstrap", addrA[0].description])
         defer { py.stop() }
         let pyID = try PeerID(try XCTUnwrap(py.first["peer_id"] as? String))

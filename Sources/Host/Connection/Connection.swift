@@ -33,7 +33,8 @@ public final class Connection: Sendable, CustomStringConvertible {
 
     /// Opens a stream and negotiates the first of `protocols` the remote supports.
     public func openStream(_ protocols: [String]) async throws -> MuxedStream {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<MuxedStream, Error>) in
+        guard channel.isActive else { throw HostError(.closed, "the connection is closed") }
+        return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<MuxedStream, Error>) in
             channel.eventLoop.execute {
                 self.core.value.openStream(protocols, connection: self) { cont.resume(with: $0) }
             }
@@ -45,8 +46,15 @@ public final class Connection: Sendable, CustomStringConvertible {
     }
 
     // MARK: for MuxedStream
+    //
+    // A stream's task may outlive its connection, and the host's event loops with it (the host
+    // shuts them down once its connections are closed). Nothing is submitted to the loop of a
+    // closed channel: a task given to a loop that has shut down is dropped with its promise,
+    // which NIO reports as a leak (a crash in debug builds, seen when a ping arrived while a
+    // host stopped).
 
     func write(stream id: UInt32, _ bytes: [UInt8]) async throws {
+        guard channel.isActive else { throw HostError(.closed, "the connection is closed") }
         let future = channel.eventLoop.flatSubmit { self.core.value.write(stream: id, bytes) }
         try await future.get()
     }
@@ -54,18 +62,22 @@ public final class Connection: Sendable, CustomStringConvertible {
     /// Ordered, without waiting: submissions run on the event loop in order, and the yamux
     /// session queues what the window does not admit yet.
     func enqueue(stream id: UInt32, _ bytes: [UInt8]) {
+        guard channel.isActive else { return }
         channel.eventLoop.execute { _ = self.core.value.write(stream: id, bytes) }
     }
 
     func closeStream(_ id: UInt32) async {
+        guard channel.isActive else { return }
         try? await channel.eventLoop.submit { self.core.value.closeStream(id) }.get()
     }
 
     func resetStream(_ id: UInt32) async {
+        guard channel.isActive else { return }
         try? await channel.eventLoop.submit { self.core.value.resetStream(id) }.get()
     }
 
     func consumed(_ id: UInt32, _ count: Int) {
+        guard channel.isActive else { return }
         channel.eventLoop.execute { self.core.value.consumed(id, count) }
     }
 }
