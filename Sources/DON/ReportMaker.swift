@@ -94,21 +94,30 @@ public enum ReportMaker {
 
     /// The send time a report of `make` carries (nil when it carries none).
     public static func timestamp(of data: [UInt8]) -> UInt64? {
-        if EVMTransmit.looksLikeCalldata(data) {
-            switch EVMReport.decodeAny(data) {
-            case .keystone(let k):
-                let body = k.rawReport.dropFirst(KeystoneReport.metadataLength)
-                guard body.count >= 32 else { return nil }
-                return body.dropFirst(24).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
-            case .transmit(let t):
-                // A v3 Data Streams body (nine words) keeps it in nativeFee; the others first.
-                let at = t.report.count == DataStreamsReport.v3Words * 32 ? 3 * 32 : 0
-                guard t.report.count >= at + 32 else { return nil }
-                return t.report[(at + 24)..<(at + 32)].reduce(0) { $0 << 8 | UInt64($1) }
-            case nil:
-                return nil
-            }
-        }
+        if EVMTransmit.looksLikeCalldata(data) { return EVMReport.decodeAny(data).flatMap(timestamp(of:)) }
         return (try? P2pmq_Don_SignedReport(serializedBytes: data))?.report.timestamp
+    }
+
+    /// The same for a report the caller decoded already (the devnet's delivery watch).
+    public static func timestamp(of report: DecodedReport) -> UInt64? {
+        switch report.envelope {
+        case .signed(let s): s.report.timestamp
+        case .ocr2(let t): timestamp(of: .transmit(t))
+        case .keystone(let k): timestamp(of: .keystone(k))
+        }
+    }
+
+    private static func timestamp(of report: EVMReport) -> UInt64? {
+        switch report {
+        case .keystone(let k):
+            let body = k.rawReport.dropFirst(KeystoneReport.metadataLength)
+            guard body.count >= 32 else { return nil }
+            return body.dropFirst(24).prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+        case .transmit(let t):
+            // A v3 Data Streams body (nine words) keeps it in nativeFee; the others first.
+            let at = t.report.count == DataStreamsReport.v3Words * 32 ? 3 * 32 : 0
+            guard t.report.count >= at + 32 else { return nil }
+            return t.report[(at + 24)..<(at + 32)].reduce(0) { $0 << 8 | UInt64($1) }
+        }
     }
 }

@@ -144,19 +144,19 @@ public struct ReportVerifier: Sendable {
         }
         let report: EVMReport
         let found: (don: String, entry: DONRegistry.Entry, isCurrent: Bool)
+        let hash: [UInt8]
         if let decoded, let r = decoded.evmReport, let f = registry.entry(digest: r.registryKey) {
-            (report, found) = (r, f)
+            // Decoded once already, with the hash every signer signed as its digest.
+            (report, found, hash) = (r, f, decoded.digest)
         } else {
             switch EVMReport.locate(data, in: registry) {
             case .malformed(let error): return malformed(error)
             case .unknown(let named):
                 return .failure(Failed(decision: ReportDecision(reason: .unknownDON, detail: "no DON in the registry has \(named)", don: "", seq: 0)))
-            case .found(let r, let f): (report, found) = (r, f)
+            case .found(let r, let f): (report, found, hash) = (r, f, r.signedHash)
             }
         }
         let config = found.entry.config
-        // The decoded report's digest is this hash, computed once already.
-        let hash = decoded?.digest ?? report.signedHash
         let seq = report.seq(under: config)
         func failed(_ r: (ReportReason, String)) -> Result<Checked, Failed> {
             .failure(Failed(decision: ReportDecision(reason: r.0, detail: r.1, don: found.don, seq: seq, reportDigest: hash)))

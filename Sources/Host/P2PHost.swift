@@ -193,8 +193,12 @@ public final class P2PHost: Sendable {
             return true
         }
         guard accepted else {
-            logger.warning("refusing connection: limit of \(config.maxConnections) connections reached")
-            channel.close(promise: nil)
+            let closed = state.withLockedValue { $0.closed }
+            let reason = closed ? HostError(.closed, "the host is stopping")
+                : HostError(.limit, "refusing connection: limit of \(config.maxConnections) connections reached")
+            if !closed { logger.warning("\(reason.message)") }
+            // Fails `ready` (a dial waiting on it gets the reason) and closes the socket.
+            core.shutdown(reason: reason)
             return connection
         }
         core.onAuthenticated = { peer, key in connection.setRemote(peer, key) }

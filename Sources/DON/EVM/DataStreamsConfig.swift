@@ -132,21 +132,4 @@ extension DataStreamsConfig {
         }
         try self.init(digest: try fields.hex("configDigest"), signers: signers, f: UInt8(f), donID: UInt32(donID))
     }
-
-    /// The fields as JSON values (what the import reads).
-    public var configSet: [String: Any] {
-        var o: [String: Any] = ["configDigest": "0x" + Hex.encode(digest), "signers": signers.map(\.description), "f": Int(f)]
-        if donID != 0 { o["donId"] = Int(donID) }
-        if let s = source {
-            o["feedId"] = "0x" + Hex.encode(s.feedID)
-            o["chainId"] = "\(s.chainID)"
-            o["contractAddress"] = s.verifier.description
-            o["configCount"] = s.configCount
-            o["offchainTransmitters"] = s.offchainTransmitters.map { "0x" + Hex.encode($0) }
-            o["onchainConfig"] = "0x" + Hex.encode(s.onchainConfig)
-            o["offchainConfigVersion"] = s.offchainConfigVersion
-            o["offchainConfig"] = "0x" + Hex.encode(s.offchainConfig)
-        }
-        return o
-    }
 }

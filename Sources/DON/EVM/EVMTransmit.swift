@@ -85,15 +85,6 @@ public struct EVMTransmit: Sendable, Equatable {
     /// What every oracle signed: keccak256(keccak256(report) || the context words).
     public var signedHash: [UInt8] { Keccak256.hash(Keccak256.hash(report) + reportContext.joined()) }
 
-    /// Signs the signed hash with each key, in order.
-    public mutating func sign(with keys: [[UInt8]]) throws {
-        let hash = signedHash
-        signatures = try keys.map { key in
-            guard let s = Secp256k1.sign(hash: hash, secretKey: key) else { throw DONError(.invalidConfig, "not a secp256k1 secret key") }
-            return s
-        }
-    }
-
     /// Signs the signed hash with each signer key, in order; each must be a secp256k1 key.
     public mutating func sign(with keys: [SignerKey]) throws { signatures = try Secp256k1.sign(hash: signedHash, keys: keys) }
 

@@ -58,8 +58,4 @@ public struct KeystoneConfig: Sendable, Equatable {
         guard f <= 255 else { throw DONError(.invalidConfig, "'f' must fit a uint8, got \(f)") }
         self.init(donID: UInt32(donID), configVersion: UInt32(version), f: UInt8(f), signers: try fields.addresses("signers"))
     }
-
-    public var configSet: [String: Any] {
-        ["donId": Int(donID), "configVersion": Int(configVersion), "f": Int(f), "signers": signers.map(\.description)]
-    }
 }

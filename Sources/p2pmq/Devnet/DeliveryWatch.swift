@@ -35,7 +35,7 @@ final class DeliveryWatch: Sendable {
             for try await m in response.messages {
                 let now = WallClock.nanoseconds()
                 let data = Array(m.data)
-                guard let report = DecodedReport.decode(data, topic: m.topic, registry: self.registry), let sent = ReportMaker.timestamp(of: data) else { continue }
+                guard let report = DecodedReport.decode(data, topic: m.topic, registry: self.registry), let sent = ReportMaker.timestamp(of: report) else { continue }
                 // A node's own publishes count as delivered but say nothing about the network;
                 // only the producers' reports are timed (not the attacker's).
                 let remote = m.from != "local" && report.seq >= ReportProducer.firstSeq
