@@ -13,7 +13,8 @@
 #              agent acknowledged (durability sync) is missing, logs dense, heads agree
 #   attack     two p2pmq-hostile peers: forged and under-quorum reports, stale replays,
 #              unrealistic seqs, IHAVE/IWANT floods, GRAFT in backoff, oversize and garbage
-#              frames, subscription spam, raw TCP garbage, a lying sync server. Delivery 100 %,
+#              frames, subscription spam, raw TCP garbage, a lying sync server, provider-record
+#              floods and a lying DHT server (issue 18). Delivery 100 %,
 #              honest p99 within 2x of baseline, each hostile peer below graylist on every honest
 #              node with penalties naming the reason
 #   floods     one agent pair per flood kind (long: 20 s each), the agents' peak RSS against the
@@ -70,7 +71,7 @@ run churn --churn 5s --duration "$churn_run"
 run attack --hostile 2 --duration "$attack_run"
 # Floods, one kind at a time, against a small network (1 DON x 2 agents, one hostile peer turning
 # every 20 ms): the memory an agent needs under each.
-for kind in none ihave_flood iwant_flood subscription_spam oversize_frame garbage_frame graft_backoff forged_signature lying_sync; do
+for kind in none ihave_flood iwant_flood subscription_spam oversize_frame garbage_frame graft_backoff forged_signature lying_sync dht_provider_flood dht_lies; do
   if [ "$kind" = none ]; then extra=(); else extra=(--hostile 1 --hostile-attacks "$kind" --hostile-interval-ms 20); fi
   # Judged by memory only: one kind alone need not take a peer below graylist (one lie in sync
   # does not), so the devnet's own verdict is not the flood's.
@@ -117,7 +118,7 @@ for name in ["baseline", "partition", "churn", "attack"]:
 print("\nflood (1 DON x 2 agents)   peak RSS MiB (max agent)   vs no flood   graylisted  penalties recorded")
 none = load("flood-none")
 none_rss = ((none or {}).get("peak_rss_kib") or {}).get("max") or 0
-for kind in ["none", "ihave_flood", "iwant_flood", "subscription_spam", "oversize_frame", "garbage_frame", "graft_backoff", "forged_signature", "lying_sync"]:
+for kind in ["none", "ihave_flood", "iwant_flood", "subscription_spam", "oversize_frame", "garbage_frame", "graft_backoff", "forged_signature", "lying_sync", "dht_provider_flood", "dht_lies"]:
     s = load("flood-" + kind)
     if s is None:
         print(f"{kind:<26} no summary"); ok = False; continue

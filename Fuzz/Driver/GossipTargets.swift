@@ -68,8 +68,12 @@ func fuzzKad(_ bytes: [UInt8]) {
 /// response.
 func fuzzMDNS(_ bytes: [UInt8]) {
     guard let m = try? DNSMessage(bytes: bytes) else { return }
-    let peers = MDNSDiscovery.peers(in: m)
+    let peers = MDNSDiscovery().peers(in: m)
     precondition(peers.allSatisfy { $0.1.count <= KadRoutingTable.maxAddresses }, "addresses per peer stay bounded")
-    _ = MDNSDiscovery.isQuery(m)
+    _ = MDNSDiscovery().isQuery(m, peerName: "fuzz")
     _ = try? m.encode()
+    var finder = MDNSPeerFinder(records: MDNSDiscovery(), local: kadAsker, peerName: "fuzz")
+    finder.addresses = [try! Multiaddr("/ip4/10.0.0.1/tcp/4001/p2p/\(kadAsker)")]
+    let actions = finder.receive(bytes, now: Instant(nanoseconds: 1))
+    precondition(actions.count <= peers.count + 1, "a packet yields at most one answer and one find per peer")
 }

@@ -55,18 +55,11 @@ public actor KadDHT {
     private let logger: Logger
     /// The routing table, the provider store and the answers (Core's state machine).
     private var server: KadServer
-    private var table: KadRoutingTable {
-        get { server.table }
-        set { server.table = newValue }
-    }
-    private var providers: ProviderStore {
-        get { server.providers }
-        set { server.providers = newValue }
-    }
     public private(set) var stats = Stats()
     /// Keys we provide, and when they were last put.
     private var provided: [[UInt8]: ContinuousClock.Instant] = [:]
     private var tasks: [Task<Void, Never>] = []
+    private var selfLookupStarted = false
     private var rng = SystemRandomNumberGenerator()
     /// Called with peers that broke the protocol's limits (a provider flood): the agent
     /// penalizes them like other abuse.
@@ -86,9 +79,11 @@ public actor KadDHT {
 
     public func setAbuseHandler(_ handler: @escaping @Sendable (PeerID, _ code: String, _ detail: String) -> Void) { onAbuse = handler }
 
-    /// Serves (server mode), follows identify to fill the routing table, dials `bootstrap`, looks
-    /// itself up, then refreshes buckets and republishes records in the background.
-    public func start(bootstrap: [Multiaddr]) {
+    /// Serves (server mode), follows identify to fill the routing table, and refreshes buckets
+    /// and republishes records in the background. The agent dials its bootstrappers itself;
+    /// the first DHT server that joins the table starts a lookup of our own key, which fills
+    /// the buckets near us (the spec's bootstrap).
+    public func start() {
         if mode == .server {
             host.registry.set(protocolID) { [weak self] stream in await self?.serve(stream) }
         }
@@ -103,7 +98,6 @@ public actor KadDHT {
             }
         })
         tasks.append(Task { [weak self] in
-            await self?.bootstrap(bootstrap)
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(30))
                 await self?.maintain()
@@ -117,29 +111,25 @@ public actor KadDHT {
         host.registry.remove(protocolID)
     }
 
-    /// A DHT server seen (identify, or it answered).
+    /// A DHT server seen (identify, or it answered). The first one starts the self-lookup.
     func saw(_ peer: PeerID, addresses: [Multiaddr]) {
-        table.add(peer, addresses: addresses, now: Self.now())
+        server.table.add(peer, addresses: addresses, now: Self.now())
+        guard !selfLookupStarted, server.table.size > 0 else { return }
+        selfLookupStarted = true
+        tasks.append(Task { [weak self] in await self?.lookupSelf() })
     }
 
-    /// Dials the bootstrap peers and looks ourselves up (which fills the buckets near us).
-    public func bootstrap(_ addresses: [Multiaddr]) async {
-        await withTaskGroup(of: Void.self) { group in
-            for addr in addresses {
-                group.addTask { [host] in _ = try? await host.dial(addr) }
-            }
-        }
-        // Identify brings the bootstrappers into the table; give it a moment.
-        for _ in 0..<20 where table.size == 0 && !addresses.isEmpty { try? await Task.sleep(for: .milliseconds(100)) }
+    /// Looks up our own key: the closest peers to us answer with theirs, filling our buckets.
+    func lookupSelf() async {
         _ = await lookup(host.peerID.bytes)
     }
 
     /// Random walks of stale buckets, expiry, republishing.
     func maintain() async {
         let now = Self.now()
-        providers.expire(now: now)
-        for bucket in table.bucketsToRefresh(now: now, interval: options.refreshInterval) {
-            guard let target = table.randomTarget(inBucket: bucket, using: &rng) else { continue }
+        server.providers.expire(now: now)
+        for bucket in server.table.bucketsToRefresh(now: now, interval: options.refreshInterval) {
+            guard let target = server.table.randomTarget(inBucket: bucket, using: &rng) else { continue }
             _ = await lookup(target)
         }
         let due = provided.filter { ContinuousClock.now - $0.value >= options.republishInterval }.map(\.key)
@@ -178,8 +168,11 @@ public actor KadDHT {
     func answer(_ m: Dht_Pb_Message, from peer: PeerID, address: Multiaddr?) -> Dht_Pb_Message? {
         stats.requestsServed += 1
         let host = self.host
+        let unreported = server.refusedUnreported
         let a = server.answer(m, from: peer, address: address, now: Self.now()) { !host.connections(to: $0).isEmpty }
         if a.malformed { stats.requestsMalformed += 1 }
+        // Refusals are all counted; only one a second per peer becomes a penalty.
+        stats.providersRefused += server.refusedUnreported - unreported
         if let abuse = a.abuse {
             stats.providersRefused += 1
             onAbuse?(peer, abuse.code, abuse.detail)
@@ -246,9 +239,9 @@ public actor KadDHT {
     private func iterate(_ target: [UInt8], _ m: Dht_Pb_Message, onAnswer: (Dht_Pb_Message) -> Bool) async -> KadLookup {
         stats.lookups += 1
         let targetKey = KadKey(hashing: target)
-        table.touched(targetKey, now: Self.now())
+        server.table.touched(targetKey, now: Self.now())
         var lookup = KadLookup(target: target, local: host.peerID,
-                               seeds: table.closest(to: targetKey, count: options.k).map { ($0.peer, $0.addresses) },
+                               seeds: server.table.closest(to: targetKey, count: options.k).map { ($0.peer, $0.addresses) },
                                alpha: options.alpha, k: options.k)
         let deadline = ContinuousClock.now + options.lookupTimeout
         // Answers arrive in any order; each one may start more queries (α in flight).
@@ -267,12 +260,12 @@ public actor KadDHT {
                 if let reply {
                     stats.queriesAnswered += 1
                     lookup.answered(peer, closer: KadProtocol.peers(reply.closerPeers))
-                    if let entry = lookup.candidates.first(where: { $0.peer == peer }) { table.add(peer, addresses: entry.addresses, now: Self.now()) }
+                    if let entry = lookup.candidates.first(where: { $0.peer == peer }) { server.table.add(peer, addresses: entry.addresses, now: Self.now()) }
                     if onAnswer(reply) { lookup.stop() }
                 } else {
                     stats.queriesFailed += 1
                     lookup.failed(peer)
-                    table.failed(peer)
+                    server.table.failed(peer)
                 }
                 if ContinuousClock.now > deadline { lookup.stop() }
                 launch()
@@ -288,7 +281,7 @@ public actor KadDHT {
     /// The addresses of `peer`: from a connection or the table, else a lookup.
     public func findPeer(_ peer: PeerID) async -> [Multiaddr]? {
         if let c = host.connections(to: peer).first, let a = c.remoteAddress { return [a] }
-        if let e = table.entry(peer), !e.addresses.isEmpty { return e.addresses }
+        if let e = server.table.entry(peer), !e.addresses.isEmpty { return e.addresses }
         var m = Dht_Pb_Message()
         m.type = .findNode
         m.key = Data(peer.bytes)
@@ -308,7 +301,7 @@ public actor KadDHT {
     @discardableResult
     public func provide(_ key: [UInt8]) async -> Int {
         provided[key] = ContinuousClock.now
-        providers.add(key: key, provider: host.peerID, addresses: host.listenAddresses, now: Self.now())
+        server.providers.add(key: key, provider: host.peerID, addresses: host.listenAddresses, now: Self.now())
         let closest = await lookup(key)
         var m = Dht_Pb_Message()
         m.type = .addProvider
@@ -332,7 +325,7 @@ public actor KadDHT {
     /// `count` are found.
     public func findProviders(_ key: [UInt8], count: Int = 20) async -> [(PeerID, [Multiaddr])] {
         var found: [PeerID: [Multiaddr]] = [:]
-        for r in providers.providers(of: key, now: Self.now()) where r.provider != host.peerID { found[r.provider] = r.addresses }
+        for r in server.providers.providers(of: key, now: Self.now()) where r.provider != host.peerID { found[r.provider] = r.addresses }
         if found.count >= count { return found.map { ($0.key, $0.value) } }
         var m = Dht_Pb_Message()
         m.type = .getProviders
@@ -348,9 +341,9 @@ public actor KadDHT {
     }
 
     /// The routing table, closest to us first (for `p2pmq dht routing-table`).
-    public var routingTable: [KadRoutingTable.Entry] { table.closest(to: table.local, count: table.size) }
+    public var routingTable: [KadRoutingTable.Entry] { server.table.closest(to: server.table.local, count: server.table.size) }
 
-    public var tableSize: Int { table.size }
+    public var tableSize: Int { server.table.size }
 
-    public var providerRecords: Int { providers.count }
+    public var providerRecords: Int { server.providers.count }
 }

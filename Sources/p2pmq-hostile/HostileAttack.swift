@@ -29,6 +29,12 @@ enum HostileAttack: String, CaseIterable, Sendable {
     /// Served to honest agents that ask this peer for history: heads a little ahead of the real
     /// ones, and records whose signatures are forged.
     case lyingSync = "lying_sync"
+    /// ADD_PROVIDER for hundreds of made-up keys per turn, past the provider store's bound per
+    /// peer.
+    case dhtProviderFlood = "dht_provider_flood"
+    /// Served to honest agents whose DHT asks this peer: hundreds of made-up closer peers and
+    /// providers per answer, at addresses where nobody answers (`LyingDHTServer`).
+    case dhtLies = "dht_lies"
 
     /// The stored penalty reason prefixes that answer this attack (empty: none expected).
     var expectedReasons: [String] {
@@ -45,11 +51,17 @@ enum HostileAttack: String, CaseIterable, Sendable {
         case .subscriptionSpam: ["subscription_spam"]
         case .rawGarbage: []
         case .lyingSync: ["sync_"]
+        case .dhtProviderFlood: ["dht_provider_flood"]
+        // Nothing in a made-up answer proves a lie; the defence is bounded lookups.
+        case .dhtLies: []
         }
     }
 
-    /// Attacks sent in turn on the gossip stream (lying sync answers requests instead).
-    static let sent: [HostileAttack] = allCases.filter { $0 != .lyingSync }
+    /// The attacks that answer requests instead of being sent.
+    static let served: [HostileAttack] = [.lyingSync, .dhtLies]
+
+    /// Attacks sent in turn.
+    static let sent: [HostileAttack] = allCases.filter { !served.contains($0) }
 
     /// Parses `all` or a comma-separated list of names.
     static func parse(_ text: String) -> [HostileAttack]? {

@@ -20,7 +20,9 @@ struct HostileCommand: AsyncParsableCommand {
             \(HostileAttack.sent.map(\.rawValue).joined(separator: ", ")). It holds the signer keys of \
             one DON (--don, a `p2pmq don init` folder), so stale and unrealistic reports carry a \
             valid quorum. It also serves /p2pmq/sync/1.0.0 and lies there (lying_sync): heads \
-            \(LyingSyncServer.lead) seqs ahead and forged records. Prints a ready line, then on \
+            \(LyingSyncServer.lead) seqs ahead and forged records; and serves the Kademlia DHT \
+            (--dht-prefix) and lies there (dht_lies): hundreds of made-up peers and providers per \
+            answer, at addresses where nobody answers. Prints a ready line, then on \
             SIGTERM/SIGINT or after --duration a JSON summary of what it sent, on stdout.
             """)
 
@@ -31,6 +33,7 @@ struct HostileCommand: AsyncParsableCommand {
     @Option(help: "Attacks: all, or a comma-separated list.") var attacks = "all"
     @Option(help: "Milliseconds between turns.") var intervalMs = 200
     @Option(help: "Seconds to run (0: until a signal).") var seconds = 0.0
+    @Option(help: "The honest agents' DHT protocol prefix (their discovery.protocolPrefix).") var dhtPrefix = "p2pmq"
 
     func validate() throws {
         guard HostileAttack.parse(attacks) != nil else {
@@ -53,6 +56,8 @@ struct HostileCommand: AsyncParsableCommand {
         let learned = LearnedIDs()
         let liar = LyingSyncServer(forge: forge, peek: peek)
         if chosen.contains(.lyingSync) { liar.install(on: host) }
+        let dhtLiar = LyingDHTServer()
+        if chosen.contains(.dhtLies) { dhtLiar.install(on: host, protocolPrefix: dhtPrefix) }
         // Agents open their own gossip stream to us: read it (real ids for IWANT floods).
         for proto in [PubsubProtocol.meshsub11, .meshsub12, .meshsub10] {
             host.registry.set(proto.rawValue) { stream in
@@ -62,6 +67,7 @@ struct HostileCommand: AsyncParsableCommand {
             }
         }
         let listening = try await host.listen(try Multiaddr(listen))
+        let asProvider = KadProtocol.peer(host.peerID, [listening])
         emit(["event": "ready", "peer": host.peerID.description, "listen": [listening.appending(.p2p(host.peerID)).description]])
 
         let allTopics = [forge.topic] + topics.split(separator: ",").map(String.init).filter { $0 != forge.topic }
@@ -72,7 +78,8 @@ struct HostileCommand: AsyncParsableCommand {
                 for target in targetAddrs {
                     group.addTask {
                         await attack(target, host: host, forge: forge, topics: allTopics, peek: peek, learned: learned,
-                                     attacks: chosen.filter { $0 != .lyingSync }, sessions: sessions, failures: failures)
+                                     attacks: chosen.filter { !HostileAttack.served.contains($0) }, sessions: sessions, failures: failures,
+                                     dht: (KadProtocol.id(prefix: dhtPrefix), asProvider))
                     }
                 }
             }
@@ -85,9 +92,10 @@ struct HostileCommand: AsyncParsableCommand {
         work.cancel()
         var sent: [String: Int] = [:]
         for s in sessions.withLockedValue({ $0 }) { sent.merge(s.sent, uniquingKeysWith: +) }
-        let lies = liar.counts
+        let lies = liar.counts, dhtLies = dhtLiar.counts
         emit(["event": "summary", "peer": host.peerID.description, "sent": sent,
               "lying_sync": ["range_requests": lies.requests, "forged_records": lies.records],
+              "dht_lies": ["requests": dhtLies.requests, "peers_named": dhtLies.peersNamed],
               "targets": targetAddrs.count, "sessions": sessions.withLockedValue { $0.count },
               "failures": failures.withLockedValue { $0 }])
         await host.close()
@@ -96,17 +104,19 @@ struct HostileCommand: AsyncParsableCommand {
     /// Connects to one agent (retrying until it is up), then attacks it in turn until cancelled,
     /// reconnecting when the agent drops the connection.
     private func attack(_ target: Multiaddr, host: P2PHost, forge: ReportForge, topics: [String], peek: SyncPeek, learned: LearnedIDs,
-                        attacks: [HostileAttack], sessions: NIOLockedValueBox<[HostileSession]>, failures: NIOLockedValueBox<[String: String]>) async {
+                        attacks: [HostileAttack], sessions: NIOLockedValueBox<[HostileSession]>, failures: NIOLockedValueBox<[String: String]>,
+                        dht: (protocolID: String, asProvider: Dht_Pb_Message.Peer)) async {
         var turn = 0
         while !Task.isCancelled {
             do {
                 let connection = try await host.dial(target)
                 await peek.refresh(over: connection, topic: forge.topic, don: forge.config.id)
-                let session = try await HostileSession(target: target, connection: connection, forge: forge, topics: topics, peek: peek, learned: learned)
+                let session = try await HostileSession(target: target, connection: connection, forge: forge, topics: topics, peek: peek, learned: learned,
+                                                       dhtProtocol: dht.protocolID, asProvider: dht.asProvider)
                 sessions.withLockedValue { $0.append(session) }
                 while !Task.isCancelled {
                     guard !attacks.isEmpty else {
-                        // Only lying in sync: stay connected (agents ask peers on connection) and
+                        // Only lying (sync, DHT): stay connected (agents ask peers on connection) and
                         // keep the heads the lies are built on fresh.
                         try await Task.sleep(for: .seconds(1))
                         await peek.refresh(over: connection, topic: forge.topic, don: forge.config.id)

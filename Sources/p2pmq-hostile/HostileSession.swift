@@ -18,12 +18,18 @@ final class HostileSession: Sendable {
     let topics: [String]
     let peek: SyncPeek
     let learned: LearnedIDs
+    /// The DHT protocol honest agents serve, and how we name ourselves as a provider.
+    let dhtProtocol: String
+    let asProvider: Dht_Pb_Message.Peer
     private let stream: MuxedStream
     private let counts = NIOLockedValueBox([String: Int]())
 
     var sent: [String: Int] { counts.withLockedValue { $0 } }
 
-    init(target: Multiaddr, connection: Connection, forge: ReportForge, topics: [String], peek: SyncPeek, learned: LearnedIDs) async throws {
+    init(target: Multiaddr, connection: Connection, forge: ReportForge, topics: [String], peek: SyncPeek, learned: LearnedIDs,
+         dhtProtocol: String, asProvider: Dht_Pb_Message.Peer) async throws {
+        self.dhtProtocol = dhtProtocol
+        self.asProvider = asProvider
         self.target = target
         self.connection = connection
         self.forge = forge
@@ -85,7 +91,18 @@ final class HostileSession: Sendable {
             let tcp = try RawTCP(host: host, port: port)
             tcp.send((0..<4096).map { _ in UInt8.random(in: 0...255) })
             _ = tcp.readUntilClosed(timeout: 1)
-        case .lyingSync:
+        case .dhtProviderFlood:
+            // Past the per-peer bound (256 records) in one turn: every further record is refused.
+            let kad = try await connection.openStream([dhtProtocol])
+            for _ in 0..<300 {
+                var m = Dht_Pb_Message()
+                m.type = .addProvider
+                m.key = Data((0..<34).map { _ in UInt8.random(in: 0...255) })
+                m.providerPeers = [asProvider]
+                try await kad.writeMessage(try m.serializedBytes())
+            }
+            await kad.close()
+        case .lyingSync, .dhtLies:
             return
         }
         count(attack)

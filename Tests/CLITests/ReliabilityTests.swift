@@ -19,7 +19,7 @@ final class ReliabilityTests: XCTestCase {
     }
 
     /// Each honest node's stored seqs and penalties (peer id -> reasons).
-    private func inspect(_ dir: String, node: String, don: String) throws -> (seqs: Set<UInt64>, head: UInt64?, penalties: [String: Set<String>]) {
+    private func inspect(_ dir: String, node: String, don: String) throws -> (seqs: Set<UInt64>, head: UInt64?, penalties: [String: Set<String>], penaltyCount: Int) {
         var options = StoreOptions()
         options.readOnly = true
         let store = try ReportStore.open(dataDir: "\(dir)/nodes/\(node)/data", options: options)
@@ -27,11 +27,13 @@ final class ReliabilityTests: XCTestCase {
         var seqs = Set<UInt64>()
         try store.scanSeqs(topic: don + "/reports", don: don) { seqs.insert($0); return true }
         var penalties: [String: Set<String>] = [:]
+        var count = 0
         try store.penalties { p in
             penalties[p.peer, default: []].insert(String(p.reason.prefix { $0 != ":" }))
+            count += 1
             return true
         }
-        return (seqs, try store.head(topic: don + "/reports", don: don)?.seq, penalties)
+        return (seqs, try store.head(topic: don + "/reports", don: don)?.seq, penalties, count)
     }
 
     func testHostilePeerIsPenalizedForWhatItDidAndGraylistedWhileEveryReportArrives() throws {
@@ -54,6 +56,32 @@ final class ReliabilityTests: XCTestCase {
             for reason in ["bad_signature", "insufficient_quorum", "seq_gap_too_large", "malformed_rpc", "oversize_rpc"] {
                 XCTAssertTrue(reasons.contains(reason), "don-a-\(i) has no \(reason) penalty: \(reasons.sorted())")
             }
+        }
+    }
+
+    /// A hostile DHT peer (issue 18): it floods the agents' provider stores and answers their
+    /// lookups with hundreds of made-up peers at dead addresses. The flood is penalized (once a
+    /// second, not once per record: the penalty history must not become the flood), the lies
+    /// cost bounded work, and every report still arrives.
+    func testHostileDHTPeerIsPenalizedForItsFloodAndItsLiesCostNothing() throws {
+        let dir = TemporaryDirectory("hostile-dht")
+        defer { dir.remove() }
+        let net = dir.sub("net")
+        let summary = try devnet(["--hostile", "1", "--hostile-attacks", "dht_provider_flood,dht_lies", "--duration", "12s"], dir: net)
+        let hostile = try XCTUnwrap(summary["hostile"] as? [String: Any])
+        let entry = try XCTUnwrap((hostile["peers"] as? [[String: Any]])?.first)
+        let peer = try XCTUnwrap(entry["peer_id"] as? String)
+        XCTAssertGreaterThan((entry["sent"] as? [String: Int])?["dht_provider_flood"] ?? 0, 0)
+        XCTAssertGreaterThan((entry["dht_lies"] as? [String: Int])?["requests"] ?? 0, 0, "the agents' lookups asked the liar")
+        XCTAssertEqual(hostile["graylisted_on_every_node"] as? Bool, true)
+        let produced = UInt64(try XCTUnwrap((summary["produced"] as? [String: Int])?["don-a"]))
+        let first = UInt64(try XCTUnwrap(summary["first_seq"] as? Int))
+        for i in 0..<3 {
+            let node = try inspect(net, node: "don-a-\(i)", don: "don-a")
+            XCTAssertEqual(node.seqs, Set(first..<(first + produced)), "don-a-\(i) holds every report")
+            XCTAssertEqual(node.penalties.keys.sorted(), [peer], "don-a-\(i) penalized only the hostile peer")
+            XCTAssertEqual(node.penalties[peer], ["dht_provider_flood"])
+            XCTAssertLessThanOrEqual(node.penaltyCount, 20, "at most one penalty a second for a 12 s flood")
         }
     }
 

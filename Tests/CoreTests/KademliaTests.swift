@@ -180,6 +180,15 @@ final class KademliaTests: XCTestCase {
         add.key = Data([9])
         let flood = server.answer(add, from: asker, address: nil, now: clock.now) { _ in false }
         XCTAssertEqual(flood.abuse?.code, "dht_provider_flood")
+        // The flood goes on: refused and counted, but penalized at most once a second (each
+        // penalty is a write to the penalty history).
+        for i in 10..<60 {
+            add.key = Data([UInt8(i)])
+            XCTAssertNil(server.answer(add, from: asker, address: nil, now: clock.now + .milliseconds(i)) { _ in false }.abuse)
+        }
+        XCTAssertEqual(server.refusedUnreported, 50)
+        add.key = Data([99])
+        XCTAssertEqual(server.answer(add, from: asker, address: nil, now: clock.now + .seconds(1)) { _ in false }.abuse?.code, "dht_provider_flood")
 
         var put = Dht_Pb_Message()
         put.type = .putValue

@@ -7,16 +7,60 @@ import XCTest
 /// compression pointers as other implementations send them, and hostile packets refused.
 final class MDNSMessageTests: XCTestCase {
     let peer = try! PrivateKey(seed: [UInt8](repeating: 4, count: 32)).peerID
+    let mdns = MDNSDiscovery()
 
     func testQueryAndResponseRoundTrip() throws {
-        let query = try DNSMessage(bytes: try MDNSDiscovery.query())
-        XCTAssertTrue(MDNSDiscovery.isQuery(query))
+        let query = try DNSMessage(bytes: try mdns.query())
+        XCTAssertTrue(mdns.isQuery(query))
         let addrs = [try Multiaddr("/ip4/10.0.0.2/tcp/4001/p2p/\(peer)"), try Multiaddr("/ip4/127.0.0.1/tcp/4001/p2p/\(peer)")]
-        let response = try DNSMessage(bytes: try MDNSDiscovery.response(peerName: "x7k2q9", addresses: addrs))
-        XCTAssertFalse(MDNSDiscovery.isQuery(response))
-        let found = MDNSDiscovery.peers(in: response)
+        let response = try DNSMessage(bytes: try mdns.response(peerName: "x7k2q9", addresses: addrs))
+        XCTAssertFalse(mdns.isQuery(response))
+        let found = mdns.peers(in: response)
         XCTAssertEqual(found.map(\.0), [peer])
         XCTAssertEqual(found.first?.1, addrs)
+    }
+
+    /// The SRV and A records a DNS-SD browser waits for, and the unicast-response bit.
+    func testResponseCarriesSRVAndARecords() throws {
+        let addrs = [try Multiaddr("/ip4/10.0.0.2/tcp/4101/p2p/\(peer)")]
+        let response = try DNSMessage(bytes: try mdns.response(peerName: "x7k2q9", addresses: addrs, ipv4: [[10, 0, 0, 2]]))
+        XCTAssertEqual(response.answers.map(\.data), [.ptr("x7k2q9._p2p._udp.local")])
+        let srv = response.additionals.first { $0.type == DNSMessage.typeSRV }
+        XCTAssertEqual(srv?.data, .srv(port: 4101, target: "x7k2q9.local"))
+        XCTAssertEqual(srv?.klass, DNSMessage.classIN | DNSMessage.cacheFlush)
+        let a = response.additionals.first { $0.type == DNSMessage.typeA }
+        XCTAssertEqual(a?.name, "x7k2q9.local")
+        XCTAssertEqual(a?.data, .raw([10, 0, 0, 2]))
+        // A browser that saw the PTR asks for the instance's records, with the QU bit set.
+        let follow = DNSMessage(questions: [.init(name: "X7K2Q9._p2p._udp.local", type: DNSMessage.typeSRV, klass: DNSMessage.classIN | DNSMessage.cacheFlush)])
+        XCTAssertTrue(mdns.isQuery(follow, peerName: "x7k2q9"))
+        XCTAssertFalse(mdns.isQuery(follow, peerName: "other"))
+    }
+
+    /// py-libp2p numbers its TXT keys (dnsaddr, dnsaddr2, …); unspecified addresses are dropped.
+    func testNumberedDnsaddrKeysAndUnspecifiedAddresses() throws {
+        let strings = ["dnsaddr=/ip4/10.0.0.3/tcp/1/p2p/\(peer)", "dnsaddr2=/ip4/10.0.0.4/tcp/2/p2p/\(peer)",
+                       "dnsaddrx=/ip4/10.0.0.5/tcp/3/p2p/\(peer)", "dnsaddr3=/ip4/0.0.0.0/tcp/4/p2p/\(peer)", "id=\(peer)"]
+        let message = DNSMessage(isResponse: true, answers: [.init(name: mdns.service, type: DNSMessage.typePTR, ttl: 120, data: .ptr("p." + mdns.service))],
+                                 additionals: [.init(name: "p." + mdns.service, type: DNSMessage.typeTXT, ttl: 120, data: .txt(strings.map { Array($0.utf8) }))])
+        let found = mdns.peers(in: try DNSMessage(bytes: try message.encode()))
+        XCTAssertEqual(found.first?.1.map(\.description), ["/ip4/10.0.0.3/tcp/1/p2p/\(peer)", "/ip4/10.0.0.4/tcp/2/p2p/\(peer)"])
+    }
+
+    /// The agent's `mdnsTag`: a DNS-SD service type picks that service (go-libp2p's serviceName);
+    /// anything else turns on the spec's.
+    func testTagsSelectTheService() {
+        XCTAssertEqual(MDNSDiscovery(tag: "_p2p._udp").service, "_p2p._udp.local")
+        XCTAssertEqual(MDNSDiscovery(tag: "_p2pmq-dev._udp").service, "_p2pmq-dev._udp.local")
+        XCTAssertEqual(MDNSDiscovery(tag: "_p2pmq._tcp.local").service, "_p2pmq._tcp.local")
+        XCTAssertEqual(MDNSDiscovery(tag: "p2pmq/mdns/test").service, MDNSDiscovery.standardService)
+        XCTAssertEqual(MDNSDiscovery(tag: "p2pmq").service, MDNSDiscovery.standardService)
+        XCTAssertEqual(MDNSDiscovery(tag: "_bad label._udp").service, MDNSDiscovery.standardService)
+        // Other services do not see each other's peers.
+        let other = MDNSDiscovery(tag: "_other._udp")
+        let response = try! DNSMessage(bytes: try! other.response(peerName: "p", addresses: [try! Multiaddr("/ip4/10.0.0.2/tcp/4001/p2p/\(peer)")]))
+        XCTAssertTrue(mdns.peers(in: response).isEmpty)
+        XCTAssertEqual(other.peers(in: response).count, 1)
     }
 
     /// A response whose names point back into the packet (RFC 1035 compression), as mDNS
@@ -35,11 +79,11 @@ final class MDNSMessageTests: XCTestCase {
         let message = try DNSMessage(bytes: b)
         XCTAssertEqual(message.answers.first?.data, .ptr("abc._p2p._udp.local"))
         XCTAssertEqual(message.additionals.first?.name, "abc._p2p._udp.local")
-        XCTAssertEqual(MDNSDiscovery.peers(in: message).first?.1.first?.description, "/ip4/10.0.0.9/tcp/4001/p2p/\(peer)")
+        XCTAssertEqual(mdns.peers(in: message).first?.1.first?.description, "/ip4/10.0.0.9/tcp/4001/p2p/\(peer)")
     }
 
     func testHostilePacketsAreRefused() throws {
-        let good = try MDNSDiscovery.query()
+        let good = try mdns.query()
         for cut in 1..<good.count { XCTAssertThrowsError(try DNSMessage(bytes: Array(good.prefix(cut))), "cut at \(cut)") }
         // A name that points at itself.
         let loop: [UInt8] = [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 12, 0, 12, 0, 1]
@@ -49,7 +93,7 @@ final class MDNSMessageTests: XCTestCase {
         // A label over 63 bytes.
         XCTAssertThrowsError(try DNSMessage(bytes: [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 64] + [UInt8](repeating: 0x61, count: 64) + [0, 0, 12, 0, 1]))
         // TXT strings without a peer id, or not dnsaddr, are skipped.
-        let noID = try DNSMessage(bytes: try MDNSDiscovery.response(peerName: "p", addresses: [try Multiaddr("/ip4/10.0.0.2/tcp/4001")]))
-        XCTAssertTrue(MDNSDiscovery.peers(in: noID).isEmpty)
+        let noID = try DNSMessage(bytes: try mdns.response(peerName: "p", addresses: [try Multiaddr("/ip4/10.0.0.2/tcp/4001")]))
+        XCTAssertTrue(mdns.peers(in: noID).isEmpty)
     }
 }

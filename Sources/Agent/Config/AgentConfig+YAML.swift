@@ -62,8 +62,9 @@ extension AgentConfig {
         }
         if let n = f["pubsub"] { try PubsubSection.read(n, into: &c) }
         if let n = f["mdnsTag"] {
-            c.mdnsTag = try n.string()
-            c.warnings.append("mdnsTag: mDNS discovery is not implemented; use discovery.bootstrappers")
+            // As in the Go agent, an empty tag leaves mDNS off.
+            let tag = try n.string()
+            c.mdnsTag = tag.isEmpty ? nil : tag
         }
         if let n = f["msgRouterQueueSize"] { c.msgRouterQueueSize = try n.int(in: 1...1 << 24) }
         if let n = f["msgRouterWorkers"] { c.msgRouterWorkers = try n.int(in: 1...4096) }

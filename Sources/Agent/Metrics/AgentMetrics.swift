@@ -1,3 +1,4 @@
+import Core
 import Prometheus
 
 /// The agent's Prometheus metrics: messages by topic and verdict, validation latency, queue
@@ -59,6 +60,16 @@ public final class AgentMetrics: Sendable {
         }
         registry.makeGauge(name: "p2pmq_dht_requests_served", help: "DHT requests this node answered (since start)").set(to: Double(served))
         registry.makeGauge(name: "p2pmq_dht_providers_refused", help: "ADD_PROVIDER records refused over the store's bounds (since start)").set(to: Double(refused))
+    }
+
+    /// mDNS's packets and peers (set from its counters once a second).
+    func mdns(_ s: MDNSPeerFinder.Stats) {
+        registry.makeGauge(name: "p2pmq_mdns_queries_sent", help: "mDNS queries this node multicast (since start)").set(to: Double(s.queriesSent))
+        for (kind, n) in [("sent", s.answersSent), ("suppressed", s.answersSuppressed)] {
+            registry.makeGauge(name: "p2pmq_mdns_answers", labels: [("outcome", kind)], help: "mDNS answers multicast, or held back by the once-a-second rule (since start)").set(to: Double(n))
+        }
+        registry.makeGauge(name: "p2pmq_mdns_malformed_packets", help: "mDNS packets that were not DNS messages (since start)").set(to: Double(s.malformed))
+        registry.makeGauge(name: "p2pmq_mdns_peers_found", help: "Peers mDNS responses announced, each counted again after 30 s (since start)").set(to: Double(s.peersFound))
     }
 
     func score(peer: String, _ value: Double) {

@@ -28,6 +28,8 @@ public actor AgentNode {
     nonisolated let sync: SyncService
     /// The Kademlia DHT (with a `discovery` section), nil otherwise.
     public nonisolated let dht: KadDHT?
+    /// mDNS discovery on the local network (with an `mdnsTag`), nil otherwise.
+    public nonisolated let mdns: MDNSService?
     /// The DON registry (genesis + applied config updates); nil without DON configs.
     nonisolated let registry: RegistryState?
     /// Application-specific score (P5) per peer: the sync penalties it earned, kept across
@@ -59,6 +61,7 @@ public actor AgentNode {
             ? KadDHT(host: host, mode: [.boot, .server].contains(config.discoveryMode) ? .server : .client,
                      protocolPrefix: config.protocolPrefix, logger: libp2pLogger ?? logger)
             : nil
+        mdns = config.mdnsTag.map { MDNSService(host: host, records: MDNSDiscovery(tag: $0), logger: libp2pLogger ?? logger) }
         let pool = ValidatorPool()
         self.validators = pool
         let genesis = try Genesis.load(paths: config.dons)
@@ -95,11 +98,13 @@ public actor AgentNode {
         return ReportVerifier(registry: registry.current, maxReportBytes: config.maxMessageSize, verified: verifiedReports)
     }
 
-    /// How this node came to know `peer`: a configured bootstrapper or direct peer, found by the
-    /// DHT, else by the direction of its connection (outbound: peer exchange, inbound: it dialed).
+    /// How this node came to know `peer`: a configured bootstrapper or direct peer, found by mDNS
+    /// or the DHT, else by the direction of its connection (outbound: peer exchange, inbound: it
+    /// dialed).
     public nonisolated func foundBy(_ peer: PeerID, outbound: Bool) -> String {
         if config.bootstrappers.contains(where: { $0.peerID == peer }) { return "bootstrap" }
         if config.directPeerAddresses.contains(where: { $0.peerID == peer }) { return "direct" }
+        if mdns?.dialed(peer) == true { return "mdns" }
         if dht?.dialed(peer) == true { return "dht" }
         return outbound ? "px" : "inbound"
     }
@@ -123,7 +128,9 @@ public actor AgentNode {
         await dht?.setAbuseHandler { [weak self] peer, code, detail in
             Task { await self?.applicationPenalty(peer: peer.description, topic: "", messageID: "", code: code, detail: detail) }
         }
-        await dht?.start(bootstrap: [])
+        await dht?.start()
+        // Discovery is best effort: an agent whose mDNS cannot bind still serves its peers.
+        do { try await mdns?.start() } catch { logger.error("mDNS is off: \(error)") }
         let rendezvous = dht.map { TopicDiscovery(dht: $0, pubsub: pubsub, host: host, dLow: config.gossip.dLow, interval: .seconds(10), logger: self.logger) }
         let gauges = GaugeSampler(node: self)
         let deliveries = pubsub.deliveries, penalties = pubsub.penalties, notices = pubsub.notices, logger = self.logger
@@ -152,6 +159,7 @@ public actor AgentNode {
     /// Stops networking, then flushes and closes the store (nothing acknowledged is lost).
     public func stop() async {
         await dht?.stop()
+        await mdns?.stop()
         await sync.stop()
         loops?.cancel()
         await endStreams()
@@ -247,6 +255,7 @@ public actor AgentNode {
             metrics.dht(tableSize: await dht.tableSize, providerRecords: await dht.providerRecords, lookups: s.lookups,
                         answered: s.queriesAnswered, failed: s.queriesFailed, served: s.requestsServed, refused: s.providersRefused)
         }
+        if let mdns { metrics.mdns(await mdns.stats) }
     }
 
     func addApplicationScore(_ peer: String, _ delta: Double) -> Double {

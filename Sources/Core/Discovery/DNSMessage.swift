@@ -1,7 +1,7 @@
 import Wire
 
 /// The parts of the DNS wire format (RFC 1035) that mDNS peer discovery needs: a header,
-/// questions, and PTR, TXT and A/AAAA records (others are kept as raw data). Decoding follows
+/// questions, and PTR, TXT and SRV records (others, A and AAAA among them, are kept as raw data). Decoding follows
 /// compression pointers (RFC 1035 4.1.4) with a bound on jumps, and checks every length against
 /// the packet, so a hostile packet costs bounded time and memory. Encoding writes names without
 /// compression. Pure: no sockets.
@@ -22,6 +22,8 @@ public struct DNSMessage: Sendable, Equatable {
     public enum RecordData: Sendable, Equatable {
         case ptr(String)
         case txt([[UInt8]])
+        /// Priority and weight are not used by mDNS peer discovery: written as 0, read and dropped.
+        case srv(port: UInt16, target: String)
         case raw([UInt8])
     }
 
@@ -41,9 +43,15 @@ public struct DNSMessage: Sendable, Equatable {
         }
     }
 
+    public static let typeA: UInt16 = 1
     public static let typePTR: UInt16 = 12
     public static let typeTXT: UInt16 = 16
+    public static let typeSRV: UInt16 = 33
+    public static let typeANY: UInt16 = 255
     public static let classIN: UInt16 = 1
+    /// mDNS's cache-flush bit on a unique record's class (RFC 6762 10.2); in a question the same
+    /// bit asks for a unicast answer.
+    public static let cacheFlush: UInt16 = 0x8000
     /// Bounds on what a packet may hold (an mDNS packet is at most 9000 bytes anyway).
     public static let maxRecords = 256
     static let maxPointerJumps = 32
@@ -98,6 +106,11 @@ public struct DNSMessage: Sendable, Equatable {
             u16(0)
             switch r.data {
             case .ptr(let target): try name(target)
+            case .srv(let port, let target):
+                u16(0)
+                u16(0)
+                u16(port)
+                try name(target)
             case .txt(let strings):
                 for s in strings {
                     guard s.count <= 255 else { throw WireError(.malformed, "a TXT string is at most 255 bytes") }
@@ -199,61 +212,18 @@ public struct DNSMessage: Sendable, Equatable {
                     at += n
                 }
                 data = .txt(strings)
+            case DNSMessage.typeSRV:
+                guard length >= 7 else { throw WireError(.malformed, "DNS SRV record of \(length) bytes") }
+                _ = try u16()
+                _ = try u16()
+                let port = try u16()
+                data = .srv(port: port, target: try self.name())
+                guard at <= end else { throw WireError(.malformed, "DNS SRV name runs past its record") }
             default:
                 data = .raw(Array(bytes[at..<end]))
             }
             at = end
             return Record(name: name, type: type, klass: klass, ttl: ttl, data: data)
         }
-    }
-}
-
-/// libp2p mDNS discovery's messages (libp2p specs, discovery/mdns.md): a query for the service
-/// `_p2p._udp.local` (PTR), and a response naming a peer (`<random name>._p2p._udp.local`) with
-/// one TXT string `dnsaddr=<multiaddr>/p2p/<peer id>` per address.
-public enum MDNSDiscovery {
-    public static let service = "_p2p._udp.local"
-    public static let port: UInt16 = 5353
-    public static let ipv4Group = "224.0.0.251"
-
-    public static func query() throws -> [UInt8] {
-        try DNSMessage(questions: [.init(name: service, type: DNSMessage.typePTR)]).encode()
-    }
-
-    /// The response announcing `addresses` (each with its /p2p/ part) under `peerName`.
-    public static func response(peerName: String, addresses: [Multiaddr], ttl: UInt32 = 120) throws -> [UInt8] {
-        let instance = peerName + "." + service
-        let txt = addresses.map { Array(("dnsaddr=" + $0.description).utf8) }
-        return try DNSMessage(isResponse: true,
-                              answers: [.init(name: service, type: DNSMessage.typePTR, ttl: ttl, data: .ptr(instance))],
-                              additionals: [.init(name: instance, type: DNSMessage.typeTXT, ttl: ttl, data: .txt(txt))]).encode()
-    }
-
-    /// Whether `message` asks for the service.
-    public static func isQuery(_ message: DNSMessage) -> Bool {
-        !message.isResponse && message.questions.contains { $0.name == service && $0.type == DNSMessage.typePTR }
-    }
-
-    /// The peers a response announces: the dnsaddr TXT strings of the instances its PTR records
-    /// name, grouped by the peer id each ends in (addresses without one are skipped).
-    public static func peers(in message: DNSMessage) -> [(PeerID, [Multiaddr])] {
-        guard message.isResponse else { return [] }
-        let records = message.answers + message.additionals
-        let instances = Set(records.compactMap { r -> String? in
-            if r.name == service, case .ptr(let target) = r.data { return target }
-            return nil
-        })
-        var found: [PeerID: [Multiaddr]] = [:]
-        var order: [PeerID] = []
-        for r in records where instances.contains(r.name) {
-            guard case .txt(let strings) = r.data else { continue }
-            for s in strings {
-                let text = String(decoding: s, as: UTF8.self)
-                guard text.hasPrefix("dnsaddr="), let addr = try? Multiaddr(String(text.dropFirst(8))), let peer = addr.peerID else { continue }
-                if found[peer] == nil { order.append(peer) }
-                if found[peer, default: []].count < KadRoutingTable.maxAddresses { found[peer, default: []].append(addr) }
-            }
-        }
-        return order.map { ($0, found[$0]!) }
     }
 }

@@ -8,6 +8,12 @@ public struct KadServer: Sendable {
     public var table: KadRoutingTable
     public var providers: ProviderStore
     public let k: Int
+    /// A flood is reported (penalized) at most once per peer in this span: each penalty is a
+    /// write to the penalty history, and a flood must not turn into a flood of writes. Refusals
+    /// in between are still counted (`refusedUnreported`).
+    public static let abuseReportInterval: Duration = .seconds(1)
+    private var abuseReported: [PeerID: Instant] = [:]
+    public private(set) var refusedUnreported = 0
 
     public init(table: KadRoutingTable, providers: ProviderStore, k: Int) {
         self.table = table
@@ -48,7 +54,7 @@ public struct KadServer: Sendable {
                     abuse = ("dht_provider_flood", why)
                 }
             }
-            return Answer(reply: nil, abuse: abuse)
+            return Answer(reply: nil, abuse: abuse.flatMap { reportable($0, by: peer, now: now) })
         case .ping:
             break
         case .getValue:
@@ -60,6 +66,20 @@ public struct KadServer: Sendable {
             return Answer(reply: nil, malformed: true)
         }
         return Answer(reply: reply)
+    }
+
+    /// `abuse` if `peer` was not reported within `abuseReportInterval`, else nil (counted).
+    private mutating func reportable(_ abuse: (code: String, detail: String), by peer: PeerID, now: Instant) -> (code: String, detail: String)? {
+        if let last = abuseReported[peer], now.since(last) < Self.abuseReportInterval {
+            refusedUnreported += 1
+            return nil
+        }
+        // Bounded: a flood from many identities forgets the oldest reports first.
+        if abuseReported.count >= 4096 {
+            abuseReported = abuseReported.filter { now.since($0.value) < Self.abuseReportInterval }
+        }
+        abuseReported[peer] = now
+        return abuse
     }
 
     private func closerPeers(to key: [UInt8], excluding asker: PeerID, connected: (PeerID) -> Bool) -> [Dht_Pb_Message.Peer] {

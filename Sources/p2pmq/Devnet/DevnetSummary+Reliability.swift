@@ -16,9 +16,11 @@ extension DevnetSummary {
             let report = Self.lastJSONLine(h.process.stdoutPath)
             let sent = report?["sent"] as? [String: Int] ?? [:]
             let lies = report?["lying_sync"] as? [String: Int] ?? [:]
+            let dhtLies = report?["dht_lies"] as? [String: Int] ?? [:]
             text.append("hostile \(h.node.name) (\(DevnetLayout.describe(h.node.role))) sent: "
                         + (sent.isEmpty ? "nothing" : sent.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-                        + "; lying sync served \(lies["forged_records"] ?? 0) forged records to \(lies["range_requests"] ?? 0) range requests")
+                        + "; lying sync served \(lies["forged_records"] ?? 0) forged records to \(lies["range_requests"] ?? 0) range requests"
+                        + "; lying DHT named \(dhtLies["peers_named"] ?? 0) made-up peers in \(dhtLies["requests"] ?? 0) answers")
             var perNode: [String: Any] = [:]
             var total: [String: Int] = [:]
             for r in honest where r.node.don != nil {
@@ -33,7 +35,7 @@ extension DevnetSummary {
                                    below ? "" : " NOT BELOW GRAYLIST", reasons.isEmpty ? "NO PENALTY RECORDED"
                                        : reasons.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))
             }
-            entries.append(["name": h.node.name, "peer_id": h.peerID, "sent": sent, "lying_sync": lies, "penalties": total, "per_node": perNode])
+            entries.append(["name": h.node.name, "peer_id": h.peerID, "sent": sent, "lying_sync": lies, "dht_lies": dhtLies, "penalties": total, "per_node": perNode])
         }
         json["hostile"] = ["peers": entries, "graylisted_on_every_node": everyGraylisted, "graylist_threshold": Self.graylistThreshold]
         text.append("every hostile peer below graylist (\(Self.graylistThreshold)) with penalties on every honest DON node: \(everyGraylisted ? "yes" : "NO")")

@@ -16,9 +16,6 @@ serves and asks on /ipfs/kad/1.0.0 whatever prefix it is given, so the agents un
 the prefix /ipfs with it.
 """
 import argparse
-import json
-import os
-import sys
 
 import multiaddr
 import trio
@@ -30,10 +27,7 @@ from libp2p.peer.id import ID
 from libp2p.peer.peerinfo import info_from_p2p_addr
 from libp2p.tools.anyio_service import background_trio_service
 
-
-def say(obj):
-    sys.stdout.write(json.dumps(obj) + "\n")
-    sys.stdout.flush()
+from driver_io import say, serve_commands
 
 
 async def handle(dht, host, command):
@@ -68,26 +62,7 @@ async def main(args):
             for addr in args.bootstrap:
                 await handle(dht, host, {"cmd": "connect", "addr": addr})
             say({"peer_id": host.get_id().to_base58(), "addrs": [str(a) for a in host.get_addrs()]})
-            stdin = trio.lowlevel.FdStream(os.dup(sys.stdin.fileno()))
-            buffered = b""
-            with trio.move_on_after(args.max_seconds):
-                while True:
-                    chunk = await stdin.receive_some(65536)
-                    if not chunk:
-                        return
-                    buffered += chunk
-                    while b"\n" in buffered:
-                        line, buffered = buffered.split(b"\n", 1)
-                        if not line.strip():
-                            continue
-                        command = json.loads(line)
-                        if command.get("cmd") == "quit":
-                            return
-                        try:
-                            say(await handle(dht, host, command))
-                        except Exception as e:  # the test reads the error as the answer
-                            say({"error": f"{type(e).__name__}: {e}"})
-
+            await serve_commands(lambda command: handle(dht, host, command), args.max_seconds)
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
