@@ -23,3 +23,6 @@ func formatRate(_ perSecond: Double) -> String {
 func note(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
+
+/// `s` padded with spaces to `width` (at least one space after it), for tables.
+func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count + 1), withPad: " ", startingAt: 0) }

@@ -62,25 +62,7 @@ struct StoreBench: ParsableCommand {
         try historyLatency(root + "/swift-batched")
     }
 
-    private func record(_ i: Int) -> LogRecord {
-        let don = i & 1 == 0 ? "don-a" : "don-b"
-        var h = UInt64(i) &* 0x9E37_79B9_7F4A_7C15
-        let hex = Array("0123456789abcdef".utf8)
-        var id = [UInt8](repeating: 0, count: 40)
-        for j in 0..<40 { id[j] = hex[Int(h & 15)]; h = h >> 4 | h << 60 }
-        let data = (0..<dataSize).map { UInt8(truncatingIfNeeded: i &+ $0) }
-        return LogRecord(
-            topic: "bench", messageID: String(decoding: id, as: UTF8.self),
-            receivedAt: 1_700_000_000_000_000_000 + UInt64(i) * 1_000_000,
-            from: Self.peer(i % 20),
-            don: don, seq: UInt64(i / 2 + 1), verdict: .accept, reason: "new_head", data: data)
-    }
-
-    /// A 52-character peer-id-like name (native Swift string: no Foundation bridging in the loop).
-    static func peer(_ n: Int) -> String {
-        let name = "12D3KooWBenchPeer\(n)"
-        return name + String(repeating: "x", count: 52 - name.count)
-    }
+    private func record(_ i: Int) -> LogRecord { BenchRecords.make(i, size: dataSize) }
 
     private func swiftAppend(_ path: String, durability: Durability) throws -> Double {
         var options = StoreOptions()
@@ -193,7 +175,7 @@ struct StoreBench: ParsableCommand {
             }),
             ("peer, newest 100", {
                 var q = HistoryQuery()
-                q.from = Self.peer(Int.random(in: 0..<20, using: &rng))
+                q.from = BenchRecords.peer(Int.random(in: 0..<20, using: &rng))
                 q.limit = 100
                 return q
             }),
@@ -213,5 +195,4 @@ struct StoreBench: ParsableCommand {
         }
     }
 
-    private func pad(_ s: String, _ width: Int) -> String { s.padding(toLength: max(width, s.count + 1), withPad: " ", startingAt: 0) }
 }

@@ -131,37 +131,15 @@ struct SyncBench: AsyncParsableCommand {
     /// Replays the log into an accept-all validator connected over gRPC; returns records/s.
     private func replay(_ store: ReportStore) async throws -> Double {
         let pool = ValidatorPool()
-        let endpoint = ValidationEndpoint(pool: pool, host: "127.0.0.1", port: 0)
-        let serving = Task { try await endpoint.serve() }
-        defer { serving.cancel() }
-        let port = try await endpoint.port()
-        let validator = Task {
-            try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
-                let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessage.self)
-                try await Proto_ValidationRouter.Client(wrapping: client).handle { writer in
-                    for await v in verdicts { try await writer.write(v) }
-                } onResponse: { response in
-                    for try await m in response.messages {
-                        sink.yield(.with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept })
-                    }
-                    sink.finish()
-                }
-            }
-        }
-        defer { validator.cancel() }
-        while await pool.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let validator = try await AcceptAllValidator.connect(to: pool)
         let rate = try await replayAll(store, pool)
-        await endpoint.stop()
+        await validator.stop()
         return rate
     }
 
     /// Replays the whole topic through `pool`; returns records/s.
     private func replayAll(_ store: ReportStore, _ pool: ValidatorPool) async throws -> Double {
-        var options = Replayer.Options(topic: Self.topic)
-        options.window = window
-        let result = try await Replayer(store: store, pool: pool).run(options)
-        precondition(result.replayed == reports && result.stoppedAt == nil, "replay stopped: \(result.stopReason ?? "")")
-        return result.rate
+        try await replayRate(store, topic: Self.topic, pool: pool, window: window, expect: reports)
     }
 
     /// The same replay with the validator attached to the pool in-process: what the replay engine

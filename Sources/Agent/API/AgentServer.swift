@@ -3,7 +3,7 @@ import ServiceLifecycle
 import GRPCNIOTransportHTTP2
 
 /// The gRPC server of a running agent: the Go p2pmq's services (ControlService, MsgRouter,
-/// ValidationRouter) and History and Admin, on `config.grpcAddress`, plaintext HTTP/2 (bind it to loopback or a private
+/// ValidationRouter), History, Admin and Batch (their high-rate streams), on `config.grpcAddress`, plaintext HTTP/2 (bind it to loopback or a private
 /// network, as the Go agent is run).
 public struct AgentServer: Sendable {
     public let node: AgentNode
@@ -20,6 +20,7 @@ public struct AgentServer: Sendable {
             services: [
                 ControlService(node: node), MsgRouterService(node: node), ValidationRouterService(pool: node.validators),
                 HistoryService(node: node), AdminService(node: node),
+                BatchService(pool: node.validators, publish: { try await node.publish(topic: $0, data: $1) }),
             ])
     }
 
@@ -64,7 +65,7 @@ public struct ValidationEndpoint: Sendable {
         self.pool = pool
         server = GRPCServer(
             transport: .http2NIOPosix(address: .ipv4(host: host, port: port), transportSecurity: .plaintext),
-            services: [ValidationRouterService(pool: pool)])
+            services: [ValidationRouterService(pool: pool), BatchService(pool: pool, publish: nil)])
     }
 
     public func serve() async throws { try await server.serve() }

@@ -9,22 +9,28 @@ struct ValidationRouterService: Proto_ValidationRouter.SimpleServiceProtocol {
 
     func handle(request: RPCAsyncSequence<Proto_ValidatedMessage, any Error>, response: RPCWriter<Proto_Message>,
                 context: ServerContext) async throws {
-        let (id, messages) = await pool.connect()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await m in messages {
-                    do { try await response.write(m) } catch { break }
-                }
-            }
-            group.addTask {
-                do {
-                    for try await verdict in request { await pool.verdict(verdict) }
-                } catch {}
-            }
-            // Either side ending ends the validator's session.
-            await group.next()
-            await pool.disconnect(id)
-            group.cancelAll()
+        // A replay submits hundreds at once: one write call for the batch.
+        await serveValidator(pool, write: { try await response.write(contentsOf: $0) }) {
+            for try await verdict in request { await pool.verdict(verdict) }
         }
+    }
+}
+
+/// One validator's session on either stream: the pool's batches go out through `write`, and
+/// `readVerdicts` hands the validator's verdicts to the pool until its side ends. Either side
+/// ending ends the session; its unanswered messages go to the other validators.
+func serveValidator(_ pool: ValidatorPool, write: @escaping @Sendable ([Proto_Message]) async throws -> Void,
+                    readVerdicts: @escaping @Sendable () async throws -> Void) async {
+    let (id, messages) = await pool.connectBatched()
+    await withTaskGroup(of: Void.self) { group in
+        group.addTask {
+            for await batch in messages {
+                do { try await write(batch) } catch { break }
+            }
+        }
+        group.addTask { try? await readVerdicts() }
+        await group.next()
+        await pool.disconnect(id)
+        group.cancelAll()
     }
 }

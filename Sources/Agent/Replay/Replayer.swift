@@ -52,43 +52,67 @@ public struct Replayer: Sendable {
         case verdict(GossipsubRouter.Verdict)
         case noValidator
         case timedOut
-
-        var isTimeout: Bool { if case .timedOut = self { true } else { false } }
     }
+
+    /// Messages handed to the pool at once (one actor hop, one gRPC write call per batch).
+    static let batchSize = 256
 
     public func run(_ options: Options, progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> ReplayResult {
         let range = try range(options)
         let total = Int(range.upperBound - range.lowerBound + 1)
         var result = ReplayResult(topic: options.topic, from: range.lowerBound, to: range.upperBound)
         let clock = ContinuousClock(), began = clock.now
+        let window = UInt64(max(1, options.window))
+        // Launch when this much of the window is free (or the log's end is near): batches, not
+        // a submit per verdict.
+        let refill = UInt64(min(Self.batchSize, max(1, options.window / 4)))
+        let pool = self.pool, timeout = options.verdictTimeout, topic = options.topic
+
+        // Verdicts come back on one stream, in any order; they are taken in log order.
+        let (verdicts, sink) = ValidatorPool.VerdictStream.makeStream()
+        var incoming = verdicts.makeAsyncIterator()
+        var offsetOf: [String: UInt64] = [:]
         var pending: [UInt64: (id: String, recorded: Verdict, receivedAt: UInt64, sentAt: ContinuousClock.Instant)] = [:]
         var answers: [UInt64: Answer] = [:]
         var recordedTimes: [(UInt64, ContinuousClock.Instant)] = []
-        var next = range.lowerBound
-        let pool = self.pool, timeout = options.verdictTimeout, topic = options.topic
+        var next = range.lowerBound, cursor = range.lowerBound
+        var chunk: [LogRecord] = []
+        var chunkIndex = 0
+        var launching = true
+        var firstReceived: UInt64?
+        var context = try ReplayContext(store: store, topic: topic, before: range.lowerBound)
 
-        // One watchdog for the whole replay, not a timer per message: it abandons a message
-        // whose verdict is overdue, which ends its `validate` with nil.
-        let watch = VerdictWatch()
+        // One watchdog for the whole replay: when nothing has come back for `timeout` while
+        // messages are out, it ends the verdict stream, and the replay stops at the first
+        // offset without a verdict.
+        let watch = StallWatch()
         let sweeper = Task {
             let tick = min(timeout, .milliseconds(200))
             while !Task.isCancelled {
                 try? await Task.sleep(for: tick)
-                for id in watch.overdue(after: timeout) { await pool.abandon(id) }
+                if watch.stalled(after: timeout) { sink.finish() }
             }
         }
-        defer { sweeper.cancel() }
-        var context = try ReplayContext(store: store, topic: topic, before: range.lowerBound)
-        try await withThrowingTaskGroup(of: (UInt64, Answer).self) { group in
-            var cursor = range.lowerBound
-            var chunk: [LogRecord] = []
-            var chunkIndex = 0
-            var inFlight = Set<String>()
-            var launching = true
-            var firstReceived: UInt64?
-            var running = 0
-            while true {
-                while launching, running < max(1, options.window), cursor <= range.upperBound {
+        defer {
+            sweeper.cancel()
+            sink.finish()
+        }
+
+        func submit(_ batch: [Proto_Message]) async {
+            guard !batch.isEmpty else { return }
+            if offsetOf.count == batch.count { watch.progressed() }
+            watch.outstanding(offsetOf.count)
+            if !(await pool.submit(batch, verdicts: sink)) {
+                for m in batch { if let o = offsetOf.removeValue(forKey: m.messageID) { answers[o] = .noValidator } }
+                launching = false
+            }
+        }
+
+        while true {
+            // Launch: up to the window, in batches.
+            if launching, cursor <= range.upperBound, window - (cursor - next) >= min(refill, range.upperBound - cursor + 1) {
+                var batch: [Proto_Message] = []
+                while launching, cursor <= range.upperBound, cursor - next < window {
                     if chunkIndex == chunk.count {
                         chunk = try load(topic, from: cursor, upTo: range.upperBound)
                         chunkIndex = 0
@@ -100,8 +124,10 @@ public struct Replayer: Sendable {
                     let r = chunk[chunkIndex]
                     // One message id in flight at a time (a log may hold an id twice: once not
                     // accepted, once accepted later), since verdicts are matched by id.
-                    if inFlight.contains(r.messageID) { break }
+                    if offsetOf[r.messageID] != nil { break }
                     if options.timing == .original {
+                        await submit(batch)
+                        batch = []
                         let first = firstReceived ?? r.receivedAt
                         firstReceived = first
                         let due = began + .nanoseconds(Int64(clamping: UInt64(Double(r.receivedAt &- first) / max(options.speed, 1e-9))))
@@ -110,53 +136,65 @@ public struct Replayer: Sendable {
                     chunkIndex += 1
                     cursor = r.offset + 1
                     pending[r.offset] = (r.messageID, r.verdict, r.receivedAt, clock.now)
-                    inFlight.insert(r.messageID)
-                    running += 1
-                    let offset = r.offset
+                    offsetOf[r.messageID] = r.offset
                     var message = Proto_Message.replayed(r)
                     message.context = context.context(for: r)
                     context.note(r)
-                    watch.sent(offset, id: r.messageID)
-                    group.addTask {
-                        guard let verdict = await pool.validate(message) else {
-                            return (offset, watch.timedOut(offset) ? .timedOut : .noValidator)
-                        }
-                        watch.answered(offset)
-                        return (offset, .verdict(verdict.verdict))
+                    batch.append(message)
+                    if batch.count == Self.batchSize {
+                        await submit(batch)
+                        batch = []
                     }
                 }
-                guard running > 0, let (offset, answer) = try await group.next() else { break }
-                running -= 1
-                if let p = pending[offset] { inFlight.remove(p.id) }
-                answers[offset] = answer
-                if case .verdict = answer {} else { launching = false }
-                // Take verdicts in log order.
-                while let answer = answers.removeValue(forKey: next), let p = pending.removeValue(forKey: next) {
-                    guard case .verdict(let v) = answer else {
-                        if result.stoppedAt == nil {
-                            result.stoppedAt = next
-                            result.stopReason = answer.isTimeout
-                                ? "the validator gave no verdict for offset \(next) within \(timeout)"
-                                : "the validator disconnected before judging offset \(next)"
-                        }
-                        break
+                await submit(batch)
+            }
+            // Take the verdicts that are next in log order.
+            while let answer = answers.removeValue(forKey: next), let p = pending.removeValue(forKey: next) {
+                guard case .verdict(let v) = answer else {
+                    result.stoppedAt = next
+                    result.stopReason = if case .timedOut = answer {
+                        "the validator gave no verdict for offset \(next) within \(timeout)"
+                    } else {
+                        "the validator disconnected before judging offset \(next)"
                     }
-                    let (now, rejectReason) = v.stored
-                    let reason = rejectReason ?? ""
-                    result.digest.add(offset: next, messageID: p.id, verdict: now)
-                    result.counts[now, default: 0] += 1
-                    result.recorded[p.recorded, default: 0] += 1
-                    if now != p.recorded {
-                        result.differences.append(ReplayDifference(offset: next, messageID: p.id, recorded: p.recorded, now: now, reason: reason))
-                    }
-                    if options.timing == .original { recordedTimes.append((p.receivedAt, p.sentAt)) }
-                    result.replayed += 1
-                    next += 1
-                    if result.replayed % 1000 == 0 { progress(result.replayed, total) }
+                    break
                 }
-                if result.stoppedAt != nil { launching = false }
+                let (now, rejectReason) = v.stored
+                result.digest.add(offset: next, messageID: p.id, verdict: now)
+                result.counts[now, default: 0] += 1
+                result.recorded[p.recorded, default: 0] += 1
+                if now != p.recorded {
+                    result.differences.append(ReplayDifference(offset: next, messageID: p.id, recorded: p.recorded, now: now, reason: rejectReason ?? ""))
+                }
+                if options.timing == .original { recordedTimes.append((p.receivedAt, p.sentAt)) }
+                result.replayed += 1
+                next += 1
+                if result.replayed % 1000 == 0 { progress(result.replayed, total) }
+            }
+            if result.stoppedAt != nil { break }
+            if offsetOf.isEmpty {
+                if !launching || cursor > range.upperBound { break }
+                continue
+            }
+            // Wait for one verdict.
+            guard let (id, answer) = await incoming.next() else {
+                // The watchdog ended the stream: whatever is still out has timed out.
+                for (_, o) in offsetOf { answers[o] = .timedOut }
+                offsetOf = [:]
+                launching = false
+                continue
+            }
+            guard let offset = offsetOf.removeValue(forKey: id) else { continue }
+            watch.progressed()
+            watch.outstanding(offsetOf.count)
+            if let answer {
+                answers[offset] = .verdict(answer.verdict)
+            } else {
+                answers[offset] = .noValidator
+                launching = false
             }
         }
+        if !offsetOf.isEmpty { await pool.abandon(Array(offsetOf.keys)) }
         if result.stoppedAt == nil, result.replayed < total {
             result.stoppedAt = next
             result.stopReason = result.stopReason ?? "the validator disconnected before judging offset \(next)"
@@ -199,37 +237,19 @@ public struct Replayer: Sendable {
     }
 }
 
-/// The messages of a replay waiting for a verdict, with when they were sent, so one sweeper can
-/// find the overdue ones.
-private final class VerdictWatch: Sendable {
+/// When a replay last got a verdict, and how many it has out: the watchdog's view of it.
+private final class StallWatch: Sendable {
     private struct State {
-        var waiting: [UInt64: (id: String, sent: ContinuousClock.Instant)] = [:]
-        var timedOut: Set<UInt64> = []
+        var last = ContinuousClock.now
+        var out = 0
     }
     private let state = NIOLockedValueBox(State())
 
-    func sent(_ offset: UInt64, id: String) { state.withLockedValue { $0.waiting[offset] = (id, .now) } }
-    func answered(_ offset: UInt64) { _ = state.withLockedValue { $0.waiting.removeValue(forKey: offset) } }
+    func progressed() { state.withLockedValue { $0.last = .now } }
+    func outstanding(_ n: Int) { state.withLockedValue { $0.out = n } }
 
-    /// Whether `offset` was abandoned as overdue (and forgets it either way).
-    func timedOut(_ offset: UInt64) -> Bool {
-        state.withLockedValue { s in
-            s.waiting[offset] = nil
-            return s.timedOut.remove(offset) != nil
-        }
-    }
-
-    /// Ids of the messages sent more than `limit` ago, now marked as timed out.
-    func overdue(after limit: Duration) -> [String] {
-        let now = ContinuousClock.now
-        return state.withLockedValue { s in
-            var ids: [String] = []
-            for (offset, w) in s.waiting where now - w.sent > limit {
-                ids.append(w.id)
-                s.timedOut.insert(offset)
-                s.waiting[offset] = nil
-            }
-            return ids
-        }
+    /// Whether messages are out and nothing came back for `limit`.
+    func stalled(after limit: Duration) -> Bool {
+        state.withLockedValue { $0.out > 0 && ContinuousClock.now - $0.last > limit }
     }
 }

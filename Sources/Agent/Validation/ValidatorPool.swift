@@ -7,16 +7,57 @@ import Gossip
 /// hands its unanswered messages to the others; with none left they get no verdict here (the
 /// agent's `whenNoValidator` policy decides). Verdicts for ids nobody is waiting for (late, or
 /// made up) are counted and dropped.
+///
+/// Two ways to wait: `validate` suspends its caller for one verdict (live validation, a task per
+/// message); `submit` hands over a batch whose verdicts come out of a `VerdictStream` (replay:
+/// thousands in flight, no task or continuation per message, one actor hop per batch).
 public actor ValidatorPool {
     public typealias Answer = PubsubService.ValidationAnswer
+
+    /// Where `submit`'s verdicts go: (message id, verdict or nil when no validator is left or
+    /// the message was abandoned).
+    public typealias VerdictStream = AsyncStream<(id: String, answer: Answer?)>
+
+    private enum Waiter {
+        case one(CheckedContinuation<Answer?, Never>)
+        case stream(VerdictStream.Continuation)
+
+        func resume(_ answer: Answer?, id: String) {
+            switch self {
+            case .one(let c): c.resume(returning: answer)
+            case .stream(let s): s.yield((id, answer))
+            }
+        }
+    }
 
     private struct Pending {
         var validator: UInt64
         var message: Proto_Message
-        var waiter: CheckedContinuation<Answer?, Never>
+        var waiter: Waiter
     }
 
-    private var validators: [UInt64: AsyncStream<Proto_Message>.Continuation] = [:]
+    /// A validator's outgoing messages, taken one at a time or in batches (the gRPC service
+    /// writes a batch with one call).
+    private enum Outbox {
+        case single(AsyncStream<Proto_Message>.Continuation)
+        case batched(AsyncStream<[Proto_Message]>.Continuation)
+
+        func send(_ messages: [Proto_Message]) {
+            switch self {
+            case .single(let c): for m in messages { c.yield(m) }
+            case .batched(let c): c.yield(messages)
+            }
+        }
+
+        func finish() {
+            switch self {
+            case .single(let c): c.finish()
+            case .batched(let c): c.finish()
+            }
+        }
+    }
+
+    private var validators: [UInt64: Outbox] = [:]
     private var order: [UInt64] = []
     private var nextID: UInt64 = 1
     private var turn = 0
@@ -30,26 +71,38 @@ public actor ValidatorPool {
 
     /// A validator connected: the messages it is to judge come out of the returned stream.
     public func connect() -> (id: UInt64, messages: AsyncStream<Proto_Message>) {
+        let (stream, sink) = AsyncStream.makeStream(of: Proto_Message.self)
+        return (add(.single(sink)), stream)
+    }
+
+    /// The same, with the messages in the batches they were submitted in.
+    public func connectBatched() -> (id: UInt64, messages: AsyncStream<[Proto_Message]>) {
+        let (stream, sink) = AsyncStream.makeStream(of: [Proto_Message].self)
+        return (add(.batched(sink)), stream)
+    }
+
+    private func add(_ outbox: Outbox) -> UInt64 {
         let id = nextID
         nextID += 1
-        let (stream, sink) = AsyncStream.makeStream(of: Proto_Message.self)
-        validators[id] = sink
+        validators[id] = outbox
         order.append(id)
-        return (id, stream)
+        return id
     }
 
     public func disconnect(_ id: UInt64) {
         validators.removeValue(forKey: id)?.finish()
         order.removeAll { $0 == id }
+        var handedOver: [UInt64: [Proto_Message]] = [:]
         for (messageID, p) in pending where p.validator == id {
             if let other = pick() {
                 pending[messageID]!.validator = other
-                validators[other]!.yield(p.message)
+                handedOver[other, default: []].append(p.message)
             } else {
                 pending[messageID] = nil
-                p.waiter.resume(returning: nil)
+                p.waiter.resume(nil, id: messageID)
             }
         }
+        for (other, messages) in handedOver { validators[other]!.send(messages) }
     }
 
     /// Ends every validator's stream (shutdown); their waiting messages get no verdict here.
@@ -57,19 +110,26 @@ public actor ValidatorPool {
         for id in order { disconnect(id) }
     }
 
-    /// A verdict from validator `id`. NIL and unknown results count as IGNORE.
+    /// A verdict from a validator. NIL and unknown results count as IGNORE.
     public func verdict(_ v: Proto_ValidatedMessage) {
         guard let p = pending.removeValue(forKey: v.msg.messageID) else {
             unknownVerdicts += 1
             return
         }
-        let answer: Answer
+        p.waiter.resume(Self.answer(v), id: v.msg.messageID)
+    }
+
+    /// Several verdicts at once (one actor hop for all of them).
+    public func verdicts(_ vs: [Proto_ValidatedMessage]) {
+        for v in vs { verdict(v) }
+    }
+
+    static func answer(_ v: Proto_ValidatedMessage) -> Answer {
         switch v.result {
-        case .accept: answer = Answer(.accept, reason: v.reason.isEmpty ? nil : v.reason)
-        case .reject: answer = .reject(reason: v.reason.isEmpty ? "rejected_by_validator" : v.reason)
-        default: answer = Answer(.ignore, reason: v.reason.isEmpty ? nil : v.reason)
+        case .accept: Answer(.accept, reason: v.reason.isEmpty ? nil : v.reason)
+        case .reject: .reject(reason: v.reason.isEmpty ? "rejected_by_validator" : v.reason)
+        default: Answer(.ignore, reason: v.reason.isEmpty ? nil : v.reason)
         }
-        p.waiter.resume(returning: answer)
     }
 
     /// The verdict of a connected validator, or nil when none is connected (or the caller's
@@ -80,20 +140,38 @@ public actor ValidatorPool {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (waiter: CheckedContinuation<Answer?, Never>) in
                 guard let validator = pick() else { return waiter.resume(returning: nil) }
-                if let earlier = pending[id] { earlier.waiter.resume(returning: nil) }
-                pending[id] = Pending(validator: validator, message: message, waiter: waiter)
+                if let earlier = pending[id] { earlier.waiter.resume(nil, id: id) }
+                pending[id] = Pending(validator: validator, message: message, waiter: .one(waiter))
                 turn += 1
-                validators[validator]!.yield(message)
+                validators[validator]!.send([message])
             }
         } onCancel: {
             Task { await self.abandon(id) }
         }
     }
 
-    /// Stops waiting for the verdict on `id` (its `validate` returns nil); a late verdict for it
-    /// is then counted as unknown.
+    /// Sends `messages` to one validator; their verdicts go to `verdicts`. False (nothing sent)
+    /// when no validator is connected. The caller keeps ids unique among its messages in flight.
+    public func submit(_ messages: [Proto_Message], verdicts: VerdictStream.Continuation) -> Bool {
+        guard let validator = pick() else { return false }
+        turn += 1
+        for m in messages {
+            if let earlier = pending[m.messageID] { earlier.waiter.resume(nil, id: m.messageID) }
+            pending[m.messageID] = Pending(validator: validator, message: m, waiter: .stream(verdicts))
+        }
+        validators[validator]!.send(messages)
+        return true
+    }
+
+    /// Stops waiting for the verdict on `id` (its waiter gets nil); a late verdict for it is
+    /// then counted as unknown.
     public func abandon(_ id: String) {
-        pending.removeValue(forKey: id)?.waiter.resume(returning: nil)
+        pending.removeValue(forKey: id)?.waiter.resume(nil, id: id)
+    }
+
+    /// Abandons every message in `ids` (a replay that gave up waiting).
+    public func abandon(_ ids: [String]) {
+        for id in ids { abandon(id) }
     }
 
     private func pick() -> UInt64? {

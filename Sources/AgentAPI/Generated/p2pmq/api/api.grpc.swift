@@ -2042,6 +2042,586 @@ extension Proto_History.ClientProtocol {
     }
 }
 
+// MARK: - proto.Batch
+
+/// Namespace containing generated types for the "proto.Batch" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Proto_Batch: Sendable {
+    /// Service descriptor for the "proto.Batch" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "proto.Batch")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "Validate" metadata.
+        public enum Validate: Sendable {
+            /// Request type for "Validate".
+            public typealias Input = Proto_ValidatedMessageBatch
+            /// Response type for "Validate".
+            public typealias Output = Proto_MessageBatch
+            /// Descriptor for "Validate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "proto.Batch"),
+                method: "Validate",
+                type: .bidirectionalStreaming
+            )
+        }
+        /// Namespace for "Publish" metadata.
+        public enum Publish: Sendable {
+            /// Request type for "Publish".
+            public typealias Input = Proto_PublishRequest
+            /// Response type for "Publish".
+            public typealias Output = Proto_PublishResult
+            /// Descriptor for "Publish".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "proto.Batch"),
+                method: "Publish",
+                type: .bidirectionalStreaming
+            )
+        }
+        /// Descriptors for all methods in the "proto.Batch" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            Validate.descriptor,
+            Publish.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "proto.Batch" service.
+    public static let proto_Batch = GRPCCore.ServiceDescriptor(fullyQualifiedService: "proto.Batch")
+}
+
+// MARK: proto.Batch (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Proto_Batch {
+    /// Streaming variant of the service protocol for the "proto.Batch" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > High-rate forms of the Go API's streams (new): many messages per gRPC frame, for validators
+    /// > and producers that keep up with replay, catch-up and bulk publishing. The Go API's calls stay
+    /// > as they are; these mean the same, batch by batch.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "Validate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ValidationRouter.Handle with batches: the agent streams batches of messages to validate,
+        /// > the validator answers with batches of verdicts (any grouping, any order, by message id).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Proto_ValidatedMessageBatch` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Proto_MessageBatch` messages.
+        func validate(
+            request: GRPCCore.StreamingServerRequest<Proto_ValidatedMessageBatch>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Proto_MessageBatch>
+
+        /// Handle the "Publish" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ControlService.Publish streamed: one response per request, in order, each sent once the
+        /// > message is in the log (as Publish returns); a failed publish answers with `error` set and
+        /// > the stream goes on.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Proto_PublishRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Proto_PublishResult` messages.
+        func publish(
+            request: GRPCCore.StreamingServerRequest<Proto_PublishRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Proto_PublishResult>
+    }
+
+    /// Service protocol for the "proto.Batch" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > High-rate forms of the Go API's streams (new): many messages per gRPC frame, for validators
+    /// > and producers that keep up with replay, catch-up and bulk publishing. The Go API's calls stay
+    /// > as they are; these mean the same, batch by batch.
+    public protocol ServiceProtocol: Proto_Batch.StreamingServiceProtocol {
+        /// Handle the "Validate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ValidationRouter.Handle with batches: the agent streams batches of messages to validate,
+        /// > the validator answers with batches of verdicts (any grouping, any order, by message id).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Proto_ValidatedMessageBatch` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Proto_MessageBatch` messages.
+        func validate(
+            request: GRPCCore.StreamingServerRequest<Proto_ValidatedMessageBatch>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Proto_MessageBatch>
+
+        /// Handle the "Publish" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ControlService.Publish streamed: one response per request, in order, each sent once the
+        /// > message is in the log (as Publish returns); a failed publish answers with `error` set and
+        /// > the stream goes on.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Proto_PublishRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Proto_PublishResult` messages.
+        func publish(
+            request: GRPCCore.StreamingServerRequest<Proto_PublishRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Proto_PublishResult>
+    }
+
+    /// Simple service protocol for the "proto.Batch" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > High-rate forms of the Go API's streams (new): many messages per gRPC frame, for validators
+    /// > and producers that keep up with replay, catch-up and bulk publishing. The Go API's calls stay
+    /// > as they are; these mean the same, batch by batch.
+    public protocol SimpleServiceProtocol: Proto_Batch.ServiceProtocol {
+        /// Handle the "Validate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ValidationRouter.Handle with batches: the agent streams batches of messages to validate,
+        /// > the validator answers with batches of verdicts (any grouping, any order, by message id).
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Proto_ValidatedMessageBatch` messages.
+        ///   - response: A response stream of `Proto_MessageBatch` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func validate(
+            request: GRPCCore.RPCAsyncSequence<Proto_ValidatedMessageBatch, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Proto_MessageBatch>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "Publish" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ControlService.Publish streamed: one response per request, in order, each sent once the
+        /// > message is in the log (as Publish returns); a failed publish answers with `error` set and
+        /// > the stream goes on.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Proto_PublishRequest` messages.
+        ///   - response: A response stream of `Proto_PublishResult` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func publish(
+            request: GRPCCore.RPCAsyncSequence<Proto_PublishRequest, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Proto_PublishResult>,
+            context: GRPCCore.ServerContext
+        ) async throws
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Proto_Batch.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Proto_Batch.Method.Validate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Proto_ValidatedMessageBatch>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Proto_MessageBatch>(),
+            handler: { request, context in
+                try await self.validate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Proto_Batch.Method.Publish.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Proto_PublishRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Proto_PublishResult>(),
+            handler: { request, context in
+                try await self.publish(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Proto_Batch.ServiceProtocol {
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Proto_Batch.SimpleServiceProtocol {
+    public func validate(
+        request: GRPCCore.StreamingServerRequest<Proto_ValidatedMessageBatch>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Proto_MessageBatch> {
+        return GRPCCore.StreamingServerResponse<Proto_MessageBatch>(
+            metadata: [:],
+            producer: { writer in
+                try await self.validate(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func publish(
+        request: GRPCCore.StreamingServerRequest<Proto_PublishRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Proto_PublishResult> {
+        return GRPCCore.StreamingServerResponse<Proto_PublishResult>(
+            metadata: [:],
+            producer: { writer in
+                try await self.publish(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+}
+
+// MARK: proto.Batch (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Proto_Batch {
+    /// Generated client protocol for the "proto.Batch" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > High-rate forms of the Go API's streams (new): many messages per gRPC frame, for validators
+    /// > and producers that keep up with replay, catch-up and bulk publishing. The Go API's calls stay
+    /// > as they are; these mean the same, batch by batch.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "Validate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ValidationRouter.Handle with batches: the agent streams batches of messages to validate,
+        /// > the validator answers with batches of verdicts (any grouping, any order, by message id).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Proto_ValidatedMessageBatch` messages.
+        ///   - serializer: A serializer for `Proto_ValidatedMessageBatch` messages.
+        ///   - deserializer: A deserializer for `Proto_MessageBatch` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func validate<Result>(
+            request: GRPCCore.StreamingClientRequest<Proto_ValidatedMessageBatch>,
+            serializer: some GRPCCore.MessageSerializer<Proto_ValidatedMessageBatch>,
+            deserializer: some GRPCCore.MessageDeserializer<Proto_MessageBatch>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_MessageBatch>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Publish" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ControlService.Publish streamed: one response per request, in order, each sent once the
+        /// > message is in the log (as Publish returns); a failed publish answers with `error` set and
+        /// > the stream goes on.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Proto_PublishRequest` messages.
+        ///   - serializer: A serializer for `Proto_PublishRequest` messages.
+        ///   - deserializer: A deserializer for `Proto_PublishResult` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func publish<Result>(
+            request: GRPCCore.StreamingClientRequest<Proto_PublishRequest>,
+            serializer: some GRPCCore.MessageSerializer<Proto_PublishRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Proto_PublishResult>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_PublishResult>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "proto.Batch" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > High-rate forms of the Go API's streams (new): many messages per gRPC frame, for validators
+    /// > and producers that keep up with replay, catch-up and bulk publishing. The Go API's calls stay
+    /// > as they are; these mean the same, batch by batch.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "Validate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ValidationRouter.Handle with batches: the agent streams batches of messages to validate,
+        /// > the validator answers with batches of verdicts (any grouping, any order, by message id).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Proto_ValidatedMessageBatch` messages.
+        ///   - serializer: A serializer for `Proto_ValidatedMessageBatch` messages.
+        ///   - deserializer: A deserializer for `Proto_MessageBatch` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func validate<Result>(
+            request: GRPCCore.StreamingClientRequest<Proto_ValidatedMessageBatch>,
+            serializer: some GRPCCore.MessageSerializer<Proto_ValidatedMessageBatch>,
+            deserializer: some GRPCCore.MessageDeserializer<Proto_MessageBatch>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_MessageBatch>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.bidirectionalStreaming(
+                request: request,
+                descriptor: Proto_Batch.Method.Validate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Publish" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > ControlService.Publish streamed: one response per request, in order, each sent once the
+        /// > message is in the log (as Publish returns); a failed publish answers with `error` set and
+        /// > the stream goes on.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Proto_PublishRequest` messages.
+        ///   - serializer: A serializer for `Proto_PublishRequest` messages.
+        ///   - deserializer: A deserializer for `Proto_PublishResult` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func publish<Result>(
+            request: GRPCCore.StreamingClientRequest<Proto_PublishRequest>,
+            serializer: some GRPCCore.MessageSerializer<Proto_PublishRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Proto_PublishResult>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_PublishResult>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.bidirectionalStreaming(
+                request: request,
+                descriptor: Proto_Batch.Method.Publish.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Proto_Batch.ClientProtocol {
+    /// Call the "Validate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ValidationRouter.Handle with batches: the agent streams batches of messages to validate,
+    /// > the validator answers with batches of verdicts (any grouping, any order, by message id).
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Proto_ValidatedMessageBatch` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func validate<Result>(
+        request: GRPCCore.StreamingClientRequest<Proto_ValidatedMessageBatch>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_MessageBatch>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.validate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Proto_ValidatedMessageBatch>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Proto_MessageBatch>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Publish" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ControlService.Publish streamed: one response per request, in order, each sent once the
+    /// > message is in the log (as Publish returns); a failed publish answers with `error` set and
+    /// > the stream goes on.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Proto_PublishRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func publish<Result>(
+        request: GRPCCore.StreamingClientRequest<Proto_PublishRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_PublishResult>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.publish(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Proto_PublishRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Proto_PublishResult>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Proto_Batch.ClientProtocol {
+    /// Call the "Validate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ValidationRouter.Handle with batches: the agent streams batches of messages to validate,
+    /// > the validator answers with batches of verdicts (any grouping, any order, by message id).
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func validate<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Proto_ValidatedMessageBatch>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_MessageBatch>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Proto_ValidatedMessageBatch>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.validate(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Publish" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > ControlService.Publish streamed: one response per request, in order, each sent once the
+    /// > message is in the log (as Publish returns); a failed publish answers with `error` set and
+    /// > the stream goes on.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func publish<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Proto_PublishRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Proto_PublishResult>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Proto_PublishRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.publish(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
 // MARK: - proto.Admin
 
 /// Namespace containing generated types for the "proto.Admin" service.
