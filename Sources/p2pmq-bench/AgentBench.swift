@@ -11,17 +11,30 @@ import Wire
 
 /// Two agents over TCP on 127.0.0.1, each with a validator connected over gRPC: messages
 /// published through A's gRPC API are validated and persisted at B and reach a listener on B's
-/// gRPC API. The baseline, in the same run: the same two agents with validation and persistence
-/// turned off (bare gossip through the same gRPC edges).
+/// gRPC API. Baselines in the same run: the same two agents with validation and persistence
+/// turned off (bare gossip through the same gRPC edges), and NATS JetStream's async publish with
+/// an ack per message (bench/jetstream/baseline.sh).
 struct AgentBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent",
-        abstract: "End-to-end publish -> validate -> persist -> deliver, against bare gossip.")
+        abstract: "End-to-end publish -> validate -> persist -> deliver, against bare gossip and JetStream async publish.",
+        discussion: """
+            --api stream (default) publishes on Batch.Publish and validates on Batch.Validate (the \
+            high-rate streams); --api unary uses the Go API (unary Publish, ValidationRouter.Handle). \
+            The last line is one JSON object: {"e2e_per_s", "jetstream_async_per_s", "ratio", ...}.
+            """)
 
     @Option(help: "Messages per run.") var messages = 5000
     @Option(help: "Bytes per message.") var size = 256
     @Option(help: "Publishes in flight at once.") var window = 64
     @Option(help: "Runs of each mode (the median is shown).") var runs = 1
+    @Option(help: "stream: Batch.Publish and Batch.Validate; unary: the Go API's Publish and ValidationRouter.Handle.") var api = "stream"
+    @Option(help: "The JetStream baseline script.") var jetstreamScript = "bench/jetstream/baseline.sh"
+    @Flag(help: "Only the last line (JSON) on standard output.") var json = false
+
+    func validate() throws {
+        guard ["stream", "unary"].contains(api) else { throw ValidationError("--api is stream or unary") }
+    }
 
     struct Figures { var rate: Double; var p50: Double; var p99: Double; var delivered: Int }
 
@@ -29,22 +42,51 @@ struct AgentBench: AsyncParsableCommand {
         #if DEBUG
         note("warning: a debug build; build with -c release for figures that mean anything")
         #endif
-        var full: [Figures] = [], bare: [Figures] = []
+        var full: [Figures] = [], bare: [Figures] = [], jetstream: [Double] = []
+        var jetstreamProblem: String?
         for run in 0..<runs {
             note("run \(run + 1)/\(runs): full pipeline")
             full.append(try await measure(pipeline: true))
             note("run \(run + 1)/\(runs): bare gossip")
             bare.append(try await measure(pipeline: false))
+            if jetstreamProblem == nil {
+                switch JetStreamBaseline.run(script: jetstreamScript, mode: "publish", messages: messages, size: size) {
+                case .success(let object): jetstream.append(object["jetstream_async_per_s"] as? Double ?? .nan)
+                case .failure(let why):
+                    jetstreamProblem = why.description
+                    note("JetStream baseline unavailable: \(why)")
+                }
+            }
         }
         func median(_ f: [Figures]) -> Figures { f.sorted { $0.rate < $1.rate }[f.count / 2] }
         let (f, b) = (median(full), median(bare))
-        print("agent benchmark: \(messages) messages of \(size) B, A publishes over gRPC, B's listener receives; window \(window)")
-        print("mode                           rate      p50 ms    p99 ms   delivered")
-        for (name, x) in [("validate+persist (validators)", f), ("bare gossip (baseline)", b)] {
-            print(name.padding(toLength: 29, withPad: " ", startingAt: 0),
-                  String(format: "%9.0f/s %9.2f %9.2f %8d", x.rate, x.p50, x.p99, x.delivered))
+        let js = jetstream.isEmpty ? nil : percentile(jetstream, 50)
+        if !json {
+            print("agent benchmark: \(messages) messages of \(size) B, A publishes over gRPC (\(api)), B's listener receives; window \(window)")
+            print("mode                           rate      p50 ms    p99 ms   delivered")
+            for (name, x) in [("validate+persist (validators)", f), ("bare gossip (baseline)", b)] {
+                print(name.padding(toLength: 29, withPad: " ", startingAt: 0),
+                      String(format: "%9.0f/s %9.2f %9.2f %8d", x.rate, x.p50, x.p99, x.delivered))
+            }
+            print(String(format: "full pipeline at %.0f%% of the bare rate (goal: at least 70%%)", f.rate / b.rate * 100))
+            if let js {
+                print(String(format: "JetStream async publish, ack each: %.0f/s; ours end to end %.2fx of it (goal: at least 0.25x)", js, f.rate / js))
+            } else {
+                print("JetStream: not measured (\(jetstreamProblem ?? "unknown"))")
+            }
         }
-        print(String(format: "full pipeline at %.0f%% of the bare rate (goal: at least 70%%)", f.rate / b.rate * 100))
+        var out: [String: Any] = ["messages": messages, "size": size, "window": window, "api": api, "runs": full.count,
+                                  "e2e_per_s": f.rate, "e2e_runs": full.map(\.rate), "p50_ms": f.p50, "p99_ms": f.p99,
+                                  "delivered": f.delivered, "bare_per_s": b.rate]
+        if let js {
+            out["jetstream_async_per_s"] = js
+            out["jetstream_runs"] = jetstream
+            out["ratio"] = f.rate / js
+        } else {
+            out["jetstream_async_per_s"] = NSNull()
+            out["jetstream_unavailable"] = jetstreamProblem ?? "unknown"
+        }
+        print(String(decoding: try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys]), as: UTF8.self))
     }
 
     func measure(pipeline: Bool) async throws -> Figures {
@@ -73,13 +115,17 @@ struct AgentBench: AsyncParsableCommand {
         defer { serving.forEach { $0.cancel() } }
         try await Task.sleep(for: .milliseconds(1500))  // meshes form
 
-        let count = messages, size = self.size, window = self.window
+        let count = messages, size = self.size, window = self.window, streams = api == "stream"
         let result = try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: ports[1]), transportSecurity: .plaintext)) { clientB in
             try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: ports[0]), transportSecurity: .plaintext)) { clientA in
                 try await withThrowingTaskGroup(of: Void.self, returning: Figures.self) { group in
                     if pipeline {
                         for client in [clientA, clientB] {
-                            group.addTask { try await Self.acceptEverything(Proto_ValidationRouter.Client(wrapping: client)) }
+                            if streams {
+                                group.addTask { try await Self.acceptEverything(Proto_Batch.Client(wrapping: client)) }
+                            } else {
+                                group.addTask { try await Self.acceptEverything(Proto_ValidationRouter.Client(wrapping: client)) }
+                            }
                         }
                     }
                     let listener = Task { () -> (latencies: [Double], last: Double) in
@@ -99,17 +145,30 @@ struct AgentBench: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(300))
                     let control = Proto_ControlService.Client(wrapping: clientA)
                     let start = monotonicSeconds()
-                    try await withThrowingTaskGroup(of: Void.self) { publishers in
-                        for i in 0..<count {
-                            if i >= window { try await publishers.next() }
-                            publishers.addTask {
-                                var data = withUnsafeBytes(of: WallClock.nanoseconds().bigEndian, Array.init)
-                                data += withUnsafeBytes(of: UInt64(i).bigEndian, Array.init)
-                                data += [UInt8](repeating: 0, count: max(0, size - 16))
-                                _ = try await control.publish(.with { $0.topic = "bench"; $0.data = Data(data) })
-                            }
+                    @Sendable func message(_ i: Int) -> Proto_PublishRequest {
+                        var data = withUnsafeBytes(of: WallClock.nanoseconds().bigEndian, Array.init)
+                        data += withUnsafeBytes(of: UInt64(i).bigEndian, Array.init)
+                        data += [UInt8](repeating: 0, count: max(0, size - 16))
+                        return .with { $0.topic = "bench"; $0.data = Data(data) }
+                    }
+                    if streams {
+                        // One Batch.Publish stream; the server keeps its own window in flight.
+                        let failed = try await Proto_Batch.Client(wrapping: clientA).publish { writer in
+                            for i in 0..<count { try await writer.write(message(i)) }
+                        } onResponse: { response in
+                            var failed = 0
+                            for try await r in response.messages where !r.error.isEmpty { failed += 1 }
+                            return failed
                         }
-                        try await publishers.waitForAll()
+                        if failed > 0 { note("\(failed) publishes failed") }
+                    } else {
+                        try await withThrowingTaskGroup(of: Void.self) { publishers in
+                            for i in 0..<count {
+                                if i >= window { try await publishers.next() }
+                                publishers.addTask { _ = try await control.publish(message(i)) }
+                            }
+                            try await publishers.waitForAll()
+                        }
                     }
                     // Wait for the listener (at most 30 s after the last publish).
                     let watchdog = Task {
@@ -129,6 +188,17 @@ struct AgentBench: AsyncParsableCommand {
         await a.stop()
         await b.stop()
         return result
+    }
+
+    static func acceptEverything(_ batch: Proto_Batch.Client<HTTP2ClientTransport.Posix>) async throws {
+        let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessageBatch.self)
+        try await batch.validate { writer in
+            for await v in verdicts { try await writer.write(v) }
+        } onResponse: { response in
+            for try await b in response.messages {
+                sink.yield(.with { $0.verdicts = b.messages.map { m in .with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept } } })
+            }
+        }
     }
 
     static func acceptEverything(_ router: Proto_ValidationRouter.Client<HTTP2ClientTransport.Posix>) async throws {

@@ -17,15 +17,42 @@ struct BatchService: Proto_Batch.SimpleServiceProtocol {
         }
     }
 
+    /// Publishes in flight at once on one stream: a publish waits for its group commit, so
+    /// one at a time would cap a stream at one message per commit.
+    static let publishWindow = 256
+
     func publish(request: RPCAsyncSequence<Proto_PublishRequest, any Error>, response: RPCWriter<Proto_PublishResult>,
                  context: ServerContext) async throws {
         guard let publish else { throw RPCError(code: .unimplemented, message: "this server takes no publishes") }
-        for try await r in request {
-            do {
-                let id = try await publish(r.topic, Array(r.data))
-                try await response.write(.with { $0.messageID = id })
-            } catch {
-                try await response.write(.with { $0.error = "\(error)" })
+        // Up to `publishWindow` publishes run at once; results are written in request order.
+        try await withThrowingTaskGroup(of: (Int, Proto_PublishResult).self) { group in
+            var done: [Int: Proto_PublishResult] = [:]
+            var nextToWrite = 0, started = 0
+            func writeReady() async throws {
+                while let r = done.removeValue(forKey: nextToWrite) {
+                    try await response.write(r)
+                    nextToWrite += 1
+                }
+            }
+            for try await r in request {
+                if started - nextToWrite >= Self.publishWindow, let (i, result) = try await group.next() {
+                    done[i] = result
+                    try await writeReady()
+                }
+                let index = started
+                started += 1
+                group.addTask {
+                    do {
+                        let id = try await publish(r.topic, Array(r.data))
+                        return (index, .with { $0.messageID = id })
+                    } catch {
+                        return (index, .with { $0.error = "\(error)" })
+                    }
+                }
+            }
+            while let (i, result) = try await group.next() {
+                done[i] = result
+                try await writeReady()
             }
         }
     }

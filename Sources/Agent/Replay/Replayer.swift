@@ -55,7 +55,7 @@ public struct Replayer: Sendable {
     }
 
     /// Messages handed to the pool at once (one actor hop, one gRPC write call per batch).
-    static let batchSize = 256
+    static let batchSize = 512
 
     public func run(_ options: Options, progress: @escaping @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> ReplayResult {
         let range = try range(options)
@@ -70,10 +70,21 @@ public struct Replayer: Sendable {
 
         // Verdicts come back on one stream, in any order; they are taken in log order.
         let (verdicts, sink) = ValidatorPool.VerdictStream.makeStream()
+        let verdictSink = ValidatorPool.VerdictSink(sink)
         var incoming = verdicts.makeAsyncIterator()
-        var offsetOf: [String: UInt64] = [:]
-        var pending: [UInt64: (id: String, recorded: Verdict, receivedAt: UInt64, sentAt: ContinuousClock.Instant)] = [:]
-        var answers: [UInt64: Answer] = [:]
+        // Ids out for judging (a log may hold an id twice, and verdicts are matched by id).
+        var inFlight = Set<String>()
+        // The messages between `next` (the first without its verdict taken) and `cursor` (the
+        // next to send), in a ring of `window` slots: offsets are dense in a topic's log.
+        struct Slot {
+            var id: String
+            var recorded: Verdict
+            var receivedAt: UInt64
+            var sentAt: ContinuousClock.Instant?
+            var answer: Answer?
+        }
+        var slots = [Slot?](repeating: nil, count: Int(window))
+        func slot(_ offset: UInt64) -> Int { Int(offset % window) }
         var recordedTimes: [(UInt64, ContinuousClock.Instant)] = []
         var next = range.lowerBound, cursor = range.lowerBound
         var chunk: [LogRecord] = []
@@ -98,12 +109,17 @@ public struct Replayer: Sendable {
             sink.finish()
         }
 
-        func submit(_ batch: [Proto_Message]) async {
+        // A batch's offsets are consecutive (the log's are dense): each verdict comes back
+        // tagged with its message's offset.
+        func submit(_ batch: [Proto_Message], first: UInt64) async {
             guard !batch.isEmpty else { return }
-            if offsetOf.count == batch.count { watch.progressed() }
-            watch.outstanding(offsetOf.count)
-            if !(await pool.submit(batch, verdicts: sink)) {
-                for m in batch { if let o = offsetOf.removeValue(forKey: m.messageID) { answers[o] = .noValidator } }
+            if inFlight.count == batch.count { watch.progressed() }
+            watch.outstanding(inFlight.count)
+            if !(await pool.submit(batch, firstTag: first, verdicts: verdictSink)) {
+                for (i, m) in batch.enumerated() {
+                    inFlight.remove(m.messageID)
+                    slots[slot(first + UInt64(i))]?.answer = .noValidator
+                }
                 launching = false
             }
         }
@@ -112,6 +128,7 @@ public struct Replayer: Sendable {
             // Launch: up to the window, in batches.
             if launching, cursor <= range.upperBound, window - (cursor - next) >= min(refill, range.upperBound - cursor + 1) {
                 var batch: [Proto_Message] = []
+                var first = cursor
                 while launching, cursor <= range.upperBound, cursor - next < window {
                     if chunkIndex == chunk.count {
                         chunk = try load(topic, from: cursor, upTo: range.upperBound)
@@ -124,9 +141,9 @@ public struct Replayer: Sendable {
                     let r = chunk[chunkIndex]
                     // One message id in flight at a time (a log may hold an id twice: once not
                     // accepted, once accepted later), since verdicts are matched by id.
-                    if offsetOf[r.messageID] != nil { break }
+                    if inFlight.contains(r.messageID) { break }
                     if options.timing == .original {
-                        await submit(batch)
+                        await submit(batch, first: first)
                         batch = []
                         let first = firstReceived ?? r.receivedAt
                         firstReceived = first
@@ -134,22 +151,25 @@ public struct Replayer: Sendable {
                         if due > clock.now { try await clock.sleep(until: due) }
                     }
                     chunkIndex += 1
+                    if batch.isEmpty { first = r.offset }
                     cursor = r.offset + 1
-                    pending[r.offset] = (r.messageID, r.verdict, r.receivedAt, clock.now)
-                    offsetOf[r.messageID] = r.offset
+                    slots[slot(r.offset)] = Slot(id: r.messageID, recorded: r.verdict, receivedAt: r.receivedAt,
+                                                 sentAt: options.timing == .original ? clock.now : nil)
+                    inFlight.insert(r.messageID)
                     var message = Proto_Message.replayed(r)
                     message.context = context.context(for: r)
                     context.note(r)
                     batch.append(message)
                     if batch.count == Self.batchSize {
-                        await submit(batch)
+                        await submit(batch, first: first)
                         batch = []
                     }
                 }
-                await submit(batch)
+                await submit(batch, first: first)
             }
             // Take the verdicts that are next in log order.
-            while let answer = answers.removeValue(forKey: next), let p = pending.removeValue(forKey: next) {
+            while next < cursor, let p = slots[slot(next)], let answer = p.answer {
+                slots[slot(next)] = nil
                 guard case .verdict(let v) = answer else {
                     result.stoppedAt = next
                     result.stopReason = if case .timedOut = answer {
@@ -166,35 +186,40 @@ public struct Replayer: Sendable {
                 if now != p.recorded {
                     result.differences.append(ReplayDifference(offset: next, messageID: p.id, recorded: p.recorded, now: now, reason: rejectReason ?? ""))
                 }
-                if options.timing == .original { recordedTimes.append((p.receivedAt, p.sentAt)) }
+                if let sentAt = p.sentAt { recordedTimes.append((p.receivedAt, sentAt)) }
                 result.replayed += 1
                 next += 1
                 if result.replayed % 1000 == 0 { progress(result.replayed, total) }
             }
             if result.stoppedAt != nil { break }
-            if offsetOf.isEmpty {
+            if inFlight.isEmpty {
                 if !launching || cursor > range.upperBound { break }
                 continue
             }
-            // Wait for one verdict.
-            guard let (id, answer) = await incoming.next() else {
+            // Wait for verdicts (a group of them, as the validator answered).
+            guard let group = await incoming.next() else {
                 // The watchdog ended the stream: whatever is still out has timed out.
-                for (_, o) in offsetOf { answers[o] = .timedOut }
-                offsetOf = [:]
+                for o in next..<cursor where slots[slot(o)]?.answer == nil { slots[slot(o)]!.answer = .timedOut }
+                // The pool stops waiting for them too (a late verdict is then counted as unknown).
+                await pool.abandon(Array(inFlight))
+                inFlight = []
                 launching = false
                 continue
             }
-            guard let offset = offsetOf.removeValue(forKey: id) else { continue }
-            watch.progressed()
-            watch.outstanding(offsetOf.count)
-            if let answer {
-                answers[offset] = .verdict(answer.verdict)
-            } else {
-                answers[offset] = .noValidator
-                launching = false
+            for (offset, answer) in group {
+                guard offset >= next, offset < cursor, let s = slots[slot(offset)], s.answer == nil else { continue }
+                inFlight.remove(s.id)
+                if let answer {
+                    slots[slot(offset)]!.answer = .verdict(answer.verdict)
+                } else {
+                    slots[slot(offset)]!.answer = .noValidator
+                    launching = false
+                }
             }
+            watch.progressed()
+            watch.outstanding(inFlight.count)
         }
-        if !offsetOf.isEmpty { await pool.abandon(Array(offsetOf.keys)) }
+        if !inFlight.isEmpty { await pool.abandon(Array(inFlight)) }
         if result.stoppedAt == nil, result.replayed < total {
             result.stoppedAt = next
             result.stopReason = result.stopReason ?? "the validator disconnected before judging offset \(next)"

@@ -14,18 +14,25 @@ import Gossip
 public actor ValidatorPool {
     public typealias Answer = PubsubService.ValidationAnswer
 
-    /// Where `submit`'s verdicts go: (message id, verdict or nil when no validator is left or
-    /// the message was abandoned).
-    public typealias VerdictStream = AsyncStream<(id: String, answer: Answer?)>
+    /// Where `submit`'s verdicts go, in groups as they came: (the submitter's tag of the message,
+    /// verdict or nil when no validator is left or the message was abandoned).
+    public typealias VerdictStream = AsyncStream<[(tag: UInt64, answer: Answer?)]>
+
+    /// A submitter's verdict stream, by identity (the verdicts of one validator batch that go to
+    /// one sink are yielded together).
+    public final class VerdictSink: Sendable {
+        let continuation: VerdictStream.Continuation
+        public init(_ continuation: VerdictStream.Continuation) { self.continuation = continuation }
+    }
 
     private enum Waiter {
         case one(CheckedContinuation<Answer?, Never>)
-        case stream(VerdictStream.Continuation)
+        case sink(VerdictSink, tag: UInt64)
 
         func resume(_ answer: Answer?, id: String) {
             switch self {
             case .one(let c): c.resume(returning: answer)
-            case .stream(let s): s.yield((id, answer))
+            case .sink(let s, let tag): s.continuation.yield([(tag, answer)])
             }
         }
     }
@@ -119,9 +126,21 @@ public actor ValidatorPool {
         p.waiter.resume(Self.answer(v), id: v.msg.messageID)
     }
 
-    /// Several verdicts at once (one actor hop for all of them).
+    /// Several verdicts at once: one actor hop for all of them, and one yield per sink.
     public func verdicts(_ vs: [Proto_ValidatedMessage]) {
-        for v in vs { verdict(v) }
+        var grouped: [ObjectIdentifier: (VerdictSink, [(tag: UInt64, answer: Answer?)])] = [:]
+        for v in vs {
+            let id = v.msg.messageID
+            guard let p = pending.removeValue(forKey: id) else {
+                unknownVerdicts += 1
+                continue
+            }
+            switch p.waiter {
+            case .one(let c): c.resume(returning: Self.answer(v))
+            case .sink(let s, let tag): grouped[ObjectIdentifier(s), default: (s, [])].1.append((tag, Self.answer(v)))
+            }
+        }
+        for (_, (sink, answers)) in grouped { sink.continuation.yield(answers) }
     }
 
     static func answer(_ v: Proto_ValidatedMessage) -> Answer {
@@ -150,14 +169,15 @@ public actor ValidatorPool {
         }
     }
 
-    /// Sends `messages` to one validator; their verdicts go to `verdicts`. False (nothing sent)
-    /// when no validator is connected. The caller keeps ids unique among its messages in flight.
-    public func submit(_ messages: [Proto_Message], verdicts: VerdictStream.Continuation) -> Bool {
+    /// Sends `messages` to one validator; their verdicts go to `verdicts` with the message's tag
+    /// (`firstTag` for the first, counting up). False (nothing sent) when no validator is
+    /// connected. The caller keeps ids unique among its messages in flight.
+    public func submit(_ messages: [Proto_Message], firstTag: UInt64, verdicts: VerdictSink) -> Bool {
         guard let validator = pick() else { return false }
         turn += 1
-        for m in messages {
+        for (i, m) in messages.enumerated() {
             if let earlier = pending[m.messageID] { earlier.waiter.resume(nil, id: m.messageID) }
-            pending[m.messageID] = Pending(validator: validator, message: m, waiter: .stream(verdicts))
+            pending[m.messageID] = Pending(validator: validator, message: m, waiter: .sink(verdicts, tag: firstTag + UInt64(i)))
         }
         validators[validator]!.send(messages)
         return true
