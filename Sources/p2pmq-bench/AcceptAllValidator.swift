@@ -19,31 +19,40 @@ struct AcceptAllValidator {
         let client = Task {
             try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
                 if batched {
-                    // Batch.Validate: a batch of verdicts per batch of messages.
-                    let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessageBatch.self)
-                    try await Proto_Batch.Client(wrapping: client).validate { writer in
-                        for await v in verdicts { try await writer.write(v) }
-                    } onResponse: { response in
-                        for try await batch in response.messages {
-                            sink.yield(.with { $0.verdicts = batch.messages.map { m in .with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept } } })
-                        }
-                        sink.finish()
-                    }
+                    try await acceptEverything(Proto_Batch.Client(wrapping: client))
                 } else {
-                    let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessage.self)
-                    try await Proto_ValidationRouter.Client(wrapping: client).handle { writer in
-                        for await v in verdicts { try await writer.write(v) }
-                    } onResponse: { response in
-                        for try await m in response.messages {
-                            sink.yield(.with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept })
-                        }
-                        sink.finish()
-                    }
+                    try await acceptEverything(Proto_ValidationRouter.Client(wrapping: client))
                 }
             }
         }
         while await pool.count == 0 { try await Task.sleep(for: .milliseconds(10)) }
         return AcceptAllValidator(endpoint: endpoint, serving: serving, client: client)
+    }
+
+    /// A validator on `Batch.Validate` that accepts everything: a batch of verdicts per batch.
+    static func acceptEverything(_ batch: Proto_Batch.Client<HTTP2ClientTransport.Posix>) async throws {
+        let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessageBatch.self)
+        try await batch.validate { writer in
+            for await v in verdicts { try await writer.write(v) }
+        } onResponse: { response in
+            for try await b in response.messages {
+                sink.yield(.with { $0.verdicts = b.messages.map { m in .with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept } } })
+            }
+            sink.finish()
+        }
+    }
+
+    /// The same on the Go API's `ValidationRouter.Handle`: a verdict per message.
+    static func acceptEverything(_ router: Proto_ValidationRouter.Client<HTTP2ClientTransport.Posix>) async throws {
+        let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessage.self)
+        try await router.handle { writer in
+            for await v in verdicts { try await writer.write(v) }
+        } onResponse: { response in
+            for try await m in response.messages {
+                sink.yield(.with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept })
+            }
+            sink.finish()
+        }
     }
 
     func stop() async {

@@ -122,9 +122,9 @@ struct AgentBench: AsyncParsableCommand {
                     if pipeline {
                         for client in [clientA, clientB] {
                             if streams {
-                                group.addTask { try await Self.acceptEverything(Proto_Batch.Client(wrapping: client)) }
+                                group.addTask { try await AcceptAllValidator.acceptEverything(Proto_Batch.Client(wrapping: client)) }
                             } else {
-                                group.addTask { try await Self.acceptEverything(Proto_ValidationRouter.Client(wrapping: client)) }
+                                group.addTask { try await AcceptAllValidator.acceptEverything(Proto_ValidationRouter.Client(wrapping: client)) }
                             }
                         }
                     }
@@ -188,27 +188,5 @@ struct AgentBench: AsyncParsableCommand {
         await a.stop()
         await b.stop()
         return result
-    }
-
-    static func acceptEverything(_ batch: Proto_Batch.Client<HTTP2ClientTransport.Posix>) async throws {
-        let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessageBatch.self)
-        try await batch.validate { writer in
-            for await v in verdicts { try await writer.write(v) }
-        } onResponse: { response in
-            for try await b in response.messages {
-                sink.yield(.with { $0.verdicts = b.messages.map { m in .with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept } } })
-            }
-        }
-    }
-
-    static func acceptEverything(_ router: Proto_ValidationRouter.Client<HTTP2ClientTransport.Posix>) async throws {
-        let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessage.self)
-        try await router.handle { writer in
-            for await v in verdicts { try await writer.write(v) }
-        } onResponse: { response in
-            for try await m in response.messages {
-                sink.yield(.with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept })
-            }
-        }
     }
 }
