@@ -8,7 +8,7 @@ import NIOConcurrencyHelpers
 import Wire
 
 /// The reference validator as a gRPC client of an agent: judges every message the agent streams
-/// on `ValidationRouter.Handle` with the quorum rule of the DON's config for that seq and the
+/// on `Batch.Validate` (or `ValidationRouter.Handle`, from a Go agent) with the quorum rule of the DON's config for that seq and the
 /// sequence rules against the agent's view sent along (`Message.context`), and follows the DONs'
 /// config chain on the registry topic through `MsgRouter.Listen`. Reconnects when the agent goes
 /// away, so it can be started before the agent and outlive its restarts.
@@ -49,7 +49,7 @@ final class ReferenceValidator: Sendable {
                 try await withGRPCClient(transport: try address.clientTransport()) { client in
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await self.followRegistry(Proto_MsgRouter.Client(wrapping: client)) }
-                        group.addTask { try await self.handle(Proto_ValidationRouter.Client(wrapping: client)) }
+                        group.addTask { try await self.validate(client) }
                         try await group.next()
                         group.cancelAll()
                     }
@@ -102,6 +102,53 @@ final class ReferenceValidator: Sendable {
         case .ahead(let why), .invalid(let why):
             log("validator: config update \(update.donID) v\(update.version) not applied: \(why)")
         }
+    }
+
+    /// Our agents (and `p2pmq replay --serve`) serve `Batch.Validate`, many messages per frame; a
+    /// Go agent does not, and gets `ValidationRouter.Handle`.
+    private func validate(_ client: GRPCClient<HTTP2ClientTransport.Posix>) async throws {
+        do {
+            try await handleBatches(Proto_Batch.Client(wrapping: client))
+        } catch let e as RPCError where e.code == .unimplemented {
+            log("validator: \(address) serves no Batch.Validate (a Go agent?): one message per frame")
+            try await handle(Proto_ValidationRouter.Client(wrapping: client))
+        }
+    }
+
+    /// Judges the batches the agent streams; a batch is split across the cores (at most
+    /// `concurrency` parts at once), each part answered as one batch of verdicts.
+    private func handleBatches(_ batch: Proto_Batch.Client<HTTP2ClientTransport.Posix>) async throws {
+        tally.withLockedValue { $0.connections += 1 }
+        log("validator: asking \(address) for messages to judge (Batch.Validate)")
+        let (verdicts, sink) = AsyncStream.makeStream(of: Proto_ValidatedMessageBatch.self)
+        let parts = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        try await batch.validate { writer in
+            for await v in verdicts { try await writer.write(v) }
+        } onResponse: { response in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                var running = 0
+                for try await b in response.messages {
+                    let messages = b.messages
+                    let size = max(1, (messages.count + parts - 1) / parts)
+                    for start in stride(from: 0, to: messages.count, by: size) {
+                        if running >= self.concurrency {
+                            try await group.next()
+                            running -= 1
+                        }
+                        let part = messages[start..<min(start + size, messages.count)]
+                        group.addTask {
+                            var out = Proto_ValidatedMessageBatch()
+                            for m in part { out.verdicts.append(await self.judge(m)) }
+                            sink.yield(out)
+                        }
+                        running += 1
+                    }
+                }
+                try await group.waitForAll()
+            }
+            sink.finish()
+        }
+        throw RPCError(code: .unavailable, message: "the agent ended the validation stream")
     }
 
     private func handle(_ router: Proto_ValidationRouter.Client<HTTP2ClientTransport.Posix>) async throws {

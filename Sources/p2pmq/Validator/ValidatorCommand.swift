@@ -10,7 +10,7 @@ struct ValidatorCommand: AsyncParsableCommand {
         commandName: "validator",
         abstract: "Judge an agent's messages as the reference DON validator (a gRPC client of the agent).",
         discussion: """
-            Connects to the agent's ValidationRouter.Handle and answers every message it streams: \
+            Connects to the agent's Batch.Validate (many messages per frame; ValidationRouter.Handle on a Go agent, which has no Batch service) and answers every message it streams: \
             ACCEPT, IGNORE or REJECT by the quorum rule of the DON config that applies to the \
             report's seq and by the sequence rules (docs/DON.md), judged against the head and \
             stored digests the agent sends with each message. A REJECT carries its reason \
