@@ -146,9 +146,11 @@ struct SyncBench: AsyncParsableCommand {
     /// costs without the gRPC round trip.
     private func replayInProcess(_ store: ReportStore) async throws -> Double {
         let pool = ValidatorPool()
-        let (_, messages) = await pool.connect()
+        let (_, batches) = await pool.connect()
         let judge = Task {
-            for await m in messages { await pool.verdict(.with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept }) }
+            for await batch in batches {
+                await pool.verdicts(batch.map { m in .with { $0.msg = .with { $0.messageID = m.messageID }; $0.result = .accept } })
+            }
         }
         defer { judge.cancel() }
         let rate = try await replayAll(store, pool)

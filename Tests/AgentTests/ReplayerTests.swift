@@ -16,13 +16,15 @@ final class ReplayerTests: XCTestCase {
         var f = RecordFactory(topic: "t")
         _ = try await store.append((0..<20).map { f.item(seq: UInt64($0)) })
         let pool = ValidatorPool()
-        let (_, messages) = await pool.connect()
+        let (_, batches) = await pool.connect()
         // Answers the first 5 messages, then never again (but stays connected).
         let judge = Task {
             var n = 0
-            for await m in messages where n < 5 {
-                n += 1
-                await pool.verdict(.with { $0.msg = m; $0.result = .accept })
+            for await batch in batches {
+                for m in batch where n < 5 {
+                    n += 1
+                    await pool.verdict(.with { $0.msg = m; $0.result = .accept })
+                }
             }
         }
         defer { judge.cancel() }
@@ -53,7 +55,7 @@ final class ReplayerTests: XCTestCase {
         items[10] = AppendItem(record: again, reportDigest: items[10].reportDigest)
         _ = try await store.append(items)
         let pool = ValidatorPool()
-        let (_, batches) = await pool.connectBatched()
+        let (_, batches) = await pool.connect()
         // Answers each batch in reverse, REJECTing ids that end in 7.
         let judge = Task {
             for await batch in batches {

@@ -21,7 +21,7 @@ struct ValidationRouterService: Proto_ValidationRouter.SimpleServiceProtocol {
 /// ending ends the session; its unanswered messages go to the other validators.
 func serveValidator(_ pool: ValidatorPool, write: @escaping @Sendable ([Proto_Message]) async throws -> Void,
                     readVerdicts: @escaping @Sendable () async throws -> Void) async {
-    let (id, messages) = await pool.connectBatched()
+    let (id, messages) = await pool.connect()
     await withTaskGroup(of: Void.self) { group in
         group.addTask {
             for await batch in messages {

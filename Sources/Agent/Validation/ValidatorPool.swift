@@ -43,28 +43,9 @@ public actor ValidatorPool {
         var waiter: Waiter
     }
 
-    /// A validator's outgoing messages, taken one at a time or in batches (the gRPC service
-    /// writes a batch with one call).
-    private enum Outbox {
-        case single(AsyncStream<Proto_Message>.Continuation)
-        case batched(AsyncStream<[Proto_Message]>.Continuation)
-
-        func send(_ messages: [Proto_Message]) {
-            switch self {
-            case .single(let c): for m in messages { c.yield(m) }
-            case .batched(let c): c.yield(messages)
-            }
-        }
-
-        func finish() {
-            switch self {
-            case .single(let c): c.finish()
-            case .batched(let c): c.finish()
-            }
-        }
-    }
-
-    private var validators: [UInt64: Outbox] = [:]
+    /// Each validator's outgoing messages, in the batches they were queued in (a live message is
+    /// a batch of one; the gRPC services write a batch with one call).
+    private var validators: [UInt64: AsyncStream<[Proto_Message]>.Continuation] = [:]
     private var order: [UInt64] = []
     private var nextID: UInt64 = 1
     private var turn = 0
@@ -76,24 +57,15 @@ public actor ValidatorPool {
     public var count: Int { validators.count }
     public var waiting: Int { pending.count }
 
-    /// A validator connected: the messages it is to judge come out of the returned stream.
-    public func connect() -> (id: UInt64, messages: AsyncStream<Proto_Message>) {
-        let (stream, sink) = AsyncStream.makeStream(of: Proto_Message.self)
-        return (add(.single(sink)), stream)
-    }
-
-    /// The same, with the messages in the batches they were submitted in.
-    public func connectBatched() -> (id: UInt64, messages: AsyncStream<[Proto_Message]>) {
+    /// A validator connected: the messages it is to judge come out of the returned stream, in
+    /// batches.
+    public func connect() -> (id: UInt64, messages: AsyncStream<[Proto_Message]>) {
         let (stream, sink) = AsyncStream.makeStream(of: [Proto_Message].self)
-        return (add(.batched(sink)), stream)
-    }
-
-    private func add(_ outbox: Outbox) -> UInt64 {
         let id = nextID
         nextID += 1
-        validators[id] = outbox
+        validators[id] = sink
         order.append(id)
-        return id
+        return (id, stream)
     }
 
     public func disconnect(_ id: UInt64) {
@@ -109,7 +81,7 @@ public actor ValidatorPool {
                 p.waiter.resume(nil, id: messageID)
             }
         }
-        for (other, messages) in handedOver { validators[other]!.send(messages) }
+        for (other, messages) in handedOver { validators[other]!.yield(messages) }
     }
 
     /// Ends every validator's stream (shutdown); their waiting messages get no verdict here.
@@ -162,7 +134,7 @@ public actor ValidatorPool {
                 if let earlier = pending[id] { earlier.waiter.resume(nil, id: id) }
                 pending[id] = Pending(validator: validator, message: message, waiter: .one(waiter))
                 turn += 1
-                validators[validator]!.send([message])
+                validators[validator]!.yield([message])
             }
         } onCancel: {
             Task { await self.abandon(id) }
@@ -179,7 +151,7 @@ public actor ValidatorPool {
             if let earlier = pending[m.messageID] { earlier.waiter.resume(nil, id: m.messageID) }
             pending[m.messageID] = Pending(validator: validator, message: m, waiter: .sink(verdicts, tag: firstTag + UInt64(i)))
         }
-        validators[validator]!.send(messages)
+        validators[validator]!.yield(messages)
         return true
     }
 
