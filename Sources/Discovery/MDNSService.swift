@@ -23,11 +23,12 @@ public actor MDNSService {
     private var channel: Channel?
     /// The IPv4 addresses of the interfaces we joined on (where packets go out).
     private var interfaces: [in_addr] = []
+    /// The receive loop and the query timer.
     private var tasks: [Task<Void, Never>] = []
-    private var dialsInFlight = 0
+    /// Dials under way, one per peer (at most `maxDials`).
+    private var dials: [PeerID: Task<Void, Never>] = [:]
     /// Peers mDNS dialed: how operators see that a connection came from it.
     private nonisolated let dialedPeers = NIOLockedValueBox<Set<PeerID>>([])
-    public private(set) var dialsFailed = 0
 
     public init(host: P2PHost, records: MDNSDiscovery, options: MDNSPeerFinder.Options = .init(), logger: Logger) {
         self.host = host
@@ -41,8 +42,6 @@ public actor MDNSService {
 
     public nonisolated func dialed(_ peer: PeerID) -> Bool { dialedPeers.withLockedValue { $0.contains(peer) } }
     public var stats: MDNSPeerFinder.Stats { finder.stats }
-    public var service: String { finder.records.service }
-    public var joinedInterfaces: Int { interfaces.count }
 
     /// Binds, joins the group, queries and announces, then queries every interval. Fails when
     /// port 5353 cannot be bound (say why: another responder without SO_REUSEPORT holds it).
@@ -97,8 +96,9 @@ public actor MDNSService {
     }
 
     public func stop() async {
-        for t in tasks { t.cancel() }
+        for t in tasks + dials.values { t.cancel() }
         tasks = []
+        dials = [:]
         try? await channel?.close()
         channel = nil
         try? await group.shutdownGracefully()
@@ -138,24 +138,20 @@ public actor MDNSService {
     }
 
     private func dial(_ peer: PeerID, _ addrs: [Multiaddr]) {
-        guard host.connections(to: peer).isEmpty, !host.isRefused(peer), dialsInFlight < Self.maxDials else { return }
-        dialsInFlight += 1
+        guard dials[peer] == nil, dials.count < Self.maxDials, host.connections(to: peer).isEmpty, !host.isRefused(peer) else { return }
         dialedPeers.withLockedValue { _ = $0.insert(peer) }
         logger.info("mDNS found a peer", metadata: ["peer": "\(peer)", "addresses": "\(addrs.count)"])
         let host = host
-        tasks.append(Task { [weak self] in
-            var connected = false
-            for addr in addrs where !connected {
-                connected = (try? await host.dial(addr)) != nil
+        dials[peer] = Task { [weak self] in
+            for addr in addrs {
+                if (try? await host.dial(addr)) != nil { break }
             }
-            await self?.dialed(connected: connected)
-        })
+            await self?.dialEnded(peer)
+        }
     }
 
-    private func dialed(connected: Bool) {
-        dialsInFlight -= 1
-        if !connected { dialsFailed += 1 }
-        tasks.removeAll { $0.isCancelled }
+    private func dialEnded(_ peer: PeerID) {
+        dials[peer] = nil
     }
 
     /// What we announce: our listen addresses, an unspecified IP (0.0.0.0) replaced by each
