@@ -100,11 +100,9 @@ public enum ReportMaker {
 
     /// The same for a report the caller decoded already (the devnet's delivery watch).
     public static func timestamp(of report: DecodedReport) -> UInt64? {
-        switch report.envelope {
-        case .signed(let s): s.report.timestamp
-        case .ocr2(let t): timestamp(of: .transmit(t))
-        case .keystone(let k): timestamp(of: .keystone(k))
-        }
+        if let evm = report.evmReport { return timestamp(of: evm) }
+        guard case .signed(let s) = report.envelope else { return nil }
+        return s.report.timestamp
     }
 
     private static func timestamp(of report: EVMReport) -> UInt64? {
